@@ -1,0 +1,169 @@
+"""The check of a filing, stage by stage: load → validate → derive → evaluate → findings.
+
+``check_source`` runs the whole pipeline for one filing in this process;
+``check_many`` runs it for many filings in worker processes (``workers.py``),
+so that an engine crash costs one filing, not the run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .errors import InputError, InputErrors
+from .evaluate import Engine, Fired
+from .filing.validate import load_and_validate
+from .findings import FindingBuilder, Recorded
+from .indicators import derive
+from .policy.compile import CompiledPack, Policy
+from .result import EXIT_INTERNAL, EXIT_INVALID, Failure, Finding, Result
+
+BUG_REPORT_ZH = "这是 junheng 的内部错误，不是申报数据的问题。请将本消息和申报文件一并报告给维护者。"
+BUG_REPORT_EN = "This is an internal error in junheng, not a problem with the filing. Please report it to the maintainers with this message and the filing."
+
+
+@dataclass(frozen=True)
+class Options:
+    standard: str | None = None  # --standard: replaces district.standard
+
+
+_engines: dict[int, Engine] = {}
+
+
+def engine_for(pack: CompiledPack) -> Engine:
+    """One engine per compiled pack per process (durable_rules cannot unregister a ruleset)."""
+    engine = _engines.get(id(pack))
+    if engine is None:
+        engine = _engines[id(pack)] = Engine(pack)
+    return engine
+
+
+class _Recorder:
+    """The engine's actions land here: remember what fired, answer with finding facts."""
+
+    def __init__(self, pack: CompiledPack, subjects: list):
+        self.pack = pack
+        self.subjects = subjects
+        self.entries: dict[tuple, Recorded] = {}
+        self.verdicts: set[str] = set()
+
+    def on_fire(self, fired: Fired) -> list[dict]:
+        kind, key, cause = self.pack.actions[fired.name]
+        if kind == "verdict":
+            self.verdicts.add(key)
+            return []
+        rule = self.pack.by_key[key]
+        if kind == "violation":
+            s = fired.facts["s"]["s"]
+            entry = self.entries.setdefault((rule.id, "", s), Recorded("violation", key, s))
+            entry.causes.add(cause)
+            fact = {"t": "F", "r": rule.id, "f": "-", "s": s, "sev": rule.rule.severity}
+            if rule.compared is not None:
+                name, _, param = rule.compared
+                x = fired.facts["s"].get(rule.fact_field(name))
+                variant = self.subjects[s].variant if rule.variants[0] is not None else None
+                if x is not None:
+                    fact["x"] = x
+                    fact["y"] = float(rule.params[variant][param])
+            return [fact]
+        if kind == "missing":
+            s = fired.facts["s"]["s"]
+            self.entries.setdefault(("DATA-MISSING", rule.id, s), Recorded("missing", key, s))
+            return [{"t": "F", "r": "DATA-MISSING", "f": rule.id, "s": s, "sev": rule.rule.severity}]
+        if kind == "aggregate":
+            s = fired.facts["a0"]["s"]
+            self.entries.setdefault((rule.id, "", s), Recorded("aggregate", key, s))
+            return [{"t": "F", "r": rule.id, "f": "-", "s": s, "sev": rule.rule.severity}]
+        if kind == "aggregate_missing":
+            s = fired.facts["m"]["s"]
+            self.entries.setdefault(("DATA-MISSING", rule.id, s), Recorded("aggregate_missing", key, s))
+            return [{"t": "F", "r": "DATA-MISSING", "f": rule.id, "s": s, "sev": rule.rule.severity}]
+        raise RuntimeError(f"unknown action kind {kind!r}")
+
+
+def select_pack(policy: Policy, standard: str, doc, from_option: bool) -> CompiledPack:
+    pack = policy.packs.get(standard)
+    if pack is not None:
+        return pack
+    known = ", ".join(sorted(policy.packs))
+    close = difflib.get_close_matches(standard, list(policy.packs), n=1)
+    hint_zh = f"，是否应为 “{close[0]}”？" if close else ""
+    hint_en = f"; did you mean {close[0]!r}?" if close else ""
+    if from_option:
+        raise InputErrors([InputError("bad_option", "--standard", None, None, "", f"未知规则包 “{standard}”{hint_zh}（可用：{known}）", f"unknown standard {standard!r}{hint_en} (known: {known})")])
+    line, col = doc.location("/district/standard")
+    raise InputErrors([InputError("filing_unknown_standard", doc.file, line, col, "/district/standard",
+                                  f"规则包 “{standard}” 不存在{hint_zh}（现有规则包：{known}）",
+                                  f"no rule pack named {standard!r}{hint_en} (the rules define: {known})")])
+
+
+def check_source(source, policy: Policy, options: Options = Options(), name: str | None = None) -> Result:
+    """Check one filing (a path, or bytes with a display name); raises InputErrors for invalid input."""
+    doc, filing = load_and_validate(source, name=name)
+    data = filing.model_dump(mode="python", exclude_none=True)
+    standard = options.standard or filing.district.standard
+    pack = select_pack(policy, standard, doc, from_option=options.standard is not None)
+    derived = derive(pack, data)
+    recorder = _Recorder(pack, derived.subjects)
+    session = engine_for(pack).run([derived.facts, [{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}]], recorder.on_fire)
+    if session.errors:
+        raise RuntimeError("; ".join(session.errors[:3]))
+    builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary)
+    findings = _build_findings(pack, recorder, builder, derived.subjects)
+    if "deferred" in recorder.verdicts:
+        verdict = "deferred"
+    elif "qualified" in recorder.verdicts:
+        verdict = "qualified"
+    else:
+        raise RuntimeError("the engine gave no verdict")
+    district = {"code": filing.district.code, "name": filing.district.name, "year": filing.district.year}
+    return Result(file=doc.file, district=district, standard=pack.name, standard_title=pack.title, verdict=verdict,
+                  findings=tuple(findings), vocabulary=policy.vocabulary)
+
+
+def _build_findings(pack: CompiledPack, recorder: _Recorder, builder: FindingBuilder, subjects: list) -> list[Finding]:
+    built: dict[tuple, Finding] = {}
+    entries = recorder.entries
+    order = {"violation": 0, "missing": 0, "aggregate": 1, "aggregate_missing": 1}
+    for ident, entry in sorted(entries.items(), key=lambda kv: (order[kv[1].kind], kv[0])):
+        rule = pack.by_key[entry.key]
+        subject = subjects[entry.subject]
+        if entry.kind == "violation":
+            built[ident] = builder.violation(rule, subject, entry.causes)
+        elif entry.kind == "missing":
+            built[ident] = builder.missing(rule, subject)
+        elif entry.kind == "aggregate":
+            members = [built[(rid, "", entry.subject)] for rid in rule.rule.aggregate.of if (rid, "", entry.subject) in built]
+            built[ident] = builder.aggregate(rule, subject, members)
+        else:
+            pointers = set()
+            for rid in rule.rule.aggregate.of:
+                f = built.get(("DATA-MISSING", rid, entry.subject))
+                if f is not None:
+                    pointers.update(f.missing or ())
+            built[ident] = builder.missing(rule, subject, pointers)
+    findings = sorted(built.values(), key=Finding.sort_key)
+    identities = [f.identity for f in findings]
+    if len(set(identities)) != len(identities):
+        raise RuntimeError("two findings share one identity")
+    return findings
+
+
+def internal_failure(file: str, error: str) -> Failure:
+    return Failure(file, EXIT_INTERNAL, (InputError("internal_error", file, None, None, "", f"内部错误：{error}。{BUG_REPORT_ZH}", f"internal error: {error}. {BUG_REPORT_EN}"),))
+
+
+def check_one_safely(source, policy: Policy, options: Options, name: str | None = None):
+    """Check one filing in this process and never raise: a Result or a Failure."""
+    display = name or str(source)
+    try:
+        return check_source(source, policy, options, name=name)
+    except InputErrors as e:
+        return Failure(display, EXIT_INVALID, tuple(e.errors))
+    except Exception as e:  # noqa: BLE001 - anything else is a bug, reported as such (exit 3)
+        import os
+        import traceback
+
+        if os.environ.get("JUNHENG_DEBUG"):
+            traceback.print_exc()
+        return internal_failure(display, f"{type(e).__name__}: {e}")

@@ -1,0 +1,77 @@
+"""Located input errors: what is wrong with a filing or a rule file, and exactly where.
+
+A violated rule is a Finding (see ``result.py``); broken input is an ``InputError``.
+Errors are collected (all of them, not just the first), sorted by location, and
+carry a stable ``code`` so that machines can tell kinds apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class InputError:
+    """One problem with one input file, located by line, column and JSON pointer.
+
+    ``zh`` and ``en`` are the message in Chinese and English; ``line`` and
+    ``column`` are 1-based and ``None`` when the problem is about the whole file
+    (unreadable, too large, wrong extension).
+    """
+
+    code: str
+    file: str
+    line: int | None
+    column: int | None
+    pointer: str
+    zh: str
+    en: str
+
+    def message(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line or 0, self.column or 0, self.pointer, self.code, self.zh)
+
+    def render(self, lang: str = "zh") -> str:
+        """``file:line:col: /pointer: message`` — the one-line form used on stderr."""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        pointer = self.pointer if self.pointer else "/"
+        return f"{where}: {pointer}: {self.message(lang)}"
+
+    def to_json(self, lang: str = "zh") -> dict:
+        return {
+            "code": self.code,
+            "message": self.message(lang),
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "pointer": self.pointer,
+        }
+
+
+@dataclass
+class InputErrors(Exception):
+    """Raised by a loading or validation stage with every error it found."""
+
+    errors: list[InputError] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.errors = sorted(self.errors, key=InputError.sort_key)
+        super().__init__(self.errors[0].render("en") if self.errors else "invalid input")
+
+    def __str__(self) -> str:  # pragma: no cover - debugging aid
+        return "\n".join(e.render("en") for e in self.errors)
+
+
+def escape_pointer_token(token: object) -> str:
+    """RFC 6901: '~' → '~0', '/' → '~1'."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer_join(parent: str, token: object) -> str:
+    return f"{parent}/{escape_pointer_token(token)}"

@@ -1,0 +1,132 @@
+"""The rule-file model: what a policy officer may write in ``rules/*.yaml``.
+
+Strict and frozen like the filing model: an unknown key in a rule file is an
+error, not a silently ignored typo. Formulas stay text here; ``policy/load.py``
+parses them and checks every name, ``policy/compile.py`` turns them into
+durable_rules rulesets.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SEVERITIES = ("blocking", "major", "minor", "info")
+SUBJECT_KINDS = ("district", "level", "group", "school", "unit", "school_id")
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*-[0-9A-Z]+$")]
+PackName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
+Formula = Annotated[str, StringConstraints(min_length=1)]
+# A threshold or other policy number: a number, or text such as "1/3" (an exact fraction).
+Number = Union[int, float, Annotated[str, StringConstraints(pattern=r"^\s*-?\d+(\.\d+)?(\s*/\s*\d+(\.\d+)?)?\s*$")]]
+# Per school level (primary/junior), per survey group, or for a unit also nine_year.
+Variant = Literal["primary", "junior", "nine_year", "parents", "teachers", "deputies"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A user-facing text in Chinese and English; both are required."""
+
+    zh: Annotated[str, StringConstraints(min_length=1)]
+    en: Annotated[str, StringConstraints(min_length=1)]
+
+
+class Cause(_Strict):
+    """One way a rule can be violated; every cause that holds is listed in the finding."""
+
+    when: Formula
+    zh: Annotated[str, StringConstraints(min_length=1)]
+    en: Annotated[str, StringConstraints(min_length=1)]
+
+
+class RectificationCase(_Strict):
+    """A rectification text, used when ``when`` holds (the first such case wins)."""
+
+    when: Formula | None = None
+    zh: Annotated[str, StringConstraints(min_length=1)]
+    en: Annotated[str, StringConstraints(min_length=1)]
+
+
+class Shortfall(_Strict):
+    value: Formula
+    unit: Annotated[str, StringConstraints(min_length=1)]
+    # Class-size rules: no shortfall at all when the value is not positive.
+    omit_unless_positive: bool = False
+
+
+class Lagging(_Strict):
+    """BAL rules: name the schools furthest below the level's mean on the worst indicator."""
+
+    among: list[Annotated[str, StringConstraints(min_length=1)]] = Field(min_length=1)
+    count: Union[int, Annotated[str, StringConstraints(min_length=1)]]
+
+
+class Aggregate(_Strict):
+    """A rule that fires from other rules' findings at the same subject (QLT-08)."""
+
+    of: list[RuleId] = Field(min_length=1)
+    failures_at_least: Union[int, str]  # N or more of `of` violated …
+    single_below_fraction: Union[Number, None] = None  # … or one violated with value < fraction × threshold
+    missing_when_any_missing: bool = True
+
+
+class Rule(_Strict):
+    id: RuleId
+    packs: list[PackName] = Field(min_length=1)
+    subject: Literal["district", "level", "group", "school", "unit", "school_id"]
+    severity: Literal["blocking", "major", "minor", "info"]
+    title: Text
+    basis: Text
+    params: dict[str, Union[Number, dict[Variant, Number]]] = Field(default_factory=dict)
+    values: dict[str, Formula] = Field(default_factory=dict)
+    # Values only the texts use: missing inputs here never make the rule DATA-MISSING.
+    text_values: dict[str, Formula] = Field(default_factory=dict)
+    # Readable names of values, for texts that list them (BAL: every coefficient).
+    labels: dict[str, Text] = Field(default_factory=dict)
+    applies_when: Formula | None = None
+    violated_when: Union[Formula, list[Cause], None] = None
+    aggregate: Aggregate | None = None
+    # Zero in one of these fields means the figure is missing (DATA-MISSING names it).
+    zero_is_missing: list[Formula] = Field(default_factory=list)
+    # A share whose whole is zero holds: the rule does not apply when one of these is 0.
+    zero_holds: list[Formula] = Field(default_factory=list)
+    # Integrity checks compare what is present and never report missing data.
+    report_missing: bool = True
+    requirement: dict[str, str] | None = None
+    message: Text
+    rectification: Union[Text, list[RectificationCase]]
+    shortfall: Shortfall | None = None
+    lagging: Lagging | None = None
+
+
+class RuleFile(_Strict):
+    """One YAML file of rules, grouped by area (经费保障, 教师队伍 …)."""
+
+    area: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
+    area_title: Text
+    rules: list[Rule] = Field(min_length=1)
+
+
+class Override(_Strict):
+    """What a pack may change of a rule it inherits, without copying it."""
+
+    severity: Literal["blocking", "major", "minor", "info"] | None = None
+    params: dict[str, Union[Number, dict[Variant, Number]]] = Field(default_factory=dict)
+
+
+class Pack(_Strict):
+    """``rules/packs/<name>/pack.yaml``: a rule pack (基本均衡, 优质均衡, a local standard …)."""
+
+    name: PackName
+    title: Text
+    extends: PackName | None = None
+    deferred_when_any: list[Literal["blocking", "major", "minor", "info"]] = Field(default_factory=lambda: ["blocking"])
+    # Teaching points (教学点) with fewer students than this leave the balance set; inherited when absent.
+    teaching_point_min_students: int | None = Field(default=None, ge=0)
+    include: list[RuleId] = Field(default_factory=list)
+    exclude: list[RuleId] = Field(default_factory=list)
+    overrides: dict[RuleId, Override] = Field(default_factory=dict)

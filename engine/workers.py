@@ -1,0 +1,104 @@
+"""Worker processes: run checks where a crash of the engine's C extension costs one filing.
+
+durable_rules can segfault on inputs nobody foresaw, and a segfault cannot be
+caught in Python. Each worker is a forked process (it inherits the compiled
+policy, so nothing is recompiled or pickled on the way in) that takes one task
+at a time over a pipe; if it dies, the task it held is reported as an internal
+error, a new worker takes its place, and the run goes on. Results come back in
+the order the tasks were given, as soon as each is ready (streaming).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection, wait
+
+_CTX = multiprocessing.get_context("fork")
+
+
+def _serve(conn: Connection, fn: Callable) -> None:
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        index, args = task
+        conn.send((index, fn(*args)))
+
+
+class _Worker:
+    def __init__(self, fn: Callable):
+        self.conn, child = _CTX.Pipe()
+        self.process = _CTX.Process(target=_serve, args=(child, fn), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: tuple | None = None
+
+    def give(self, index: int, args: tuple) -> None:
+        self.task = (index, args)
+        self.conn.send((index, args))
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.conn.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def run_isolated(tasks: Iterable[tuple], fn: Callable, on_crash: Callable[[tuple, int | None], object], jobs: int | None = None) -> Iterator:
+    """Yield ``fn(*task)`` for every task, in order, computed in ``jobs`` worker processes.
+
+    A task whose worker dies yields ``on_crash(task, exitcode)`` instead.
+    """
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    tasks = iter(enumerate(tasks))
+    workers: list[_Worker] = []
+    done: dict[int, object] = {}
+    next_out = 0
+    pending = 0
+    exhausted = False
+    try:
+        while True:
+            # keep every idle worker busy
+            while not exhausted and (len(workers) < jobs or any(w.task is None for w in workers)):
+                try:
+                    index, args = next(tasks)
+                except StopIteration:
+                    exhausted = True
+                    break
+                worker = next((w for w in workers if w.task is None), None)
+                if worker is None:
+                    worker = _Worker(fn)
+                    workers.append(worker)
+                worker.give(index, args)
+                pending += 1
+            while next_out in done:
+                yield done.pop(next_out)
+                next_out += 1
+            if pending == 0 and exhausted:
+                return
+            ready = wait([w.conn for w in workers if w.task is not None])
+            for conn in ready:
+                worker = next(w for w in workers if w.conn is conn)
+                try:
+                    index, result = conn.recv()
+                    worker.task = None
+                except (EOFError, OSError):
+                    index, args = worker.task
+                    worker.process.join(timeout=5)
+                    result = on_crash(args, worker.process.exitcode)
+                    workers.remove(worker)
+                    worker.conn.close()
+                done[index] = result
+                pending -= 1
+    finally:
+        for w in workers:
+            w.stop()
