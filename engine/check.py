@@ -167,3 +167,20 @@ def check_one_safely(source, policy: Policy, options: Options, name: str | None 
         if os.environ.get("JUNHENG_DEBUG"):
             traceback.print_exc()
         return internal_failure(display, f"{type(e).__name__}: {e}")
+
+
+def check_many(sources: list[str], policy: Policy, options: Options = Options(), jobs: int | None = None):
+    """Check many filings in worker processes; yields one Result or Failure per source, in order.
+
+    A worker that dies (a crash inside the engine's C extension) costs only the
+    filing it held: that filing is reported as an internal error (exit 3).
+    """
+    from .workers import run_isolated
+
+    def crashed(args, exitcode):
+        return internal_failure(str(args[0]), f"the engine process died (exit code {exitcode})")
+
+    def one(source):  # runs in a forked worker: the compiled policy is inherited, never pickled
+        return check_one_safely(source, policy, options)
+
+    yield from run_isolated(((s,) for s in sources), one, crashed, jobs=jobs)

@@ -1,0 +1,167 @@
+"""The ``junheng`` command line: parse options, call one library function, print, exit.
+
+No policy lives here. Exit status: 0 all good, 2 invalid input (a filing that is
+not well-formed or breaks the schema, or a bad option), 3 internal error (a bug
+in junheng). With several filings the status is the highest any of them earns.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from enum import IntEnum
+
+import click
+
+from engine import __version__
+from engine import formats as _formats
+from engine.errors import InputErrors
+
+__all__ = ["ExitStatus", "junheng", "main"]
+
+
+class ExitStatus(IntEnum):
+    """The process exit status, decided in one place (see the output contract)."""
+
+    OK = 0
+    FINDINGS = 1  # used by ``check``: a finding at or above --fail-on
+    INVALID_INPUT = 2
+    INTERNAL_ERROR = 3
+
+
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of messages: zh (中文) or en (English).",
+)
+
+
+def _debug() -> bool:
+    return os.environ.get("JUNHENG_DEBUG") == "1"
+
+
+def _internal_error(what: str, exc: BaseException, lang: str) -> None:
+    """A bug in junheng: say so, say how to report it, and keep the traceback for JUNHENG_DEBUG=1."""
+    if _debug():
+        traceback.print_exception(exc)
+    detail = f"{type(exc).__name__}: {exc}"
+    if lang == "en":
+        click.echo(
+            f"{what}: internal error (a bug in junheng, not in your file): {detail}; "
+            "please report it with the file (set JUNHENG_DEBUG=1 for details)",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"{what}: 内部错误（junheng 自身的缺陷，不是文件的问题）：{detail}；"
+            "请附上该文件报告此问题（设置 JUNHENG_DEBUG=1 可查看详情）",
+            err=True,
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="junheng")
+def junheng() -> None:
+    """junheng（均衡）：义务教育均衡发展督导评估合规检查。
+
+    Checks a district's compulsory-education filing against the balanced-development rules.
+    """
+
+
+@junheng.command()
+def schema() -> None:
+    """Print the filing's JSON Schema (打印申报数据的 JSON Schema)."""
+    from engine.filing.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+@junheng.command()
+@click.argument("filings", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
+@_LANG
+@click.pass_context
+def validate(ctx: click.Context, filings: tuple[str, ...], lang: str) -> None:
+    """Check that each FILING is well-formed and follows the schema (检查申报文件格式).
+
+    Exit status: 0 when every filing is valid, 2 when any is not, 3 on an internal error.
+    """
+    from engine.filing.validate import load_and_validate
+
+    status = ExitStatus.OK
+    for path in filings:
+        try:
+            load_and_validate(path)
+        except InputErrors as exc:
+            for error in exc.errors:
+                click.echo(error.render(lang), err=True)
+            status = max(status, ExitStatus.INVALID_INPUT)
+        except Exception as exc:  # a bug: report it, go on with the other filings
+            _internal_error(path, exc, lang)
+            status = max(status, ExitStatus.INTERNAL_ERROR)
+        else:
+            click.echo(f"✓ {path}: valid" if lang == "en" else f"✓ {path}: 有效")
+    ctx.exit(int(status))
+
+
+_FAIL_ON = ("blocking", "major", "minor", "info", "never")
+
+
+@junheng.command()
+@click.argument("filings", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--standard", default=None, metavar="NAME", help="Rule pack to use instead of district.standard (basic, quality, …).")
+@click.option("--rules", "rules_dir", default=None, type=click.Path(file_okay=False, path_type=str), help="Rules folder (default: the shipped rules).")
+@click.option("--format", "fmt", default="text", type=click.Choice(sorted(_formats.FORMATS)), show_default=True, help="Output format.")
+@click.option("--fail-on", default="blocking", type=click.Choice(_FAIL_ON), show_default=True, help="Lowest severity that makes the exit status 1.")
+@click.option("--jobs", default=None, type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
+@_LANG
+@click.pass_context
+def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, lang) -> None:
+    """Check each FILING against its rule pack and report findings (检查申报数据是否达标).
+
+    Exit status: 0 no finding at or above --fail-on, 1 some, 2 invalid input, 3 internal error.
+    """
+    from engine.check import Options, check_many
+    from engine.policy.compile import compile_rules
+    from engine.result import Failure, run_status
+
+    try:
+        policy = compile_rules(rules_dir)
+    except InputErrors as exc:  # a broken rule file stops the run before any filing is read
+        for error in exc.errors:
+            click.echo(error.render(lang), err=True)
+        ctx.exit(int(ExitStatus.INVALID_INPUT))
+    if standard is not None and standard not in policy.packs:
+        known = ", ".join(sorted(policy.packs))
+        raise click.BadParameter(f"unknown standard {standard!r} (known: {known}) / 未知规则包", param_hint="--standard")
+    outcomes = []
+    for outcome in check_many(list(filings), policy, Options(standard=standard), jobs=jobs):
+        if isinstance(outcome, Failure):
+            for error in outcome.errors:
+                click.echo(error.render(lang), err=True)
+        outcomes.append(outcome)
+    color = fmt == "text" and sys.stdout.isatty()
+    click.echo(_formats.get(fmt)(outcomes, lang=lang, color=color), nl=False)
+    ctx.exit(run_status(outcomes, fail_on))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``junheng`` console script."""
+    try:
+        status = junheng.main(args=argv, prog_name="junheng", standalone_mode=False)
+    except click.ClickException as exc:  # a usage error or a bad option: exit 2
+        exc.show()
+        status = exc.exit_code
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        status = 130
+    except Exception as exc:
+        _internal_error("junheng", exc, "zh")
+        status = ExitStatus.INTERNAL_ERROR
+    sys.exit(int(status or 0))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Reading district filings: files in, plain data and locations out."""

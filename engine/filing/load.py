@@ -1,0 +1,551 @@
+"""Read one filing file (YAML or JSON) into plain Python data plus where every value was written.
+
+Performance: JSON goes straight through the C ``json`` decoder; the only Python
+callbacks are one ``object_pairs_hook`` call per object (to notice repeated
+keys), and integers are made by calling the ``SourceInt`` type itself, which
+runs no Python code. Where values are written is worked out only when
+``location()``/``key_location()`` is first called, by a regex-driven scanner
+(a few seconds per 50 MB), so a clean load costs about what ``json.loads`` does.
+YAML files are hand-written and small: libyaml composes the nodes, one walk over
+the distinct nodes checks them and sizes the alias expansion before anything is
+built, a second builds the values and their (line, column) tree.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+from bisect import bisect_right
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from json.decoder import scanstring
+from typing import Any, Iterator
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from ..errors import InputError, InputErrors, pointer_join
+
+MAX_BYTES = 20 * 1024 * 1024  # files over 20 MiB are rejected
+MAX_NODES = 2_000_000  # bound on values produced while expanding YAML aliases
+_MAX_DEPTH = 200  # a filing is 4 levels deep; anything near this is an accident or an attack
+_LONGEST_INT = 4300  # Python refuses to convert longer decimal strings
+_EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+_T = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP, _MERGE = (
+    _T + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
+_CORE = (  # the YAML 1.2 core schema, in the order a plain scalar is tried
+    (_NULL, re.compile(r"(?:null|Null|NULL|~|)\Z")),
+    (_BOOL, re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")),
+    (_INT, re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")),
+    (_FLOAT, re.compile(r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z")))
+_PATTERN = dict(_CORE)
+# Characters YAML forbids, found up front so that the error is located alike
+# whichever parser (libyaml or pure Python) is in use.
+_YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# One JSON token. ',' and ':' are skipped like blanks: the scanner runs on text
+# json.loads has accepted, where brackets and the key/value alternation carry the structure.
+_JSON_TOKEN = re.compile(r'[ \t\r\n,:]*(?:([{\[])|([}\]])|("[^"\\]*(?:\\.[^"\\]*)*")|([^ \t\r\n,:{}\[\]"]+))')
+_INDEX = re.compile(r"(?:0|[1-9][0-9]*)\Z")
+_JSON_ZH = {
+    "Expecting value": "此处缺少一个值", "Expecting ',' delimiter": "缺少逗号“,”",
+    "Expecting ':' delimiter": "缺少冒号“:”", "Extra data": "数据结束后还有多余的内容",
+    "Expecting property name enclosed in double quotes": "键名必须用英文双引号括起来（或多了一个逗号）",
+    "Unterminated string starting at": "字符串缺少结尾的引号",
+    "Invalid control character at": "字符串中有不允许的控制字符（如换行或 Tab）"}
+_MESSAGES = {  # kind: (code, zh, en)
+    "format": ("filing_unsupported_format",
+               "不支持的文件类型“{ext_zh}”：申报文件须为 .yaml、.yml 或 .json；电子表格格式（.xlsx、.csv）暂不支持",
+               "unsupported file type '{ext_en}': a filing must be .yaml, .yml or .json; "
+               "the spreadsheet forms (.xlsx, .csv) are not supported yet"),
+    "unreadable": ("filing_unreadable", "无法读取文件：{zh}（{why}）", "cannot read the file ({why})"),
+    "large": ("filing_too_large", "文件过大（{mib:.1f} MiB），上限为 {limit} MiB",
+              "the file is too large ({mib:.1f} MiB); the limit is {limit} MiB"),
+    "encoding": ("filing_encoding_error", "文件不是 UTF-8 编码（无效字节 0x{byte:02X}{zh}），请另存为 UTF-8 后再提交",
+                 "the file is not UTF-8 (invalid byte 0x{byte:02X}{en}); save it as UTF-8"),
+    "nul": ("filing_encoding_error", "文件含有空字符（NUL），可能是 UTF-16 编码，请另存为 UTF-8 后再提交",
+            "the file contains NUL characters (UTF-16?); save it as UTF-8"),
+    "control": ("filing_parse_error", "文件含有不允许的控制字符 {char}", "the file contains a control character ({char})"),
+    "empty": ("filing_empty", "文件是空的，没有任何数据", "the file is empty (no data)"),
+    "yaml": ("filing_parse_error", "YAML 格式错误：{problem}{zh}", "YAML syntax error: {problem}{en}"),
+    "json": ("filing_parse_error", "JSON 格式错误：{zh}", "JSON syntax error: {en}"),
+    "documents": ("filing_parse_error", "一个文件只能有一份文档（不能用“---”分隔多份）",
+                  "one document per file (found a second document)"),
+    "deep": ("filing_parse_error", "嵌套层数过多（超过 {limit} 层）", "nesting too deep (more than {limit} levels)"),
+    "tag": ("filing_parse_error", "不支持的标签“{tag}”（只允许文本、数字、真假值、列表和映射）",
+            "unsupported tag '{tag}' (only text, numbers, booleans, lists and mappings are allowed)"),
+    "scalar": ("filing_parse_error", "“{text}”不是有效的 {tag} 值", "'{text}' is not a valid {tag} value"),
+    "long": ("filing_parse_error", "整数位数过多（超过 {limit} 位）", "integer has too many digits (over {limit})"),
+    "constant": ("filing_parse_error", "“{word}”不是有效的数值（JSON 不允许 NaN 或 Infinity）",
+                 "'{word}' is not a valid number (JSON does not allow NaN or Infinity)"),
+    "key": ("filing_parse_error", "键必须是文字，不能是列表或映射", "a key must be text, not a list or a mapping"),
+    "merge": ("filing_parse_error", "合并键“<<”的值必须是映射或映射的列表",
+              "the merge key '<<' needs a mapping or a list of mappings"),
+    "recursive": ("filing_parse_error", "别名引用了包含它自身的值（循环引用）",
+                  "an alias refers to a value that contains it (recursive alias)"),
+    "aliases": ("filing_alias_limit", "别名展开后的数据过大（超过 {limit:,} 个值）",
+                "alias expansion too large (more than {limit:,} values)"),
+    "duplicate": ("filing_duplicate_key", "键“{key}”重复（首次出现在第 {first} 行）",
+                  "duplicate key '{key}' (first at line {first})"),
+    "unexpected": ("filing_parse_error", "无法解析文件（{why}）", "unexpected problem reading the file ({why})"),
+}
+
+
+class SourceInt(int):
+    """An int that remembers the exact characters written (e.g. '0012345'); .source: str"""
+
+    @property
+    def source(self) -> str:
+        # JSON calls SourceInt(text) directly (C speed) and stores no text: JSON
+        # forbids leading zeros, so the canonical digits are what was written.
+        return getattr(self, "_text", None) or str(int(self))
+
+
+def _source_int(text: str, value: int) -> SourceInt:
+    number = SourceInt(value)
+    number._text = text
+    return number
+
+
+class _Locator:
+    """Finds where the value at a JSON pointer is written; for JSON the index is built on first use.
+
+    The index is a tree: a scalar is its position, a container is ``[position,
+    {key: (key position, child)}]`` or ``[position, [child, ...]]``; positions
+    are (line, column) for YAML and character offsets for JSON.
+    """
+
+    def __init__(self, tree: Any = None, text: str | None = None) -> None:
+        self._tree, self._text, self._starts = tree, text, None
+
+    def find(self, pointer: str) -> tuple[tuple[int, int], tuple[int, int] | None]:
+        if self._text is not None:
+            with _no_gc():
+                self._tree, self._starts, self._text = _scan_json(self._text)[0], _line_starts(self._text), None
+        node, key_pos = self._tree, None
+        for raw in pointer.split("/")[1:] if pointer.startswith("/") else ():
+            token, kids = raw.replace("~1", "/").replace("~0", "~"), node[1] if isinstance(node, list) else None
+            if isinstance(kids, dict) and token in kids:
+                key_pos, node = kids[token]
+            elif isinstance(kids, list) and _INDEX.match(token) and int(token) < len(kids):
+                key_pos, node = None, kids[int(token)]
+            else:  # not present: the nearest present ancestor
+                key_pos = None
+                break
+        if node is self._tree:
+            return (1, 1), None
+        return self._linecol(node[0] if isinstance(node, list) else node), self._linecol(key_pos)
+
+    def _linecol(self, pos: Any) -> tuple[int, int] | None:
+        return _linecol(self._starts, pos) if isinstance(pos, int) else pos
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A filing file as plain data, with the place in the file of every value."""
+
+    file: str
+    data: Any
+    _locator: _Locator | None = field(default=None, repr=False, compare=False)
+
+    def location(self, pointer: str) -> tuple[int, int]:
+        """1-based (line, column) where the value at JSON pointer `pointer` is written;
+        for a pointer that does not exist, the location of the nearest present ancestor;
+        the root "" is (1, 1)."""
+        return self._locator.find(pointer)[0] if self._locator else (1, 1)
+
+    def key_location(self, pointer: str) -> tuple[int, int] | None:
+        """(line, column) of the mapping KEY whose value is at `pointer` (None for list items/root)."""
+        return self._locator.find(pointer)[1] if self._locator else None
+
+
+def load_document(source: str | os.PathLike | bytes, *, name: str | None = None,
+                  fmt: str | None = None) -> LoadedDocument:
+    """Load a filing from a path, or from raw bytes shown as `name`; raise InputErrors on bad input.
+
+    `fmt` ('yaml' or 'json') overrides the format the extension of the path or `name` gives."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        file, path, raw = name if name is not None else "<bytes>", name or "", bytes(source)
+    else:
+        path, raw = os.fsdecode(os.fspath(source)), None
+        file = name if name is not None else path
+    ext = f".{fmt}" if fmt else os.path.splitext(path)[1]
+    if ext.lower() not in _EXTENSIONS:
+        raise _fail(_error("format", file, ext_zh=ext or "无扩展名", ext_en=ext or "no extension"))
+    raw = _read(path, file) if raw is None else raw
+    if len(raw) > MAX_BYTES:
+        raise _fail(_too_large(file, len(raw)))
+    text = _decode(raw, file)
+    if not text.strip(" \t\r\n"):  # libyaml rejects a file of only tabs
+        raise _fail(_error("empty", file))
+    try:
+        return _load_json(text, file) if _EXTENSIONS[ext.lower()] == "json" else _load_yaml(text, file)
+    except InputErrors:
+        raise
+    except Exception as exc:  # safety net: a filer gets a message, never a traceback
+        raise _fail(_error("unexpected", file, why=repr(exc))) from exc
+
+
+def _error(kind: str, file: str, where: tuple[int, int] | None = None, pointer: str = "", **fmt: Any) -> InputError:
+    code, zh, en = _MESSAGES[kind]
+    line, column = where or (None, None)
+    return InputError(code, file, line, column, pointer, zh.format(**fmt), en.format(**fmt))
+
+
+def _fail(*errors: InputError) -> InputErrors:
+    return InputErrors(list(errors))
+
+
+def _too_large(file: str, size: int) -> InputError:
+    return _error("large", file, mib=size / 2**20, limit=MAX_BYTES // 2**20)
+
+
+def _read(path: str, file: str) -> bytes:
+    try:
+        size = os.stat(path).st_size  # before reading: a huge file is never loaded into memory
+        if size > MAX_BYTES:
+            raise _fail(_too_large(file, size))
+        with open(path, "rb") as stream:
+            return stream.read(MAX_BYTES + 1)  # the file may have grown since, or be a device
+    except OSError as exc:
+        zh = {FileNotFoundError: "找不到文件", PermissionError: "没有读取权限", IsADirectoryError: "这是文件夹，不是文件"}
+        raise _fail(_error("unreadable", file, zh=zh.get(type(exc), ""), why=exc.strerror or exc)) from None
+
+
+def _decode(raw: bytes, file: str) -> str:
+    raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw  # BOM dropped first: columns stay right
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        where = (raw.count(b"\n", 0, exc.start) + 1, len(raw[start:exc.start].decode("utf-8")) + 1)
+        zh, en = "", ""
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw:
+            zh, en = "，看起来是 UTF-16 编码", "; it looks like UTF-16"
+        elif not _raises(raw.decode, "gb18030"):  # what Chinese Windows tools save by default
+            zh, en = "，可能是 GBK 编码", "; it may be GBK"
+        raise _fail(_error("encoding", file, where, byte=raw[exc.start], zh=zh, en=en)) from None
+    if "\x00" in text:  # valid UTF-8 but with NULs: a UTF-16 file without a BOM
+        raise _fail(_error("nul", file, _text_pos(text, text.index("\x00"))))
+    return text
+
+
+def _raises(func: Any, *args: Any) -> bool:
+    try:
+        func(*args)
+    except ValueError:  # UnicodeDecodeError is one too
+        return True
+    return False
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    # Every SourceInt is tracked by the cycle collector (as instances of any Python class
+    # are), and a million of them set off collection after collection: half the load time.
+    # Nothing built here can form a cycle, so the collector is paused while it is built.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _text_pos(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+def _linecol(starts: list[int], offset: int) -> tuple[int, int]:
+    i = bisect_right(starts, offset) - 1
+    return i + 1, offset - starts[i] + 1
+
+
+# ---------------------------------------------------------------- YAML
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's composer with plain scalars resolved by the YAML 1.2 core schema."""
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not ScalarNode:
+            return _SEQ if kind is SequenceNode else _MAP
+        if not implicit[0]:  # quoted
+            return _STR
+        if value == "<<":
+            return _MERGE
+        return next((tag for tag, pattern in _CORE if pattern.match(value)), _STR)
+
+
+def _load_yaml(text: str, file: str) -> LoadedDocument:
+    bad = _YAML_FORBIDDEN.search(text)
+    if bad:
+        raise _fail(_error("control", file, _text_pos(text, bad.start()), char=f"U+{ord(bad.group()):04X}"))
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise _fail(_yaml_syntax(exc, text, file)) from None
+    except yaml.YAMLError as exc:
+        raise _fail(_error("yaml", file, problem=exc, zh="", en="")) from None
+    except RecursionError:  # only the pure-Python composer recurses; libyaml stops at 1000 levels
+        raise _fail(_error("deep", file, limit=_MAX_DEPTH)) from None
+    finally:
+        loader.dispose()
+    if root is None or (root.tag == _NULL and root.value == ""):
+        raise _fail(_error("empty", file))
+    walk = _YamlWalk(file)
+    walk.visit(root, 0)
+    if walk.errors:
+        raise InputErrors(list(walk.errors.values()))
+    return LoadedDocument(file, walk.value(root), _Locator(walk.loc(root)))
+
+
+def _yaml_syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
+    mark = exc.problem_mark or exc.context_mark
+    where = (mark.line + 1, mark.column + 1) if mark else None
+    problem = exc.problem or exc.context or "syntax error"
+    if exc.context == "expected a single document in the stream":
+        return _error("documents", file, where)
+    if "maximum nesting depth" in problem:
+        return _error("deep", file, where, limit=_MAX_DEPTH)
+    zh, en = "", f" ({exc.context})" if exc.context and exc.problem else ""
+    lines = text.splitlines()  # the same line breaks as YAML's, once NULs and controls are out
+    if mark and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+        zh, en = "（请用空格缩进，不要用 Tab 键）", en + " (indent with spaces, not tabs)"
+    elif "mapping values are not allowed" in problem:
+        zh, en = "（请检查缩进；含“: ”的文字请加引号）", en + " (check the indentation; quote text containing ': ')"
+    return _error("yaml", file, where, problem=problem, zh=zh, en=en)
+
+
+def _mark(node: Any) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1  # PyYAML marks are 0-based
+
+
+class _YamlWalk:
+    """``visit`` checks each distinct node once (an alias shares its anchor's node) and
+    sizes the alias expansion before anything is built; ``value`` and ``loc`` then
+    build the data (fresh containers at every alias) and the location tree."""
+
+    def __init__(self, file: str) -> None:
+        self.file, self.path, self.active = file, [], set()  # active: nodes on the current path
+        self.errors: dict[Any, InputError] = {}  # keyed so that each problem is reported once
+        self.sizes: dict[int, tuple] = {}  # node id → (values it expands to (capped), levels deep)
+        self.scalars: dict[int, Any] = {}
+        self.pairs: dict[int, list] = {}  # mapping id → [(key, key node, value node)] after merges
+        self.locs: dict[int, Any] = {}
+
+    def error(self, kind: str, node: Any, *extra: Any, once: str | None = None, **fmt: Any) -> int:
+        pointer = ""
+        for token in [*self.path, *extra]:
+            pointer = pointer_join(pointer, token)
+        error = _error(kind, self.file, _mark(node), pointer, **fmt)
+        self.errors.setdefault(once or (error.code, error.line, error.column, pointer), error)
+        return 1  # a bad value still counts as one
+
+    def visit(self, node: Any, depth: int) -> int:
+        nid = id(node)
+        if nid in self.sizes:
+            size, height = self.sizes[nid]
+            if depth + height > _MAX_DEPTH:  # an alias can put a deep value deeper still
+                self.error("deep", node, once="deep", limit=_MAX_DEPTH)
+            return size
+        if nid in self.active:
+            return self.error("recursive", node)
+        if depth >= _MAX_DEPTH:
+            return self.error("deep", node, once="deep", limit=_MAX_DEPTH)
+        self.active.add(nid)
+        if isinstance(node, ScalarNode):
+            size = self.scalar(node)
+        elif node.tag not in (_SEQ, _MAP):
+            size = self.error("tag", node, tag=node.tag.replace(_T, "!!"))
+        elif isinstance(node, SequenceNode):
+            size = 1
+            for index, child in enumerate(node.value):
+                self.path.append(index)
+                size += self.visit(child, depth + 1)
+                self.path.pop()
+        else:
+            size = self.mapping(node, depth)
+        self.active.discard(nid)
+        children = node.value if isinstance(node, SequenceNode) else [c for _, _, c in self.pairs.get(nid, ())]
+        height = 1 + max((self.sizes[id(c)][1] for c in children if id(c) in self.sizes), default=0)
+        self.sizes[nid] = (size := min(size, MAX_NODES + 1)), height
+        if size > MAX_NODES:
+            self.error("aliases", node, once="aliases", limit=MAX_NODES)
+        return size
+
+    def scalar(self, node: Any) -> int:
+        tag, text = node.tag, node.value
+        if tag in (_STR, _MERGE):  # '<<' anywhere but as a key is just text
+            value = text
+        elif tag not in _PATTERN:
+            return self.error("tag", node, tag=tag.replace(_T, "!!"))
+        elif not _PATTERN[tag].match(text):  # an explicit tag on text of another kind
+            return self.error("scalar", node, text=text, tag=tag.replace(_T, "!!"))
+        elif tag == _INT:
+            base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+            try:
+                value = _source_int(text, int(text if base == 10 else text[2:], base))
+            except ValueError:
+                return self.error("long", node, limit=_LONGEST_INT)
+        elif tag == _FLOAT:  # Python spells .inf/.nan without the dot
+            value = float(text.replace(".", "") if "n" in text.lower() else text)
+        else:
+            value = None if tag == _NULL else text[0] in "tT"
+        self.scalars[id(node)] = value
+        return 1
+
+    def mapping(self, node: Any, depth: int) -> int:
+        explicit: dict[str, tuple] = {}
+        order: list = []  # keys and lists of merge sources, in the order written
+        size = 1
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                if not all(isinstance(source, MappingNode) for source in sources):
+                    self.error("merge", value_node)
+                    continue
+                size += sum(self.visit(source, depth) - 1 for source in sources)  # their values land here
+                order.append(sources)
+            elif not isinstance(key_node, ScalarNode):
+                self.error("key", key_node)
+            elif key_node.tag != _STR and key_node.tag not in _PATTERN:
+                self.error("tag", key_node, tag=key_node.tag.replace(_T, "!!"))
+            elif key_node.value in explicit:
+                key = key_node.value
+                self.error("duplicate", key_node, key, key=key, first=_mark(explicit[key][0])[0])
+            else:
+                key = key_node.value  # the text as written: `2011:` is the key '2011'
+                explicit[key] = (key_node, value_node)
+                order.append(key)
+                self.path.append(key)
+                size += self.visit(value_node, depth + 1)
+                self.path.pop()
+        pairs, seen = [], set(explicit)
+        for item in order:
+            if isinstance(item, str):
+                pairs.append((item, *explicit[item]))
+                continue
+            for source in item:  # an earlier source wins over a later one, explicit keys over both
+                for key, key_node, value_node in self.pairs.get(id(source), ()):
+                    if key not in seen:
+                        seen.add(key)
+                        pairs.append((key, key_node, value_node))
+        self.pairs[id(node)] = pairs
+        return size
+
+    def value(self, node: Any) -> Any:
+        if isinstance(node, ScalarNode):
+            return self.scalars[id(node)]
+        if isinstance(node, SequenceNode):
+            return [self.value(child) for child in node.value]
+        return {key: self.value(child) for key, _, child in self.pairs[id(node)]}
+
+    def loc(self, node: Any) -> Any:
+        found = self.locs.get(id(node))
+        if found is None:
+            if isinstance(node, ScalarNode):
+                found = _mark(node)
+            elif isinstance(node, SequenceNode):
+                found = [_mark(node), [self.loc(child) for child in node.value]]
+            else:
+                found = [_mark(node), {key: (_mark(key_node), self.loc(child))
+                                       for key, key_node, child in self.pairs[id(node)]}]
+            self.locs[id(node)] = found
+        return found
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def _load_json(text: str, file: str) -> LoadedDocument:
+    noticed: list[bool] = []  # the fast path only notices a problem; the scanner finds where
+
+    def pairs(items: list) -> dict:
+        obj = dict(items)
+        if len(obj) < len(items):
+            noticed.append(False)
+        return obj
+
+    try:
+        with _no_gc():
+            data = json.loads(text, object_pairs_hook=pairs, parse_int=SourceInt,
+                              parse_constant=lambda word: noticed.append(False))
+    except json.JSONDecodeError as exc:
+        where = (exc.lineno, exc.colno)
+        raise _fail(_error("json", file, where, zh=_JSON_ZH.get(exc.msg, exc.msg), en=exc.msg)) from None
+    except (ValueError, RecursionError) as exc:  # an integer too long for int(), or very deep nesting
+        data = None
+        noticed.append(isinstance(exc, RecursionError))
+    if not noticed:
+        return LoadedDocument(file, data, _Locator(text=text))
+    starts = _line_starts(text)
+    found = _scan_json(text, deep=any(noticed))[1]
+    raise InputErrors([_error(kind, file, _linecol(starts, at), pointer, **fmt) for kind, at, pointer, fmt in found]
+                      or [_error("unexpected", file, why="JSON")])
+
+
+def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
+    """Index where each value of JSON `text` starts (see _Locator), and find what
+    json.loads lets through but a filing must not have: repeated keys, NaN and
+    Infinity, integers too long for int(), and (if `deep`) nesting beyond _MAX_DEPTH.
+    Iterative, so any depth is fine; stops quietly where the text stops being JSON."""
+    found: list[tuple] = []  # (message kind, offset, pointer, message fields)
+    stack: list[list] = []  # frames: [container index node, pending key, its offset]
+    pos, root, match = 0, None, _JSON_TOKEN.match
+
+    def pointer() -> str:
+        result = ""
+        for frame in stack:
+            kids = frame[0][1]
+            result = pointer_join(result, frame[1] if isinstance(kids, dict) else len(kids))
+        return result
+
+    while root is None and (token := match(text, pos)):
+        pos, kind = token.end(), token.lastindex
+        at = token.start(kind)
+        if kind == 1:
+            if deep and len(stack) == _MAX_DEPTH:
+                found.append(("deep", at, pointer(), {"limit": _MAX_DEPTH}))
+                deep = False
+            stack.append([[at, {} if token.group(1) == "{" else []], None, 0])
+            continue
+        if kind == 2:
+            if not stack:
+                break
+            value = stack.pop()[0]
+        elif kind == 3 and stack and isinstance(stack[-1][0][1], dict) and stack[-1][1] is None:
+            try:
+                stack[-1][1:] = scanstring(text, at + 1)[0], at  # a key: its value follows
+            except ValueError:
+                break
+            continue
+        else:
+            value, word = at, token.group(kind)
+            if word in ("NaN", "Infinity", "-Infinity"):
+                found.append(("constant", at, pointer(), {"word": word}))
+            elif len(word) > _LONGEST_INT and word.lstrip("-").isdigit() and _raises(int, word):
+                found.append(("long", at, pointer(), {"limit": _LONGEST_INT}))
+        if not stack:
+            root = value
+            break
+        frame = stack[-1]
+        kids = frame[0][1]
+        if isinstance(kids, list):
+            kids.append(value)
+        elif frame[1] in kids:
+            first = text.count("\n", 0, kids[frame[1]][0]) + 1
+            found.append(("duplicate", frame[2], pointer(), {"key": frame[1], "first": first}))
+        else:
+            kids[frame[1]] = (frame[2], value)
+        frame[1] = None
+    return (root if root is not None else stack[0][0] if stack else None), found

@@ -1,0 +1,69 @@
+"""Every fixture filing is valid, and every invalid fixture fails where ``fixtures/invalid/cases.yaml`` says.
+
+Adding a case means adding a file and a ``cases.yaml`` entry — no Python:
+
+    - file: unknown-key.yaml      # relative to fixtures/invalid/
+      code: filing_schema_error   # the first error's code (errors are sorted by line, column)
+      line: 12                    # the first error's line (null for a whole-file problem)
+      pointer: /schools/0/teacher # the first error's JSON pointer
+      note: a typo is an error with a suggestion, not a missing field
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from engine.cli import junheng
+from engine.errors import InputErrors
+from engine.filing.validate import load_and_validate
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FILINGS = sorted(p for p in (FIXTURES / "filings").glob("*") if p.suffix.lower() in (".yaml", ".yml", ".json"))
+CASES_FILE = FIXTURES / "invalid" / "cases.yaml"
+
+
+def _cases() -> list[dict]:
+    if not CASES_FILE.exists():
+        return []
+    loaded = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8")) or []
+    return loaded["cases"] if isinstance(loaded, dict) else loaded
+
+
+CASES = _cases()
+_NO_FILINGS = pytest.param(None, marks=pytest.mark.skip(reason="fixtures/filings/ has no filings yet"))
+_NO_CASES = pytest.param(None, marks=pytest.mark.skip(reason="fixtures/invalid/cases.yaml is missing or empty"))
+
+
+# Where an alias expansion crosses its bound depends on the order values are
+# expanded, so that error's pointer may lie inside the value the case names.
+_POINTER_WITHIN = frozenset({"filing_alias_limit"})
+
+
+def _explain(result) -> str:
+    return f"exit {result.exit_code}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+
+
+@pytest.mark.parametrize("path", FILINGS or [_NO_FILINGS], ids=[p.name for p in FILINGS] or ["none"])
+def test_a_fixture_filing_is_valid(path):
+    result = CliRunner().invoke(junheng, ["validate", str(path)])
+    assert result.exit_code == 0, _explain(result)
+
+
+@pytest.mark.parametrize("case", CASES or [_NO_CASES], ids=[str(c.get("file")) for c in CASES] or ["none"])
+def test_an_invalid_fixture_fails_first_where_cases_yaml_says(case):
+    path = FIXTURES / "invalid" / case["file"]
+    note = case.get("note", "")
+    result = CliRunner().invoke(junheng, ["validate", str(path)])
+    assert result.exit_code == 2, f"{case['file']} ({note})\n{_explain(result)}"
+    with pytest.raises(InputErrors) as caught:
+        load_and_validate(path)
+    first = caught.value.errors[0]
+    expected = {key: case[key] for key in ("code", "line", "pointer") if key in case}
+    actual = {key: getattr(first, key) for key in expected}
+    if first.code in _POINTER_WITHIN and "pointer" in expected and actual["pointer"].startswith(f"{expected['pointer']}/"):
+        actual["pointer"] = expected["pointer"]
+    assert actual == expected, f"{case['file']} ({note}): {first.render()}"
