@@ -56,9 +56,12 @@ def round4(v):
 
 
 def as_filed(v):
+    """A filed number for ``observed``: money fields are floats in the model; whole ones print as integers."""
     if isinstance(v, bool):
         return v
     if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
         return int(v)
     return v
 
@@ -159,6 +162,23 @@ def locate(doc: LoadedDocument, data, pointers) -> tuple[Location, ...]:
 # ---------------------------------------------------------------- building findings
 
 
+def _keep_reads_of(env, rule: CompiledRule, causes: set) -> None:
+    """A rule with several causes (DATA-02) observes and locates only what its fired causes read."""
+    from .policy import expr as ex
+
+    names = set(rule.declared)
+    for i in causes:
+        names |= {n.name for n in ex.names(rule.causes[i][0])}
+    inputs, records = set(), set()
+    for name in names:
+        reads = env.value_reads.get(name)
+        if reads:
+            inputs |= reads[0]
+            records |= reads[1]
+    env.inputs = {p: v for p, v in env.inputs.items() if p in inputs}
+    env.record_inputs = records
+
+
 class FindingBuilder:
     def __init__(self, pack: CompiledPack, doc: LoadedDocument, data: dict, subjects: list[Subject], vocabulary: dict):
         self.pack = pack
@@ -216,13 +236,15 @@ class FindingBuilder:
     def _pointers(self, subject: Subject, env) -> list[str]:
         pointers = [input_object(p) for p in env.inputs]
         pointers += [f"/schools/{i}" for i in sorted(env.record_inputs)]
-        pointers += [present_ancestor(self.data, input_object(p)) if present_ancestor(self.data, input_object(p)) != input_object(p) else input_object(p) for p in env.missing]
+        pointers += [present_ancestor(self.data, input_object(p)) for p in env.missing]
         if not pointers:
             pointers = [subject.base_pointer]
         return pointers
 
     def violation(self, rule: CompiledRule, subject: Subject, causes: set) -> Finding:
         env = evaluate_exact(rule, subject)
+        if len(rule.causes) > 1:
+            _keep_reads_of(env, rule, causes)
         texts = {}
         shortfall = None
         if rule.shortfall is not None and rule.rule.shortfall is not None:

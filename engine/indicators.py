@@ -60,6 +60,8 @@ class Env:
     record_inputs: set = field(default_factory=set)  # indexes of school records read
     # inside sum()/count()/cv(): the record being visited
     cur: tuple | None = None
+    # value name → (input pointers, record indexes, missing pointers) it read first (exact mode)
+    value_reads: dict = field(default_factory=dict)
 
 
 def number(value: Any, exact: bool) -> Any:
@@ -518,7 +520,9 @@ def evaluate_exact(rule, subject: Subject) -> Env:
     params = rule.params[subject.variant if rule.variants[0] is not None else None]
     env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, params, exact=True, track=True)
     for name, closure, _ in rule.values:
+        before = (set(env.inputs), set(env.record_inputs), set(env.missing))
         env.values[name] = closure(env)
+        env.value_reads[name] = (set(env.inputs) - before[0], set(env.record_inputs) - before[1], set(env.missing) - before[2])
     for name, closure in rule.text_values:
         tracked = (set(env.missing), dict(env.inputs))
         v = closure(env)

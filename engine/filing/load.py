@@ -1,14 +1,11 @@
 """Read one filing file (YAML or JSON) into plain Python data plus where every value was written.
 
-Performance: JSON goes straight through the C ``json`` decoder; the only Python
-callbacks are one ``object_pairs_hook`` call per object (to notice repeated
-keys), and integers are made by calling the ``SourceInt`` type itself, which
-runs no Python code. Where values are written is worked out only when
-``location()``/``key_location()`` is first called, by a regex-driven scanner
-(a few seconds per 50 MB), so a clean load costs about what ``json.loads`` does.
-YAML files are hand-written and small: libyaml composes the nodes, one walk over
-the distinct nodes checks them and sizes the alias expansion before anything is
-built, a second builds the values and their (line, column) tree.
+Performance: JSON goes straight through the C ``json`` decoder (one Python call per
+object, to notice repeated keys; integers are made by the ``SourceInt`` type itself),
+and where values are written is worked out only when ``location()`` is first called,
+by a regex-driven scanner (about 4 s per 50 MB): a clean load costs what ``json.loads``
+does. YAML files are small: libyaml composes the nodes, one walk over the distinct
+nodes checks them, sizes the alias expansion and builds locations, a second the values.
 """
 
 from __future__ import annotations
@@ -17,6 +14,7 @@ import gc
 import json
 import os
 import re
+import sys
 from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +29,6 @@ from ..errors import InputError, InputErrors, pointer_join
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MiB are rejected
 MAX_NODES = 2_000_000  # bound on values produced while expanding YAML aliases
 _MAX_DEPTH = 200  # a filing is 4 levels deep; anything near this is an accident or an attack
-_LONGEST_INT = 4300  # Python refuses to convert longer decimal strings
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 _T = "tag:yaml.org,2002:"
@@ -44,11 +41,10 @@ _CORE = (  # the YAML 1.2 core schema, in the order a plain scalar is tried
     (_FLOAT, re.compile(r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
                         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z")))
 _PATTERN = dict(_CORE)
-# Characters YAML forbids, found up front so that the error is located alike
-# whichever parser (libyaml or pure Python) is in use.
+# Characters YAML forbids (NUL included), found up front: libyaml reports them without a line.
 _YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# One JSON token. ',' and ':' are skipped like blanks: the scanner runs on text
-# json.loads has accepted, where brackets and the key/value alternation carry the structure.
+# One JSON token. ',' and ':' are skipped like blanks: the scanner reads text json.loads
+# has accepted, where the brackets and the key/value alternation carry the structure.
 _JSON_TOKEN = re.compile(r'[ \t\r\n,:]*(?:([{\[])|([}\]])|("[^"\\]*(?:\\.[^"\\]*)*")|([^ \t\r\n,:{}\[\]"]+))')
 _INDEX = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 _JSON_ZH = {
@@ -67,8 +63,6 @@ _MESSAGES = {  # kind: (code, zh, en)
               "the file is too large ({mib:.1f} MiB); the limit is {limit} MiB"),
     "encoding": ("filing_encoding_error", "文件不是 UTF-8 编码（无效字节 0x{byte:02X}{zh}），请另存为 UTF-8 后再提交",
                  "the file is not UTF-8 (invalid byte 0x{byte:02X}{en}); save it as UTF-8"),
-    "nul": ("filing_encoding_error", "文件含有空字符（NUL），可能是 UTF-16 编码，请另存为 UTF-8 后再提交",
-            "the file contains NUL characters (UTF-16?); save it as UTF-8"),
     "control": ("filing_parse_error", "文件含有不允许的控制字符 {char}", "the file contains a control character ({char})"),
     "empty": ("filing_empty", "文件是空的，没有任何数据", "the file is empty (no data)"),
     "yaml": ("filing_parse_error", "YAML 格式错误：{problem}{zh}", "YAML syntax error: {problem}{en}"),
@@ -105,19 +99,10 @@ class SourceInt(int):
         return getattr(self, "_text", None) or str(int(self))
 
 
-def _source_int(text: str, value: int) -> SourceInt:
-    number = SourceInt(value)
-    number._text = text
-    return number
-
-
 class _Locator:
-    """Finds where the value at a JSON pointer is written; for JSON the index is built on first use.
-
-    The index is a tree: a scalar is its position, a container is ``[position,
-    {key: (key position, child)}]`` or ``[position, [child, ...]]``; positions
-    are (line, column) for YAML and character offsets for JSON.
-    """
+    """Finds where the value at a JSON pointer is written, in a tree built (for JSON) on first use:
+    a scalar is its position, a container ``[position, {key: (key position, child)}]`` or
+    ``[position, [child, ...]]``; positions are (line, column) for YAML, offsets for JSON."""
 
     def __init__(self, tree: Any = None, text: str | None = None) -> None:
         self._tree, self._text, self._starts = tree, text, None
@@ -166,28 +151,27 @@ class LoadedDocument:
 def load_document(source: str | os.PathLike | bytes, *, name: str | None = None,
                   fmt: str | None = None) -> LoadedDocument:
     """Load a filing from a path, or from raw bytes shown as `name`; raise InputErrors on bad input.
-
     `fmt` ('yaml' or 'json') overrides the format the extension of the path or `name` gives."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         file, path, raw = name if name is not None else "<bytes>", name or "", bytes(source)
     else:
         path, raw = os.fsdecode(os.fspath(source)), None
         file = name if name is not None else path
-    ext = f".{fmt}" if fmt else os.path.splitext(path)[1]
-    if ext.lower() not in _EXTENSIONS:
-        raise _fail(_error("format", file, ext_zh=ext or "无扩展名", ext_en=ext or "no extension"))
+    ext = (f".{fmt}" if fmt else os.path.splitext(path)[1]).lower()
+    if ext not in _EXTENSIONS:
+        raise InputErrors([_error("format", file, ext_zh=ext or "无扩展名", ext_en=ext or "no extension")])
     raw = _read(path, file) if raw is None else raw
     if len(raw) > MAX_BYTES:
-        raise _fail(_too_large(file, len(raw)))
+        raise InputErrors([_error("large", file, mib=len(raw) / 2**20, limit=MAX_BYTES // 2**20)])
     text = _decode(raw, file)
-    if not text.strip(" \t\r\n"):  # libyaml rejects a file of only tabs
-        raise _fail(_error("empty", file))
+    if not text.strip(" \t\r\n"):  # before parsing: libyaml rejects a file of only tabs
+        raise InputErrors([_error("empty", file)])
     try:
-        return _load_json(text, file) if _EXTENSIONS[ext.lower()] == "json" else _load_yaml(text, file)
+        return _load_json(text, file) if _EXTENSIONS[ext] == "json" else _load_yaml(text, file)
     except InputErrors:
         raise
     except Exception as exc:  # safety net: a filer gets a message, never a traceback
-        raise _fail(_error("unexpected", file, why=repr(exc))) from exc
+        raise InputErrors([_error("unexpected", file, why=repr(exc))]) from exc
 
 
 def _error(kind: str, file: str, where: tuple[int, int] | None = None, pointer: str = "", **fmt: Any) -> InputError:
@@ -196,24 +180,16 @@ def _error(kind: str, file: str, where: tuple[int, int] | None = None, pointer: 
     return InputError(code, file, line, column, pointer, zh.format(**fmt), en.format(**fmt))
 
 
-def _fail(*errors: InputError) -> InputErrors:
-    return InputErrors(list(errors))
-
-
-def _too_large(file: str, size: int) -> InputError:
-    return _error("large", file, mib=size / 2**20, limit=MAX_BYTES // 2**20)
-
-
 def _read(path: str, file: str) -> bytes:
     try:
         size = os.stat(path).st_size  # before reading: a huge file is never loaded into memory
         if size > MAX_BYTES:
-            raise _fail(_too_large(file, size))
+            raise InputErrors([_error("large", file, mib=size / 2**20, limit=MAX_BYTES // 2**20)])
         with open(path, "rb") as stream:
             return stream.read(MAX_BYTES + 1)  # the file may have grown since, or be a device
     except OSError as exc:
         zh = {FileNotFoundError: "找不到文件", PermissionError: "没有读取权限", IsADirectoryError: "这是文件夹，不是文件"}
-        raise _fail(_error("unreadable", file, zh=zh.get(type(exc), ""), why=exc.strerror or exc)) from None
+        raise InputErrors([_error("unreadable", file, zh=zh.get(type(exc), ""), why=exc.strerror or exc)]) from None
 
 
 def _decode(raw: bytes, file: str) -> str:
@@ -226,27 +202,23 @@ def _decode(raw: bytes, file: str) -> str:
         zh, en = "", ""
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw:
             zh, en = "，看起来是 UTF-16 编码", "; it looks like UTF-16"
-        elif not _raises(raw.decode, "gb18030"):  # what Chinese Windows tools save by default
-            zh, en = "，可能是 GBK 编码", "; it may be GBK"
-        raise _fail(_error("encoding", file, where, byte=raw[exc.start], zh=zh, en=en)) from None
-    if "\x00" in text:  # valid UTF-8 but with NULs: a UTF-16 file without a BOM
-        raise _fail(_error("nul", file, _text_pos(text, text.index("\x00"))))
+        else:
+            try:
+                raw.decode("gb18030")  # what Chinese Windows tools save by default
+                zh, en = "，可能是 GBK 编码", "; it may be GBK"
+            except UnicodeDecodeError:
+                pass
+        raise InputErrors([_error("encoding", file, where, byte=raw[exc.start], zh=zh, en=en)]) from None
+    if "\x00" in text:  # valid UTF-8, but a text file has no NULs: UTF-16 without a BOM
+        where = _linecol(_line_starts(text), text.index("\x00"))
+        raise InputErrors([_error("encoding", file, where, byte=0, zh="，看起来是 UTF-16 编码", en="; it looks like UTF-16")])
     return text
-
-
-def _raises(func: Any, *args: Any) -> bool:
-    try:
-        func(*args)
-    except ValueError:  # UnicodeDecodeError is one too
-        return True
-    return False
 
 
 @contextmanager
 def _no_gc() -> Iterator[None]:
-    # Every SourceInt is tracked by the cycle collector (as instances of any Python class
-    # are), and a million of them set off collection after collection: half the load time.
-    # Nothing built here can form a cycle, so the collector is paused while it is built.
+    # Every SourceInt is tracked by the cycle collector (as any Python class's instances are);
+    # a million of them set off collection after collection, half the load time. No cycles here.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -256,8 +228,11 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _text_pos(text: str, offset: int) -> tuple[int, int]:
-    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+def _pointer(tokens: Any) -> str:
+    pointer = ""
+    for token in tokens:
+        pointer = pointer_join(pointer, token)
+    return pointer
 
 
 def _line_starts(text: str) -> list[int]:
@@ -269,7 +244,9 @@ def _linecol(starts: list[int], offset: int) -> tuple[int, int]:
     return i + 1, offset - starts[i] + 1
 
 
-# ---------------------------------------------------------------- YAML
+def _too_long(digits: str) -> bool:
+    limit = sys.get_int_max_str_digits()  # what int() refuses (0: no limit)
+    return 0 < limit < len(digits.lstrip("+-"))
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -280,33 +257,32 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             return _SEQ if kind is SequenceNode else _MAP
         if not implicit[0]:  # quoted
             return _STR
-        if value == "<<":
-            return _MERGE
-        return next((tag for tag, pattern in _CORE if pattern.match(value)), _STR)
+        return _MERGE if value == "<<" else next((tag for tag, pattern in _CORE if pattern.match(value)), _STR)
 
 
 def _load_yaml(text: str, file: str) -> LoadedDocument:
     bad = _YAML_FORBIDDEN.search(text)
     if bad:
-        raise _fail(_error("control", file, _text_pos(text, bad.start()), char=f"U+{ord(bad.group()):04X}"))
+        where, char = _linecol(_line_starts(text), bad.start()), f"U+{ord(bad.group()):04X}"
+        raise InputErrors([_error("control", file, where, char=char)])
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise _fail(_yaml_syntax(exc, text, file)) from None
+        raise InputErrors([_yaml_syntax(exc, text, file)]) from None
     except yaml.YAMLError as exc:
-        raise _fail(_error("yaml", file, problem=exc, zh="", en="")) from None
+        raise InputErrors([_error("yaml", file, problem=exc, zh="", en="")]) from None
     except RecursionError:  # only the pure-Python composer recurses; libyaml stops at 1000 levels
-        raise _fail(_error("deep", file, limit=_MAX_DEPTH)) from None
+        raise InputErrors([_error("deep", file, limit=_MAX_DEPTH)]) from None
     finally:
         loader.dispose()
     if root is None or (root.tag == _NULL and root.value == ""):
-        raise _fail(_error("empty", file))
+        raise InputErrors([_error("empty", file)])
     walk = _YamlWalk(file)
     walk.visit(root, 0)
     if walk.errors:
         raise InputErrors(list(walk.errors.values()))
-    return LoadedDocument(file, walk.value(root), _Locator(walk.loc(root)))
+    return LoadedDocument(file, walk.value(root), _Locator(walk.locs[id(root)]))
 
 
 def _yaml_syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
@@ -318,11 +294,9 @@ def _yaml_syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
     if "maximum nesting depth" in problem:
         return _error("deep", file, where, limit=_MAX_DEPTH)
     zh, en = "", f" ({exc.context})" if exc.context and exc.problem else ""
-    lines = text.splitlines()  # the same line breaks as YAML's, once NULs and controls are out
+    lines = text.splitlines()  # the same line breaks as YAML's, once control characters are out
     if mark and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
         zh, en = "（请用空格缩进，不要用 Tab 键）", en + " (indent with spaces, not tabs)"
-    elif "mapping values are not allowed" in problem:
-        zh, en = "（请检查缩进；含“: ”的文字请加引号）", en + " (check the indentation; quote text containing ': ')"
     return _error("yaml", file, where, problem=problem, zh=zh, en=en)
 
 
@@ -331,9 +305,8 @@ def _mark(node: Any) -> tuple[int, int]:
 
 
 class _YamlWalk:
-    """``visit`` checks each distinct node once (an alias shares its anchor's node) and
-    sizes the alias expansion before anything is built; ``value`` and ``loc`` then
-    build the data (fresh containers at every alias) and the location tree."""
+    """``visit`` checks each distinct node once (an alias shares its anchor's node), sizes the
+    alias expansion and builds the location tree; ``value`` then builds the data."""
 
     def __init__(self, file: str) -> None:
         self.file, self.path, self.active = file, [], set()  # active: nodes on the current path
@@ -341,14 +314,11 @@ class _YamlWalk:
         self.sizes: dict[int, tuple] = {}  # node id → (values it expands to (capped), levels deep)
         self.scalars: dict[int, Any] = {}
         self.pairs: dict[int, list] = {}  # mapping id → [(key, key node, value node)] after merges
-        self.locs: dict[int, Any] = {}
+        self.locs: dict[int, Any] = {}  # node id → location tree (the same at every alias)
 
     def error(self, kind: str, node: Any, *extra: Any, once: str | None = None, **fmt: Any) -> int:
-        pointer = ""
-        for token in [*self.path, *extra]:
-            pointer = pointer_join(pointer, token)
-        error = _error(kind, self.file, _mark(node), pointer, **fmt)
-        self.errors.setdefault(once or (error.code, error.line, error.column, pointer), error)
+        error = _error(kind, self.file, _mark(node), _pointer([*self.path, *extra]), **fmt)
+        self.errors.setdefault(once or (error.code, error.line, error.column, error.pointer), error)
         return 1  # a bad value still counts as one
 
     def visit(self, node: Any, depth: int) -> int:
@@ -363,21 +333,23 @@ class _YamlWalk:
         if depth >= _MAX_DEPTH:
             return self.error("deep", node, once="deep", limit=_MAX_DEPTH)
         self.active.add(nid)
+        children: list = []
         if isinstance(node, ScalarNode):
-            size = self.scalar(node)
+            size, self.locs[nid] = self.scalar(node), _mark(node)
         elif node.tag not in (_SEQ, _MAP):
             size = self.error("tag", node, tag=node.tag.replace(_T, "!!"))
         elif isinstance(node, SequenceNode):
-            size = 1
-            for index, child in enumerate(node.value):
+            size, children = 1, node.value
+            for index, child in enumerate(children):
                 self.path.append(index)
                 size += self.visit(child, depth + 1)
                 self.path.pop()
+            self.locs[nid] = [_mark(node), [self.locs.get(id(child)) for child in children]]
         else:
             size = self.mapping(node, depth)
+            children = [child for _, _, child in self.pairs[nid]]
         self.active.discard(nid)
-        children = node.value if isinstance(node, SequenceNode) else [c for _, _, c in self.pairs.get(nid, ())]
-        height = 1 + max((self.sizes[id(c)][1] for c in children if id(c) in self.sizes), default=0)
+        height = 1 + max((self.sizes[id(child)][1] for child in children if id(child) in self.sizes), default=0)
         self.sizes[nid] = (size := min(size, MAX_NODES + 1)), height
         if size > MAX_NODES:
             self.error("aliases", node, once="aliases", limit=MAX_NODES)
@@ -392,12 +364,11 @@ class _YamlWalk:
         elif not _PATTERN[tag].match(text):  # an explicit tag on text of another kind
             return self.error("scalar", node, text=text, tag=tag.replace(_T, "!!"))
         elif tag == _INT:
-            base = {"0o": 8, "0x": 16}.get(text[:2], 10)
-            try:
-                value = _source_int(text, int(text if base == 10 else text[2:], base))
-            except ValueError:
-                return self.error("long", node, limit=_LONGEST_INT)
-        elif tag == _FLOAT:  # Python spells .inf/.nan without the dot
+            if _too_long(text):
+                return self.error("long", node, limit=sys.get_int_max_str_digits())
+            value = SourceInt(text[2:], 16 if text[1] == "x" else 8) if text[1:2] in ("x", "o") else SourceInt(text)
+            value._text = text
+        elif tag == _FLOAT:  # Python spells .inf and .nan without the dot
             value = float(text.replace(".", "") if "n" in text.lower() else text)
         else:
             value = None if tag == _NULL else text[0] in "tT"
@@ -405,66 +376,46 @@ class _YamlWalk:
         return 1
 
     def mapping(self, node: Any, depth: int) -> int:
-        explicit: dict[str, tuple] = {}
-        order: list = []  # keys and lists of merge sources, in the order written
-        size = 1
+        # Keys written in this mapping win over merged ones, an earlier merge source over a later one.
+        explicit = {k.value for k, _ in node.value if isinstance(k, ScalarNode) and k.tag != _MERGE}
+        written: dict[str, Any] = {}  # key → its key node
+        pairs, merged, size = [], set(), 1
         for key_node, value_node in node.value:
             if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 if not all(isinstance(source, MappingNode) for source in sources):
                     self.error("merge", value_node)
                     continue
-                size += sum(self.visit(source, depth) - 1 for source in sources)  # their values land here
-                order.append(sources)
+                for source in sources:
+                    size += self.visit(source, depth) - 1  # its values land here, not itself
+                    for pair in self.pairs.get(id(source), ()):
+                        if pair[0] not in explicit and pair[0] not in merged:
+                            merged.add(pair[0])
+                            pairs.append(pair)
             elif not isinstance(key_node, ScalarNode):
                 self.error("key", key_node)
             elif key_node.tag != _STR and key_node.tag not in _PATTERN:
                 self.error("tag", key_node, tag=key_node.tag.replace(_T, "!!"))
-            elif key_node.value in explicit:
+            elif key_node.value in written:
                 key = key_node.value
-                self.error("duplicate", key_node, key, key=key, first=_mark(explicit[key][0])[0])
+                self.error("duplicate", key_node, key, key=key, first=_mark(written[key])[0])
             else:
                 key = key_node.value  # the text as written: `2011:` is the key '2011'
-                explicit[key] = (key_node, value_node)
-                order.append(key)
+                written[key] = key_node
+                pairs.append((key, key_node, value_node))
                 self.path.append(key)
                 size += self.visit(value_node, depth + 1)
                 self.path.pop()
-        pairs, seen = [], set(explicit)
-        for item in order:
-            if isinstance(item, str):
-                pairs.append((item, *explicit[item]))
-                continue
-            for source in item:  # an earlier source wins over a later one, explicit keys over both
-                for key, key_node, value_node in self.pairs.get(id(source), ()):
-                    if key not in seen:
-                        seen.add(key)
-                        pairs.append((key, key_node, value_node))
         self.pairs[id(node)] = pairs
+        self.locs[id(node)] = [_mark(node), {k: (_mark(kn), self.locs.get(id(v))) for k, kn, v in pairs}]
         return size
 
-    def value(self, node: Any) -> Any:
+    def value(self, node: Any) -> Any:  # fresh containers at every alias: the data is a plain tree
         if isinstance(node, ScalarNode):
             return self.scalars[id(node)]
         if isinstance(node, SequenceNode):
             return [self.value(child) for child in node.value]
         return {key: self.value(child) for key, _, child in self.pairs[id(node)]}
-
-    def loc(self, node: Any) -> Any:
-        found = self.locs.get(id(node))
-        if found is None:
-            if isinstance(node, ScalarNode):
-                found = _mark(node)
-            elif isinstance(node, SequenceNode):
-                found = [_mark(node), [self.loc(child) for child in node.value]]
-            else:
-                found = [_mark(node), {key: (_mark(key_node), self.loc(child))
-                                       for key, key_node, child in self.pairs[id(node)]}]
-            self.locs[id(node)] = found
-        return found
-
-
-# ---------------------------------------------------------------- JSON
 
 
 def _load_json(text: str, file: str) -> LoadedDocument:
@@ -481,8 +432,8 @@ def _load_json(text: str, file: str) -> LoadedDocument:
             data = json.loads(text, object_pairs_hook=pairs, parse_int=SourceInt,
                               parse_constant=lambda word: noticed.append(False))
     except json.JSONDecodeError as exc:
-        where = (exc.lineno, exc.colno)
-        raise _fail(_error("json", file, where, zh=_JSON_ZH.get(exc.msg, exc.msg), en=exc.msg)) from None
+        zh = _JSON_ZH.get(exc.msg, exc.msg)
+        raise InputErrors([_error("json", file, (exc.lineno, exc.colno), zh=zh, en=exc.msg)]) from None
     except (ValueError, RecursionError) as exc:  # an integer too long for int(), or very deep nesting
         data = None
         noticed.append(isinstance(exc, RecursionError))
@@ -495,22 +446,16 @@ def _load_json(text: str, file: str) -> LoadedDocument:
 
 
 def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
-    """Index where each value of JSON `text` starts (see _Locator), and find what
-    json.loads lets through but a filing must not have: repeated keys, NaN and
-    Infinity, integers too long for int(), and (if `deep`) nesting beyond _MAX_DEPTH.
-    Iterative, so any depth is fine; stops quietly where the text stops being JSON."""
+    """Index where each value of JSON `text` starts (see _Locator); find repeated keys, NaN, Infinity,
+    integers too long for int() and (if `deep`) nesting beyond _MAX_DEPTH. Iterative; stops at bad JSON."""
     found: list[tuple] = []  # (message kind, offset, pointer, message fields)
-    stack: list[list] = []  # frames: [container index node, pending key, its offset]
+    stack: list[list] = []  # frames: [container's index node, pending key, its offset]
     pos, root, match = 0, None, _JSON_TOKEN.match
 
     def pointer() -> str:
-        result = ""
-        for frame in stack:
-            kids = frame[0][1]
-            result = pointer_join(result, frame[1] if isinstance(kids, dict) else len(kids))
-        return result
+        return _pointer(frame[1] if isinstance(frame[0][1], dict) else len(frame[0][1]) for frame in stack)
 
-    while root is None and (token := match(text, pos)):
+    while token := match(text, pos):
         pos, kind = token.end(), token.lastindex
         at = token.start(kind)
         if kind == 1:
@@ -533,8 +478,8 @@ def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
             value, word = at, token.group(kind)
             if word in ("NaN", "Infinity", "-Infinity"):
                 found.append(("constant", at, pointer(), {"word": word}))
-            elif len(word) > _LONGEST_INT and word.lstrip("-").isdigit() and _raises(int, word):
-                found.append(("long", at, pointer(), {"limit": _LONGEST_INT}))
+            elif word.lstrip("-").isdigit() and _too_long(word):
+                found.append(("long", at, pointer(), {"limit": sys.get_int_max_str_digits()}))
         if not stack:
             root = value
             break

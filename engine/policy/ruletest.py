@@ -1,0 +1,251 @@
+"""Rule tests written as data: a small filing, the standard, the findings expected and forbidden.
+
+A test file in ``rules/tests/`` (any ``*.yaml`` there except base filings) is::
+
+    cases:
+      - note: 24.99 books per pupil is below 25 (STD-05 fires)
+        set: {/schools/0/books: 22491}       # JSON pointer → new value, over the base filing
+        remove: [/survey/deputies]           # pointers to delete
+        standard: basic                      # optional: like --standard
+        expect:                              # each must match one finding (the keys given)
+          - {rule: STD-05, subject: P1, severity: major, shortfall: 9}
+        forbid:                              # none may match any finding
+          - {rule: STD-05, subject: P2}
+        verdict: qualified                   # optional
+        only: false                          # true: no findings beyond `expect`
+
+``base`` (default ``base.yaml``) names the filing the cases start from; a case
+may instead give a whole ``filing:`` inline. Policy staff add a case by adding
+lines, never Python.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InputError, InputErrors
+from ..filing.load import LoadedDocument, load_document
+from .load import pydantic_error_to_input_error
+
+MATCH_KEYS = ("rule", "subject", "severity", "for_rule", "shortfall", "unit", "missing")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Match(_Strict):
+    rule: str
+    subject: str | None = None
+    severity: Literal["blocking", "major", "minor", "info"] | None = None
+    for_rule: str | None = None
+    shortfall: float | int | None = None
+    unit: str | None = None
+    missing: list[str] | None = None
+
+
+class Case(_Strict):
+    note: str = Field(min_length=1)
+    standard: str | None = None
+    filing: dict | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+    remove: list[str] = Field(default_factory=list)
+    expect: list[Match] = Field(default_factory=list)
+    forbid: list[Match] = Field(default_factory=list)
+    verdict: Literal["qualified", "deferred"] | None = None
+    only: bool = False
+
+
+class TestFile(_Strict):
+    base: str = "base.yaml"
+    cases: list[Case] = Field(min_length=1)
+
+
+@dataclass
+class CaseResult:
+    file: str
+    index: int
+    note: str
+    line: int
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+    actual: list[dict] = field(default_factory=list)
+    fired_rules: set = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return f"{self.file}:{self.line} {self.note}"
+
+
+def tests_dir(rules_root: Path) -> Path:
+    return Path(rules_root) / "tests"
+
+
+def find_test_files(rules_root: Path) -> list[Path]:
+    folder = tests_dir(rules_root)
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in sorted(folder.rglob("*.yaml")):
+        try:
+            head = p.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            out.append(p)
+            continue
+        if "\ncases:" in "\n" + head:
+            out.append(p)
+    return out
+
+
+def load_test_file(path: Path) -> tuple[TestFile, LoadedDocument]:
+    doc = load_document(path)
+    try:
+        return TestFile.model_validate(doc.data), doc
+    except ValidationError as e:
+        raise InputErrors([pydantic_error_to_input_error(err, doc, TestFile, "rule_test_error") for err in e.errors()]) from None
+
+
+def _tokens(pointer: str) -> list[str]:
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"a JSON pointer starts with '/': {pointer!r}")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def _apply(data: dict, pointer: str, value: Any = None, delete: bool = False) -> None:
+    tokens = _tokens(pointer)
+    if not tokens:
+        raise ValueError("cannot replace the whole filing; use `filing:`")
+    obj = data
+    for t in tokens[:-1]:
+        if isinstance(obj, list):
+            obj = obj[int(t)]
+        else:
+            if t not in obj or obj[t] is None:
+                obj[t] = {}
+            obj = obj[t]
+    last = tokens[-1]
+    if isinstance(obj, list):
+        if delete:
+            del obj[int(last)]
+        elif last == "-":
+            obj.append(value)
+        else:
+            obj[int(last)] = value
+    elif delete:
+        obj.pop(last, None)
+    else:
+        obj[last] = value
+
+
+def _plain(value):
+    """Loader ints (SourceInt) to plain ints, so the JSON round trip keeps them integers."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    return value
+
+
+def _summary(f) -> dict:
+    d = {"rule": f.rule, "subject": f.subject, "severity": f.severity}
+    if f.for_rule is not None:
+        d["for_rule"] = f.for_rule
+        d["missing"] = list(f.missing or ())
+    if f.shortfall is not None:
+        d["shortfall"] = f.shortfall[0]
+        d["unit"] = f.shortfall[1]
+    return d
+
+
+def _matches(m: Match, actual: dict) -> bool:
+    for key in MATCH_KEYS:
+        want = getattr(m, key)
+        if want is None:
+            continue
+        got = actual.get(key)
+        if key == "shortfall":
+            if got is None or abs(float(got) - float(want)) > 1e-9 * max(1.0, abs(float(want))):
+                return False
+        elif got != want:
+            return False
+    return True
+
+
+def _match_text(m: Match) -> str:
+    return ", ".join(f"{k}={getattr(m, k)}" for k in MATCH_KEYS if getattr(m, k) is not None)
+
+
+def run_file(path: Path, policy, rules_root: Path) -> list[CaseResult]:
+    """Run every case of one test file against a compiled policy."""
+    from ..check import Options, check_source
+    from ..result import Result
+
+    spec, doc = load_test_file(path)
+    base_path = (path.parent / spec.base) if spec.base else None
+    base_data = None
+    results = []
+    display = doc.file
+    for i, case in enumerate(spec.cases):
+        line = doc.location(f"/cases/{i}")[0]
+        if case.filing is not None:
+            data = _plain(case.filing)
+        else:
+            if base_data is None:
+                if base_path is None or not base_path.is_file():
+                    raise InputErrors([InputError("rule_test_error", display, *doc.location("/base"), "/base", f"找不到基础申报文件 {spec.base}", f"base filing not found: {spec.base}")])
+                base_data = _plain(load_document(base_path).data)
+            data = copy.deepcopy(base_data)
+        problems: list[str] = []
+        try:
+            for pointer, value in case.set.items():
+                _apply(data, pointer, _plain(value))
+            for pointer in case.remove:
+                _apply(data, pointer, delete=True)
+        except (ValueError, KeyError, IndexError, TypeError) as e:
+            problems.append(f"cannot apply set/remove: {e}")
+            results.append(CaseResult(display, i, case.note, line, False, problems))
+            continue
+        source = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        try:
+            outcome = check_source(source, policy, Options(standard=case.standard), name=f"{display}#{i}.json")
+        except InputErrors as e:
+            problems.append("the case's filing is invalid: " + "; ".join(err.render("en") for err in e.errors[:3]))
+            results.append(CaseResult(display, i, case.note, line, False, problems))
+            continue
+        assert isinstance(outcome, Result)
+        actual = [_summary(f) for f in outcome.findings]
+        for m in case.expect:
+            if not any(_matches(m, a) for a in actual):
+                problems.append(f"expected a finding {{{_match_text(m)}}}, none matched")
+        for m in case.forbid:
+            hits = [a for a in actual if _matches(m, a)]
+            if hits:
+                problems.append(f"forbidden finding {{{_match_text(m)}}} appeared: {hits[0]}")
+        if case.only:
+            extra = [a for a in actual if not any(_matches(m, a) for m in case.expect)]
+            for a in extra:
+                problems.append(f"unexpected finding {a}")
+        if case.verdict is not None and outcome.verdict != case.verdict:
+            problems.append(f"expected verdict {case.verdict}, got {outcome.verdict}")
+        fired = {a["rule"] if a["rule"] != "DATA-MISSING" else f"DATA-MISSING:{a['for_rule']}" for a in actual}
+        results.append(CaseResult(display, i, case.note, line, not problems, problems, actual, fired))
+    return results
+
+
+def run_all(policy, rules_root: Path) -> list[CaseResult]:
+    out: list[CaseResult] = []
+    for path in find_test_files(rules_root):
+        out.extend(run_file(path, policy, rules_root))
+    return out
