@@ -35,8 +35,8 @@ from durable import engine as _durable
 
 from .policy.compile import CompiledPack
 
-_CLAMP = 1e20  # larger magnitudes are clamped: the engine's number parser has limits
-_TINY = 1e-30  # smaller magnitudes are 0
+_HUGE = 1e300  # stands for an overflow to infinity (a division by a tiny filed figure)
+_RULE_CLAMP = 1e20  # the ruleset parser rejects constants with ~30 integer digits (measured)
 _EXPONENT = re.compile(r"(?<=[:\[,])(-?)(\d+(?:\.\d+)?)[eE]([-+]?\d+)")
 _names = itertools.count(1)
 
@@ -46,7 +46,7 @@ class EngineError(RuntimeError):
 
 
 def sanitize_number(x):
-    """A value the engine can take: finite, bounded, never an exponent form."""
+    """A fact value the engine can take: finite (an overflow becomes ±1e300), an int within 64 bits."""
     if isinstance(x, bool):
         return int(x)
     if isinstance(x, int):
@@ -54,15 +54,10 @@ def sanitize_number(x):
             return x
         x = float(x)
     if isinstance(x, float):
-        if not math.isfinite(x):
-            raise EngineError(f"non-finite value {x!r} reached the engine boundary")
-        if x > _CLAMP:
-            return _CLAMP
-        if x < -_CLAMP:
-            return -_CLAMP
-        if -_TINY < x < _TINY:
-            return 0.0
-        return x
+        if math.isnan(x):
+            raise EngineError("NaN reached the engine boundary")
+        if math.isinf(x):
+            return _HUGE if x > 0 else -_HUGE
     return x
 
 
@@ -87,8 +82,8 @@ def _sanitize_tree(obj):
         return {k: _sanitize_tree(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_sanitize_tree(v) for v in obj]
-    if isinstance(obj, (int, float)):
-        return sanitize_number(obj)
+    if isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        return max(-_RULE_CLAMP, min(_RULE_CLAMP, sanitize_number(obj)))
     return obj
 
 

@@ -16,10 +16,10 @@ import os
 import re
 import sys
 from bisect import bisect_right
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import reduce
 from json.decoder import scanstring
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -46,13 +46,8 @@ _YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000
 # One JSON token. ',' and ':' are skipped like blanks: the scanner reads text json.loads
 # has accepted, where the brackets and the key/value alternation carry the structure.
 _JSON_TOKEN = re.compile(r'[ \t\r\n,:]*(?:([{\[])|([}\]])|("[^"\\]*(?:\\.[^"\\]*)*")|([^ \t\r\n,:{}\[\]"]+))')
+_UTF16 = ("，看起来是 UTF-16 编码", "; it looks like UTF-16")
 _INDEX = re.compile(r"(?:0|[1-9][0-9]*)\Z")
-_JSON_ZH = {
-    "Expecting value": "此处缺少一个值", "Expecting ',' delimiter": "缺少逗号“,”",
-    "Expecting ':' delimiter": "缺少冒号“:”", "Extra data": "数据结束后还有多余的内容",
-    "Expecting property name enclosed in double quotes": "键名必须用英文双引号括起来（或多了一个逗号）",
-    "Unterminated string starting at": "字符串缺少结尾的引号",
-    "Invalid control character at": "字符串中有不允许的控制字符（如换行或 Tab）"}
 _MESSAGES = {  # kind: (code, zh, en)
     "format": ("filing_unsupported_format",
                "不支持的文件类型“{ext_zh}”：申报文件须为 .yaml、.yml 或 .json；电子表格格式（.xlsx、.csv）暂不支持",
@@ -66,9 +61,8 @@ _MESSAGES = {  # kind: (code, zh, en)
     "control": ("filing_parse_error", "文件含有不允许的控制字符 {char}", "the file contains a control character ({char})"),
     "empty": ("filing_empty", "文件是空的，没有任何数据", "the file is empty (no data)"),
     "yaml": ("filing_parse_error", "YAML 格式错误：{problem}{zh}", "YAML syntax error: {problem}{en}"),
-    "json": ("filing_parse_error", "JSON 格式错误：{zh}", "JSON syntax error: {en}"),
-    "documents": ("filing_parse_error", "一个文件只能有一份文档（不能用“---”分隔多份）",
-                  "one document per file (found a second document)"),
+    "json": ("filing_parse_error", "JSON 格式错误：{problem}", "JSON syntax error: {problem}"),
+    "documents": ("filing_parse_error", "一个文件只能有一份文档（不能用“---”分隔多份）", "one document per file"),
     "deep": ("filing_parse_error", "嵌套层数过多（超过 {limit} 层）", "nesting too deep (more than {limit} levels)"),
     "tag": ("filing_parse_error", "不支持的标签“{tag}”（只允许文本、数字、真假值、列表和映射）",
             "unsupported tag '{tag}' (only text, numbers, booleans, lists and mappings are allowed)"),
@@ -77,8 +71,7 @@ _MESSAGES = {  # kind: (code, zh, en)
     "constant": ("filing_parse_error", "“{word}”不是有效的数值（JSON 不允许 NaN 或 Infinity）",
                  "'{word}' is not a valid number (JSON does not allow NaN or Infinity)"),
     "key": ("filing_parse_error", "键必须是文字，不能是列表或映射", "a key must be text, not a list or a mapping"),
-    "merge": ("filing_parse_error", "合并键“<<”的值必须是映射或映射的列表",
-              "the merge key '<<' needs a mapping or a list of mappings"),
+    "merge": ("filing_parse_error", "合并键“<<”的值必须是映射或映射的列表", "'<<' needs a mapping or a list of mappings"),
     "recursive": ("filing_parse_error", "别名引用了包含它自身的值（循环引用）",
                   "an alias refers to a value that contains it (recursive alias)"),
     "aliases": ("filing_alias_limit", "别名展开后的数据过大（超过 {limit:,} 个值）",
@@ -99,19 +92,32 @@ class SourceInt(int):
         return getattr(self, "_text", None) or str(int(self))
 
 
-class _Locator:
-    """Finds where the value at a JSON pointer is written, in a tree built (for JSON) on first use:
-    a scalar is its position, a container ``[position, {key: (key position, child)}]`` or
-    ``[position, [child, ...]]``; positions are (line, column) for YAML, offsets for JSON."""
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A filing file as plain data, with the place in the file of every value."""
 
-    def __init__(self, tree: Any = None, text: str | None = None) -> None:
-        self._tree, self._text, self._starts = tree, text, None
+    file: str
+    data: Any
+    # [tree, JSON text not indexed yet, line starts]. In the tree a scalar is its position, a container
+    # [position, {key: (key position, child)}] or [position, [child, ...]]; positions are (line, column)
+    # for YAML, character offsets for JSON (whose tree is built on first use).
+    _index: list = field(default_factory=lambda: [None, None, None], repr=False, compare=False)
 
-    def find(self, pointer: str) -> tuple[tuple[int, int], tuple[int, int] | None]:
-        if self._text is not None:
-            with _no_gc():
-                self._tree, self._starts, self._text = _scan_json(self._text)[0], _line_starts(self._text), None
-        node, key_pos = self._tree, None
+    def location(self, pointer: str) -> tuple[int, int]:
+        """1-based (line, column) where the value at JSON pointer `pointer` is written;
+        for a pointer that does not exist, the location of the nearest present ancestor;
+        the root "" is (1, 1)."""
+        return self._find(pointer)[0]
+
+    def key_location(self, pointer: str) -> tuple[int, int] | None:
+        """(line, column) of the mapping KEY whose value is at `pointer` (None for list items/root)."""
+        return self._find(pointer)[1]
+
+    def _find(self, pointer: str) -> tuple[tuple[int, int], tuple[int, int] | None]:
+        index = self._index
+        if index[1] is not None:
+            index[:] = _without_gc(_scan_json, index[1])[0], None, _line_starts(index[1])
+        node, key_pos = index[0], None
         for raw in pointer.split("/")[1:] if pointer.startswith("/") else ():
             token, kids = raw.replace("~1", "/").replace("~0", "~"), node[1] if isinstance(node, list) else None
             if isinstance(kids, dict) and token in kids:
@@ -121,31 +127,9 @@ class _Locator:
             else:  # not present: the nearest present ancestor
                 key_pos = None
                 break
-        if node is self._tree:
+        if node is index[0]:
             return (1, 1), None
-        return self._linecol(node[0] if isinstance(node, list) else node), self._linecol(key_pos)
-
-    def _linecol(self, pos: Any) -> tuple[int, int] | None:
-        return _linecol(self._starts, pos) if isinstance(pos, int) else pos
-
-
-@dataclass(frozen=True)
-class LoadedDocument:
-    """A filing file as plain data, with the place in the file of every value."""
-
-    file: str
-    data: Any
-    _locator: _Locator | None = field(default=None, repr=False, compare=False)
-
-    def location(self, pointer: str) -> tuple[int, int]:
-        """1-based (line, column) where the value at JSON pointer `pointer` is written;
-        for a pointer that does not exist, the location of the nearest present ancestor;
-        the root "" is (1, 1)."""
-        return self._locator.find(pointer)[0] if self._locator else (1, 1)
-
-    def key_location(self, pointer: str) -> tuple[int, int] | None:
-        """(line, column) of the mapping KEY whose value is at `pointer` (None for list items/root)."""
-        return self._locator.find(pointer)[1] if self._locator else None
+        return _linecol(index[2], node[0] if isinstance(node, list) else node), _linecol(index[2], key_pos)
 
 
 def load_document(source: str | os.PathLike | bytes, *, name: str | None = None,
@@ -200,8 +184,8 @@ def _decode(raw: bytes, file: str) -> str:
         start = raw.rfind(b"\n", 0, exc.start) + 1
         where = (raw.count(b"\n", 0, exc.start) + 1, len(raw[start:exc.start].decode("utf-8")) + 1)
         zh, en = "", ""
-        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw:
-            zh, en = "，看起来是 UTF-16 编码", "; it looks like UTF-16"
+        if b"\x00" in raw:  # UTF-16 writes a zero byte beside every ASCII character
+            zh, en = _UTF16
         else:
             try:
                 raw.decode("gb18030")  # what Chinese Windows tools save by default
@@ -209,44 +193,30 @@ def _decode(raw: bytes, file: str) -> str:
             except UnicodeDecodeError:
                 pass
         raise InputErrors([_error("encoding", file, where, byte=raw[exc.start], zh=zh, en=en)]) from None
-    if "\x00" in text:  # valid UTF-8, but a text file has no NULs: UTF-16 without a BOM
-        where = _linecol(_line_starts(text), text.index("\x00"))
-        raise InputErrors([_error("encoding", file, where, byte=0, zh="，看起来是 UTF-16 编码", en="; it looks like UTF-16")])
     return text
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
+def _without_gc(func: Any, *args: Any, **kwargs: Any) -> Any:
     # Every SourceInt is tracked by the cycle collector (as any Python class's instances are);
     # a million of them set off collection after collection, half the load time. No cycles here.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return func(*args, **kwargs)
     finally:
         if enabled:
             gc.enable()
-
-
-def _pointer(tokens: Any) -> str:
-    pointer = ""
-    for token in tokens:
-        pointer = pointer_join(pointer, token)
-    return pointer
 
 
 def _line_starts(text: str) -> list[int]:
     return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
-def _linecol(starts: list[int], offset: int) -> tuple[int, int]:
-    i = bisect_right(starts, offset) - 1
-    return i + 1, offset - starts[i] + 1
-
-
-def _too_long(digits: str) -> bool:
-    limit = sys.get_int_max_str_digits()  # what int() refuses (0: no limit)
-    return 0 < limit < len(digits.lstrip("+-"))
+def _linecol(starts: list[int], pos: Any) -> Any:
+    if not isinstance(pos, int):  # already (line, column), or None
+        return pos
+    i = bisect_right(starts, pos) - 1
+    return i + 1, pos - starts[i] + 1
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -262,9 +232,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
 def _load_yaml(text: str, file: str) -> LoadedDocument:
     bad = _YAML_FORBIDDEN.search(text)
-    if bad:
-        where, char = _linecol(_line_starts(text), bad.start()), f"U+{ord(bad.group()):04X}"
-        raise InputErrors([_error("control", file, where, char=char)])
+    if bad:  # a NUL in valid UTF-8 is a UTF-16 file without a BOM
+        where, kind = _linecol(_line_starts(text), bad.start()), "encoding" if bad.group() == "\x00" else "control"
+        raise InputErrors([_error(kind, file, where, char=f"U+{ord(bad.group()):04X}", byte=0, zh=_UTF16[0], en=_UTF16[1])])
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -282,7 +252,7 @@ def _load_yaml(text: str, file: str) -> LoadedDocument:
     walk.visit(root, 0)
     if walk.errors:
         raise InputErrors(list(walk.errors.values()))
-    return LoadedDocument(file, walk.value(root), _Locator(walk.locs[id(root)]))
+    return LoadedDocument(file, walk.value(root), [walk.locs[id(root)], None, None])
 
 
 def _yaml_syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
@@ -317,7 +287,7 @@ class _YamlWalk:
         self.locs: dict[int, Any] = {}  # node id → location tree (the same at every alias)
 
     def error(self, kind: str, node: Any, *extra: Any, once: str | None = None, **fmt: Any) -> int:
-        error = _error(kind, self.file, _mark(node), _pointer([*self.path, *extra]), **fmt)
+        error = _error(kind, self.file, _mark(node), reduce(pointer_join, [*self.path, *extra], ""), **fmt)
         self.errors.setdefault(once or (error.code, error.line, error.column, error.pointer), error)
         return 1  # a bad value still counts as one
 
@@ -364,9 +334,10 @@ class _YamlWalk:
         elif not _PATTERN[tag].match(text):  # an explicit tag on text of another kind
             return self.error("scalar", node, text=text, tag=tag.replace(_T, "!!"))
         elif tag == _INT:
-            if _too_long(text):
+            try:
+                value = SourceInt(text[2:], 16 if text[1] == "x" else 8) if text[1:2] in ("x", "o") else SourceInt(text)
+            except ValueError:  # more digits than int() converts
                 return self.error("long", node, limit=sys.get_int_max_str_digits())
-            value = SourceInt(text[2:], 16 if text[1] == "x" else 8) if text[1:2] in ("x", "o") else SourceInt(text)
             value._text = text
         elif tag == _FLOAT:  # Python spells .inf and .nan without the dot
             value = float(text.replace(".", "") if "n" in text.lower() else text)
@@ -428,17 +399,15 @@ def _load_json(text: str, file: str) -> LoadedDocument:
         return obj
 
     try:
-        with _no_gc():
-            data = json.loads(text, object_pairs_hook=pairs, parse_int=SourceInt,
-                              parse_constant=lambda word: noticed.append(False))
+        data = _without_gc(json.loads, text, object_pairs_hook=pairs, parse_int=SourceInt,
+                           parse_constant=lambda word: noticed.append(False))
     except json.JSONDecodeError as exc:
-        zh = _JSON_ZH.get(exc.msg, exc.msg)
-        raise InputErrors([_error("json", file, (exc.lineno, exc.colno), zh=zh, en=exc.msg)]) from None
+        raise InputErrors([_error("json", file, (exc.lineno, exc.colno), problem=exc.msg)]) from None
     except (ValueError, RecursionError) as exc:  # an integer too long for int(), or very deep nesting
         data = None
         noticed.append(isinstance(exc, RecursionError))
     if not noticed:
-        return LoadedDocument(file, data, _Locator(text=text))
+        return LoadedDocument(file, data, [None, text, None])
     starts = _line_starts(text)
     found = _scan_json(text, deep=any(noticed))[1]
     raise InputErrors([_error(kind, file, _linecol(starts, at), pointer, **fmt) for kind, at, pointer, fmt in found]
@@ -453,7 +422,7 @@ def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
     pos, root, match = 0, None, _JSON_TOKEN.match
 
     def pointer() -> str:
-        return _pointer(frame[1] if isinstance(frame[0][1], dict) else len(frame[0][1]) for frame in stack)
+        return reduce(pointer_join, (f[1] if isinstance(f[0][1], dict) else len(f[0][1]) for f in stack), "")
 
     while token := match(text, pos):
         pos, kind = token.end(), token.lastindex
@@ -465,8 +434,6 @@ def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
             stack.append([[at, {} if token.group(1) == "{" else []], None, 0])
             continue
         if kind == 2:
-            if not stack:
-                break
             value = stack.pop()[0]
         elif kind == 3 and stack and isinstance(stack[-1][0][1], dict) and stack[-1][1] is None:
             try:
@@ -478,7 +445,7 @@ def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
             value, word = at, token.group(kind)
             if word in ("NaN", "Infinity", "-Infinity"):
                 found.append(("constant", at, pointer(), {"word": word}))
-            elif word.lstrip("-").isdigit() and _too_long(word):
+            elif word.lstrip("-").isdigit() and 0 < sys.get_int_max_str_digits() < len(word.lstrip("-")):
                 found.append(("long", at, pointer(), {"limit": sys.get_int_max_str_digits()}))
         if not stack:
             root = value

@@ -1,0 +1,190 @@
+"""`junheng check` as its users run it: exit codes, formats, broken rules, several filings, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from engine.cli import junheng
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ROOT / "fixtures" / "filings"
+BASE = ROOT / "rules" / "tests" / "base.yaml"
+
+
+def run(*args: str):
+    result = CliRunner().invoke(junheng, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write_filing(tmp_path: Path, name: str, change=None) -> Path:
+    data = yaml.safe_load(BASE.read_text(encoding="utf-8"))
+    if change:
+        change(data)
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "filing,args,status",
+    [
+        ("yongchuan-2012.yaml", [], 0),
+        ("yubei-2012.yaml", [], 1),
+        ("nanan-2011.yaml", [], 0),
+        ("nanan-2011.yaml", ["--fail-on", "major"], 1),
+        ("shapingba-2011.yaml", ["--fail-on", "major"], 0),
+        ("shapingba-2011.yaml", ["--fail-on", "minor"], 1),
+        ("yubei-2012.yaml", ["--fail-on", "never"], 0),
+    ],
+)
+def test_exit_status_follows_the_findings_and_fail_on(filing, args, status):
+    code, out, err = run("check", FIX / filing, *args)
+    assert code == status, out + err
+
+
+def test_exit_status_is_the_same_for_every_format():
+    for fmt in ("text", "json"):
+        code, out, err = run("check", FIX / "yubei-2012.yaml", "--format", fmt)
+        assert code == 1, out + err
+
+
+def test_an_invalid_filing_exits_2_with_located_messages_and_no_traceback():
+    code, out, err = run("check", ROOT / "fixtures" / "invalid" / "unknown-key-typo.yaml")
+    assert code == 2, out + err
+    assert "unknown-key-typo.yaml:" in err and "/schools/0/teacher" in err
+    assert "Traceback" not in err + out
+
+
+def test_an_unknown_standard_option_is_a_bad_option():
+    code, out, err = run("check", FIX / "nanan-2011.yaml", "--standard", "qualty")
+    assert code == 2, out + err
+    assert "qualty" in err
+
+
+def test_a_filing_naming_an_unknown_pack_is_rejected_with_the_packs_known(tmp_path):
+    path = write_filing(tmp_path, "f.json", lambda d: d["district"].update(standard="strict"))
+    code, out, err = run("check", path)
+    assert code == 2, out + err
+    assert "basic" in err and "quality" in err and "/district/standard" in err
+    code, out, err = run("check", path, "--standard", "basic")
+    assert code == 0, out + err
+
+
+def test_several_filings_give_the_highest_status_and_a_results_document(tmp_path):
+    code, out, err = run("check", FIX / "nanan-2011.yaml", ROOT / "fixtures" / "invalid" / "quoted-count.yaml", FIX / "yubei-2012.yaml", "--format", "json")
+    assert code == 2, out + err
+    doc = json.loads(out)
+    assert [r.get("verdict") for r in doc["results"]] == ["qualified", None, "deferred"]
+    failed = doc["results"][1]
+    assert failed["status"] == 2 and failed["errors"][0]["pointer"] == "/schools/0/students"
+    assert set(failed["errors"][0]) == {"code", "message", "file", "line", "column", "pointer"}
+    assert "quoted-count.yaml:" in err
+
+
+def test_json_output_is_sorted_indented_and_ends_with_one_newline():
+    code, out, _ = run("check", FIX / "yubei-2012.yaml", "--format", "json")
+    doc = json.loads(out)
+    assert out == json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    ranks = {"blocking": 0, "major": 1, "minor": 2, "info": 3}
+    keys = [(ranks[f["severity"]], f["rule"], f.get("for_rule", ""), f["subject"]) for f in doc["findings"]]
+    assert keys == sorted(keys)
+    assert doc["summary"] == {s: sum(f["severity"] == s for f in doc["findings"]) for s in ranks}
+
+
+def _without_locations(doc: dict) -> dict:
+    for f in doc["findings"]:
+        f.pop("locations")
+    doc.pop("file")
+    return doc
+
+
+def test_the_same_filing_with_schools_and_keys_in_another_order_gives_the_same_findings(tmp_path):
+    data = yaml.safe_load((FIX / "yubei-2012.yaml").read_text(encoding="utf-8"))
+    a = tmp_path / "a.json"
+    a.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    shuffled = dict(reversed(list(data.items())))
+    shuffled["schools"] = [dict(reversed(list(s.items()))) for s in reversed(data["schools"])]
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(shuffled, ensure_ascii=False), encoding="utf-8")
+    _, out_a, _ = run("check", a, "--format", "json")
+    _, out_b, _ = run("check", b, "--format", "json")
+    assert _without_locations(json.loads(out_a)) == _without_locations(json.loads(out_b))
+    _, out_a2, _ = run("check", a, "--format", "json")
+    assert out_a == out_a2
+
+
+def test_a_broken_rule_file_stops_the_run_with_a_located_error_before_any_filing(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    text = (rules / "funding.yaml").read_text(encoding="utf-8")
+    (rules / "funding.yaml").write_text(text.replace("capital_share: finance.capital_budget.education / finance.capital_budget.total",
+                                                     "capital_share: finance.capital_budget.educaton / finance.capital_budget.total"), encoding="utf-8")
+    code, out, err = run("check", FIX / "nanan-2011.yaml", "--rules", rules)
+    assert code == 2, out + err
+    assert out == ""
+    assert "funding.yaml:" in err and "educaton" in err and "finance.capital_budget.education" in err
+
+
+def test_a_policy_number_changed_in_the_rules_changes_the_result_without_code(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    text = (rules / "schools.yaml").read_text(encoding="utf-8")
+    (rules / "schools.yaml").write_text(text.replace("threshold: {primary: 25, junior: 35}", "threshold: {primary: 31, junior: 35}"), encoding="utf-8")
+    path = write_filing(tmp_path, "f.json")
+    code, out, err = run("check", path, "--rules", rules, "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert {(f["rule"], f["subject"]) for f in findings} >= {("STD-05", "P1"), ("STD-05", "P2")}, out
+
+
+def test_english_output_comes_from_the_rule_files():
+    code, out, _ = run("check", FIX / "yubei-2012.yaml", "--format", "json", "--lang", "en")
+    doc = json.loads(out)
+    fin01 = next(f for f in doc["findings"] if f["rule"] == "FIN-01")
+    assert fin01["title"] == "Education appropriation grows faster than regular fiscal revenue"
+    assert "万元" in fin01["rectification"] and fin01["shortfall"]["unit"] == "万元"
+
+
+def test_a_crash_in_one_filing_costs_that_filing_only(tmp_path, monkeypatch):
+    import engine.check as check_module
+    from engine.check import Options, check_many
+    from engine.policy.compile import compile_rules
+
+    policy = compile_rules(ROOT / "rules")
+    original = check_module.check_one_safely
+
+    def crash_on_b(source, policy, options, name=None):
+        if str(source).endswith("b.json"):
+            import faulthandler
+            import signal
+
+            faulthandler.disable()
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return original(source, policy, options, name)
+
+    monkeypatch.setattr(check_module, "check_one_safely", crash_on_b)
+    paths = [write_filing(tmp_path, n) for n in ("a.json", "b.json", "c.json")]
+    outcomes = list(check_many([str(p) for p in paths], policy, Options(), jobs=2))
+    assert [getattr(o, "verdict", None) for o in outcomes] == ["qualified", None, "qualified"]
+    assert outcomes[1].status == 3 and "internal error" in outcomes[1].errors[0].en
+
+
+def test_the_installed_command_runs_end_to_end_on_the_fixtures():
+    exe = Path(sys.executable).with_name("junheng")
+    if not exe.exists():
+        pytest.skip("junheng is not installed in this environment")
+    files = sorted(str(p.relative_to(ROOT)) for p in FIX.glob("*.yaml"))
+    proc = subprocess.run([str(exe), "check", *files, "--format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    results = json.loads(proc.stdout)["results"]
+    assert len(results) == len(files)
+    assert {r["verdict"] for r in results} == {"qualified", "deferred"}
+    assert "Traceback" not in proc.stderr
