@@ -1,12 +1,11 @@
 """Read one filing file (YAML or JSON) into plain Python data plus where every value was written.
 
-Performance: JSON goes straight through the C ``json`` decoder (one Python call per
-object, to notice repeated keys; integers are made by the ``SourceInt`` type itself),
-and where values are written is worked out only when ``location()`` is first called,
-by a regex-driven scanner (about 4 s per 50 MB): a clean load costs what ``json.loads``
-does. YAML files are small: libyaml composes the nodes, one walk over the distinct
-nodes checks them, sizes the alias expansion and builds locations, a second the values.
-"""
+Performance: JSON goes straight through the C ``json`` decoder (one Python call per object, to
+notice repeated keys; integers are made by the ``SourceInt`` type itself, with the cycle collector
+paused), so a clean load costs what ``json.loads`` does; where values are written is worked out
+only when ``location()`` is first called (a regex-driven scan, about 4 s per 50 MB). YAML files
+are small: libyaml composes the nodes, one walk checks them and sizes the alias expansion, a second
+builds the values."""
 
 from __future__ import annotations
 
@@ -47,7 +46,6 @@ _YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000
 # has accepted, where the brackets and the key/value alternation carry the structure.
 _JSON_TOKEN = re.compile(r'[ \t\r\n,:]*(?:([{\[])|([}\]])|("[^"\\]*(?:\\.[^"\\]*)*")|([^ \t\r\n,:{}\[\]"]+))')
 _UTF16 = ("，看起来是 UTF-16 编码", "; it looks like UTF-16")
-_INDEX = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 _MESSAGES = {  # kind: (code, zh, en)
     "format": ("filing_unsupported_format",
                "不支持的文件类型“{ext_zh}”：申报文件须为 .yaml、.yml 或 .json；电子表格格式（.xlsx、.csv）暂不支持",
@@ -72,10 +70,8 @@ _MESSAGES = {  # kind: (code, zh, en)
                  "'{word}' is not a valid number (JSON does not allow NaN or Infinity)"),
     "key": ("filing_parse_error", "键必须是文字，不能是列表或映射", "a key must be text, not a list or a mapping"),
     "merge": ("filing_parse_error", "合并键“<<”的值必须是映射或映射的列表", "'<<' needs a mapping or a list of mappings"),
-    "recursive": ("filing_parse_error", "别名引用了包含它自身的值（循环引用）",
-                  "an alias refers to a value that contains it (recursive alias)"),
-    "aliases": ("filing_alias_limit", "别名展开后的数据过大（超过 {limit:,} 个值）",
-                "alias expansion too large (more than {limit:,} values)"),
+    "recursive": ("filing_parse_error", "别名引用了包含它自身的值（循环引用）", "recursive alias: a value contains itself"),
+    "aliases": ("filing_alias_limit", "别名展开后数据过多（超过 {limit:,} 个值）", "alias expansion too large (> {limit:,} values)"),
     "duplicate": ("filing_duplicate_key", "键“{key}”重复（首次出现在第 {first} 行）",
                   "duplicate key '{key}' (first at line {first})"),
     "unexpected": ("filing_parse_error", "无法解析文件（{why}）", "unexpected problem reading the file ({why})"),
@@ -87,8 +83,7 @@ class SourceInt(int):
 
     @property
     def source(self) -> str:
-        # JSON calls SourceInt(text) directly (C speed) and stores no text: JSON
-        # forbids leading zeros, so the canonical digits are what was written.
+        # JSON calls SourceInt(text) (C speed) and stores no text: JSON has no leading zeros.
         return getattr(self, "_text", None) or str(int(self))
 
 
@@ -99,8 +94,8 @@ class LoadedDocument:
     file: str
     data: Any
     # [tree, JSON text not indexed yet, line starts]. In the tree a scalar is its position, a container
-    # [position, {key: (key position, child)}] or [position, [child, ...]]; positions are (line, column)
-    # for YAML, character offsets for JSON (whose tree is built on first use).
+    # [position, {key: (key position, child)}] or [position, [child, ...]]; a position is (line, column)
+    # in YAML, a character offset in JSON (whose tree is built on first use).
     _index: list = field(default_factory=lambda: [None, None, None], repr=False, compare=False)
 
     def location(self, pointer: str) -> tuple[int, int]:
@@ -122,7 +117,7 @@ class LoadedDocument:
             token, kids = raw.replace("~1", "/").replace("~0", "~"), node[1] if isinstance(node, list) else None
             if isinstance(kids, dict) and token in kids:
                 key_pos, node = kids[token]
-            elif isinstance(kids, list) and _INDEX.match(token) and int(token) < len(kids):
+            elif isinstance(kids, list) and re.fullmatch("0|[1-9][0-9]{0,17}", token) and int(token) < len(kids):
                 key_pos, node = None, kids[int(token)]
             else:  # not present: the nearest present ancestor
                 key_pos = None
@@ -144,7 +139,16 @@ def load_document(source: str | os.PathLike | bytes, *, name: str | None = None,
     ext = (f".{fmt}" if fmt else os.path.splitext(path)[1]).lower()
     if ext not in _EXTENSIONS:
         raise InputErrors([_error("format", file, ext_zh=ext or "无扩展名", ext_en=ext or "no extension")])
-    raw = _read(path, file) if raw is None else raw
+    if raw is None:
+        try:
+            size = os.stat(path).st_size  # before reading: a huge file is never loaded into memory
+            if size > MAX_BYTES:
+                raise InputErrors([_error("large", file, mib=size / 2**20, limit=MAX_BYTES // 2**20)])
+            with open(path, "rb") as stream:
+                raw = stream.read(MAX_BYTES + 1)  # the file may have grown since, or be a device
+        except OSError as exc:
+            zh = {FileNotFoundError: "找不到文件", PermissionError: "没有读取权限", IsADirectoryError: "这是文件夹，不是文件"}
+            raise InputErrors([_error("unreadable", file, zh=zh.get(type(exc), ""), why=exc.strerror or exc)]) from None
     if len(raw) > MAX_BYTES:
         raise InputErrors([_error("large", file, mib=len(raw) / 2**20, limit=MAX_BYTES // 2**20)])
     text = _decode(raw, file)
@@ -164,18 +168,6 @@ def _error(kind: str, file: str, where: tuple[int, int] | None = None, pointer: 
     return InputError(code, file, line, column, pointer, zh.format(**fmt), en.format(**fmt))
 
 
-def _read(path: str, file: str) -> bytes:
-    try:
-        size = os.stat(path).st_size  # before reading: a huge file is never loaded into memory
-        if size > MAX_BYTES:
-            raise InputErrors([_error("large", file, mib=size / 2**20, limit=MAX_BYTES // 2**20)])
-        with open(path, "rb") as stream:
-            return stream.read(MAX_BYTES + 1)  # the file may have grown since, or be a device
-    except OSError as exc:
-        zh = {FileNotFoundError: "找不到文件", PermissionError: "没有读取权限", IsADirectoryError: "这是文件夹，不是文件"}
-        raise InputErrors([_error("unreadable", file, zh=zh.get(type(exc), ""), why=exc.strerror or exc)]) from None
-
-
 def _decode(raw: bytes, file: str) -> str:
     raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw  # BOM dropped first: columns stay right
     try:
@@ -186,12 +178,8 @@ def _decode(raw: bytes, file: str) -> str:
         zh, en = "", ""
         if b"\x00" in raw:  # UTF-16 writes a zero byte beside every ASCII character
             zh, en = _UTF16
-        else:
-            try:
-                raw.decode("gb18030")  # what Chinese Windows tools save by default
-                zh, en = "，可能是 GBK 编码", "; it may be GBK"
-            except UnicodeDecodeError:
-                pass
+        elif 0x81 <= raw[exc.start] <= 0xFE:  # a GBK lead byte: what Chinese Windows tools save by default
+            zh, en = "，可能是 GBK 编码", "; it may be GBK"
         raise InputErrors([_error("encoding", file, where, byte=raw[exc.start], zh=zh, en=en)]) from None
     return text
 
@@ -233,8 +221,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 def _load_yaml(text: str, file: str) -> LoadedDocument:
     bad = _YAML_FORBIDDEN.search(text)
     if bad:  # a NUL in valid UTF-8 is a UTF-16 file without a BOM
-        where, kind = _linecol(_line_starts(text), bad.start()), "encoding" if bad.group() == "\x00" else "control"
-        raise InputErrors([_error(kind, file, where, char=f"U+{ord(bad.group()):04X}", byte=0, zh=_UTF16[0], en=_UTF16[1])])
+        kind, where = "encoding" if bad.group() == "\x00" else "control", _linecol(_line_starts(text), bad.start())
+        char = f"U+{ord(bad.group()):04X}"
+        raise InputErrors([_error(kind, file, where, char=char, byte=0, zh=_UTF16[0], en=_UTF16[1])])
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -263,10 +252,9 @@ def _yaml_syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
         return _error("documents", file, where)
     if "maximum nesting depth" in problem:
         return _error("deep", file, where, limit=_MAX_DEPTH)
-    zh, en = "", f" ({exc.context})" if exc.context and exc.problem else ""
     lines = text.splitlines()  # the same line breaks as YAML's, once control characters are out
-    if mark and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
-        zh, en = "（请用空格缩进，不要用 Tab 键）", en + " (indent with spaces, not tabs)"
+    tab = mark and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t"
+    zh, en = ("（请用空格缩进，不要用 Tab 键）", " (indent with spaces, not tabs)") if tab else ("", "")
     return _error("yaml", file, where, problem=problem, zh=zh, en=en)
 
 
@@ -282,7 +270,7 @@ class _YamlWalk:
         self.file, self.path, self.active = file, [], set()  # active: nodes on the current path
         self.errors: dict[Any, InputError] = {}  # keyed so that each problem is reported once
         self.sizes: dict[int, tuple] = {}  # node id → (values it expands to (capped), levels deep)
-        self.scalars: dict[int, Any] = {}
+        self.scalars: dict[int, Any] = {}  # scalar id → its value
         self.pairs: dict[int, list] = {}  # mapping id → [(key, key node, value node)] after merges
         self.locs: dict[int, Any] = {}  # node id → location tree (the same at every alias)
 
@@ -293,15 +281,14 @@ class _YamlWalk:
 
     def visit(self, node: Any, depth: int) -> int:
         nid = id(node)
+        size, height = self.sizes.get(nid, (1, 1))
+        if depth + height > _MAX_DEPTH:  # with the levels below it: an alias can put a deep value deeper
+            self.error("deep", node, once="deep", limit=_MAX_DEPTH)
+            return size
         if nid in self.sizes:
-            size, height = self.sizes[nid]
-            if depth + height > _MAX_DEPTH:  # an alias can put a deep value deeper still
-                self.error("deep", node, once="deep", limit=_MAX_DEPTH)
             return size
         if nid in self.active:
             return self.error("recursive", node)
-        if depth >= _MAX_DEPTH:
-            return self.error("deep", node, once="deep", limit=_MAX_DEPTH)
         self.active.add(nid)
         children: list = []
         if isinstance(node, ScalarNode):
@@ -415,7 +402,7 @@ def _load_json(text: str, file: str) -> LoadedDocument:
 
 
 def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
-    """Index where each value of JSON `text` starts (see _Locator); find repeated keys, NaN, Infinity,
+    """Index where each value of JSON `text` starts (see LoadedDocument._index); find repeated keys, NaN, Infinity,
     integers too long for int() and (if `deep`) nesting beyond _MAX_DEPTH. Iterative; stops at bad JSON."""
     found: list[tuple] = []  # (message kind, offset, pointer, message fields)
     stack: list[list] = []  # frames: [container's index node, pending key, its offset]

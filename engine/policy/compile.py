@@ -322,6 +322,7 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
             rc.error("/zero_is_missing" if z in rule.zero_is_missing else "/zero_holds", f"未知字段 “{z}”{hint_zh}", f"unknown field {z!r}{hint_en}")
     values: list = []
     names_so_far: list[str] = []
+    failed_values: list[str] = []
     value_nodes: dict = {}
     for name, text in rule.values.items():
         rel = f"/values/{name}"
@@ -329,7 +330,8 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
             rc.error(rel, f"值 “{name}” 与参数同名", f"value {name!r} has the same name as a param")
             continue
         node = rc.parse(text, rel)
-        if node is None or not rc.check_names(node, rel, names_so_far, param_names):
+        if node is None or not rc.check_names(node, rel, names_so_far + failed_values, param_names):
+            failed_values.append(name)  # reported once; later formulas may still name it
             continue
         if isinstance(node, (ex.Cmp, ex.BoolOp, ex.Not)):
             rc.error(rel, "值应为数值公式，条件请写在 applies_when / violated_when", "a value is a number formula; conditions belong in applies_when / violated_when")
@@ -345,20 +347,20 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
             rc.error("", "缺少 violated_when（或 aggregate）", "needs violated_when (or aggregate)")
         elif isinstance(rule.violated_when, str):
             node = rc.parse(rule.violated_when, "/violated_when")
-            if node is not None and rc.check_names(node, "/violated_when", names_so_far, param_names):
+            if node is not None and rc.check_names(node, "/violated_when", names_so_far + failed_values, param_names):
                 causes.append((node, None, "/violated_when"))
         else:
             for i, cause in enumerate(rule.violated_when):
                 rel = f"/violated_when/{i}/when"
                 node = rc.parse(cause.when, rel)
-                if node is not None and rc.check_names(node, rel, names_so_far, param_names):
+                if node is not None and rc.check_names(node, rel, names_so_far + failed_values, param_names):
                     causes.append((node, Text(zh=cause.zh, en=cause.en), rel))
     elif rule.violated_when is not None:
         rc.error("/violated_when", "aggregate 规则不写 violated_when", "an aggregate rule has no violated_when")
     applies: list = []
     if rule.applies_when:
         node = rc.parse(rule.applies_when, "/applies_when")
-        if node is not None and rc.check_names(node, "/applies_when", names_so_far, param_names):
+        if node is not None and rc.check_names(node, "/applies_when", names_so_far + failed_values, param_names):
             applies.extend(_conjuncts(node))
     for z in rule.zero_holds:
         applies.append(ex.Cmp(">", ex.Name(z, 1), ex.Num(Fraction(0), 1), 1))
@@ -704,7 +706,8 @@ def compile_policy(loaded: LoadedRules) -> Policy:
             teaching_point_min_students=cutoff, chunks=chunks, vocabulary=loaded.vocabulary,
         )
     if errors:
-        raise InputErrors(errors)
+        unique = {(e.file, e.line, e.column, e.pointer, e.en): e for e in errors}  # a rule is compiled once per pack
+        raise InputErrors(list(unique.values()))
     return Policy(root=loaded.root, packs=packs, vocabulary=loaded.vocabulary, loaded=loaded)
 
 

@@ -47,10 +47,12 @@ def default_rules_dir() -> Path:
 
 
 def _display(path: Path) -> str:
+    """A path as the user would write it: relative below the working directory, else absolute."""
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return rel if not rel.startswith("..") else str(Path(path).resolve())
 
 
 def load_rules(root: str | os.PathLike | None = None) -> LoadedRules:
@@ -74,7 +76,7 @@ def load_rules(root: str | os.PathLike | None = None) -> LoadedRules:
         doc = _load(path, errors)
         if doc is None:
             continue
-        model = _validate(RuleFile, doc, errors)
+        model = _validate_rule_file(doc, errors)
         if model is not None:
             files.append((model, doc))
     for path in pack_paths:
@@ -153,6 +155,36 @@ def _check_vocabulary(doc: LoadedDocument, errors: list[InputError]) -> None:
                                  "vocabulary 'units' must map each unit to a positive rounding step"))
 
 
+def _validate_rule_file(doc: LoadedDocument, errors: list[InputError]) -> RuleFile | None:
+    """Validate rule by rule, so that one broken rule does not hide the mistakes of the others."""
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        return _validate(RuleFile, doc, errors)
+    from .model import Rule
+
+    shell = dict(data, rules=[])
+    n_errors = len(errors)
+    try:
+        RuleFile.model_validate({**shell, "rules": [None]})
+    except ValidationError as e:
+        for err in e.errors():
+            if err["loc"][:1] != ("rules",):
+                errors.append(pydantic_error_to_input_error(err, doc, RuleFile, "rule_schema_error"))
+    rules = []
+    for i, raw in enumerate(data["rules"]):
+        try:
+            rules.append(Rule.model_validate(raw))
+        except ValidationError as e:
+            for err in e.errors():
+                err = dict(err, loc=("rules", i, *err["loc"]))
+                errors.append(pydantic_error_to_input_error(err, doc, RuleFile, "rule_schema_error"))
+    if len(errors) > n_errors:
+        return None
+    if not rules:
+        return _validate(RuleFile, doc, errors)
+    return RuleFile.model_construct(area=data["area"], area_title=RuleFile.model_fields["area_title"].annotation.model_validate(data["area_title"]), rules=rules)
+
+
 def _validate(model, doc: LoadedDocument, errors: list[InputError]):
     try:
         return model.model_validate(doc.data)
@@ -183,6 +215,15 @@ def pydantic_error_to_input_error(err: dict, doc: LoadedDocument, model, code: s
         return InputError(code, doc.file, line, col, parent, f"缺少必填字段 “{field_name}”", f"required field {field_name!r} is missing")
     line, col = doc.location(pointer)
     got = err.get("input")
+    if kind == "literal_error" and isinstance(got, str):
+        import re as _re
+
+        options = _re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        close = difflib.get_close_matches(got, options, n=1)
+        if close:
+            return InputError(code, doc.file, line, col, pointer,
+                              f"“{field_name}” 的值 “{got}” 无效，是否应为 “{close[0]}”？（可用：{'、'.join(options)}）",
+                              f"invalid value {got!r} for {field_name!r}; did you mean {close[0]!r}? (one of {', '.join(options)})")
     got_text = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
     zh = f"“{field_name}” 的值 {got_text} 无效：{_zh_reason(kind, err)}"
     en = f"invalid value {got_text} for {field_name!r}: {err['msg']}"
