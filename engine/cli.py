@@ -112,7 +112,7 @@ _FAIL_ON = ("blocking", "major", "minor", "info", "never")
 @junheng.command()
 @click.argument("filings", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--standard", default=None, metavar="NAME", help="Rule pack to use instead of district.standard (basic, quality, …).")
-@click.option("--rules", "rules_dir", default=None, type=click.Path(file_okay=False, path_type=str), help="Rules folder (default: the shipped rules).")
+@click.option("--rules", "rules_dir", multiple=True, type=click.Path(file_okay=False, path_type=str), help="Rules folder (default: the shipped rules); repeat to layer a local pack over them.")
 @click.option("--format", "fmt", default="text", type=click.Choice(sorted(_formats.FORMATS)), show_default=True, help="Output format.")
 @click.option("--fail-on", default="blocking", type=click.Choice(_FAIL_ON), show_default=True, help="Lowest severity that makes the exit status 1.")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
@@ -128,7 +128,7 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     from engine.result import Failure, run_status
 
     try:
-        policy = compile_rules(rules_dir)
+        policy = compile_rules(list(rules_dir) or None)
     except InputErrors as exc:  # a broken rule file stops the run before any filing is read
         for error in exc.errors:
             click.echo(error.render(lang), err=True)
@@ -145,6 +145,11 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     color = fmt == "text" and sys.stdout.isatty()
     click.echo(_formats.get(fmt)(outcomes, lang=lang, color=color), nl=False)
     ctx.exit(run_status(outcomes, fail_on))
+
+
+from engine.cli_rules import rules as _rules_group  # noqa: E402 - commands live in their own modules
+
+junheng.add_command(_rules_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,6 +23,7 @@ stage facts ``t: E`` carry ``stage`` 1 (aggregates of missing data) and 2 (verdi
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -109,7 +110,7 @@ class CompiledPack:
 class Policy:
     """All packs of one rules folder, compiled."""
 
-    root: Path
+    roots: tuple[Path, ...]
     packs: dict[str, CompiledPack]
     vocabulary: dict
     loaded: LoadedRules = field(repr=False, default=None)
@@ -424,6 +425,7 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
                 rc.error(f"/lagging/among/{i}", f"“{name}” 须是本规则以 cv(...) 声明的值", f"{name!r} must be a value of this rule declared as cv(...)")
         if isinstance(rule.lagging.count, str) and rule.lagging.count not in param_names:
             rc.error("/lagging/count", f"未知参数 “{rule.lagging.count}”", f"unknown param {rule.lagging.count!r}")
+    _check_templates(rc, rule, all_values | {n for n, _ in text_values}, param_names)
     cv_inner = {}
     for name, node in value_nodes.items():
         if isinstance(node, ex.Call) and node.fn == "cv":
@@ -437,6 +439,49 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
         causes=[(n, t) for n, t, _ in causes], applies=applies, shortfall=shortfall, rectification=rect,
         requirement=requirement, compared=compared, cv_inner=cv_inner,
     )
+
+
+_TEMPLATE = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
+FORMAT_SPECS = ("pct", "pct2", "growth", "int")
+
+
+def _check_templates(rc: _RuleCompiler, rule: Rule, values: set, params: set) -> None:
+    """Every {placeholder} of every text must name something the finding will know."""
+    kind = rule.subject
+    known = set(values) | set(params) | {"subject", "school_name"}
+    if kind == "level":
+        known.add("level_name")
+    if kind == "group":
+        known.add("group_name")
+    if isinstance(rule.violated_when, list) or rule.aggregate is not None:
+        known.add("causes")
+    if rule.shortfall is not None:
+        known.add("shortfall")
+    if rule.lagging is not None:
+        known |= {"labelled", "worst_label", "worst_value", "lagging_schools"}
+    if kind in ("school", "unit", "school_id"):
+        known |= set(rc.school_paths)
+    else:
+        fields = {p for p in rc.root_paths if rc.field_known(p)}
+        known |= fields | {p.split(".", 1)[1] for p in fields if "." in p}
+    texts = [("/message/zh", rule.message.zh), ("/message/en", rule.message.en)]
+    if isinstance(rule.rectification, list):
+        for i, case in enumerate(rule.rectification):
+            texts += [(f"/rectification/{i}/zh", case.zh), (f"/rectification/{i}/en", case.en)]
+    else:
+        texts += [("/rectification/zh", rule.rectification.zh), ("/rectification/en", rule.rectification.en)]
+    if isinstance(rule.violated_when, list):
+        for i, cause in enumerate(rule.violated_when):
+            texts += [(f"/violated_when/{i}/zh", cause.zh), (f"/violated_when/{i}/en", cause.en)]
+    for rel, text in texts:
+        for m in _TEMPLATE.finditer(text):
+            name, spec = m.group(1), m.group(2)
+            if name not in known:
+                hint_zh, hint_en = rc.suggest(name, known)
+                rc.error(rel, f"文本中的占位符 {{{name}}} 不存在{hint_zh}", f"the text names {{{name}}}, which does not exist{hint_en}")
+            elif spec is not None and spec not in FORMAT_SPECS:
+                rc.error(rel, f"占位符 {{{name}:{spec}}} 的格式 “{spec}” 未知（可用：{', '.join(FORMAT_SPECS)}）",
+                         f"unknown format {spec!r} in {{{name}:{spec}}} (known: {', '.join(FORMAT_SPECS)})")
 
 
 def _conjuncts(node) -> list:
@@ -708,7 +753,7 @@ def compile_policy(loaded: LoadedRules) -> Policy:
     if errors:
         unique = {(e.file, e.line, e.column, e.pointer, e.en): e for e in errors}  # a rule is compiled once per pack
         raise InputErrors(list(unique.values()))
-    return Policy(root=loaded.root, packs=packs, vocabulary=loaded.vocabulary, loaded=loaded)
+    return Policy(roots=loaded.roots, packs=packs, vocabulary=loaded.vocabulary, loaded=loaded)
 
 
 def r_location(rule: CompiledRule, loaded: LoadedRules) -> tuple:

@@ -30,7 +30,7 @@ VOCABULARY_FILE = "vocabulary.yaml"
 class LoadedRules:
     """Everything a rules folder says, with the documents kept for locating later errors."""
 
-    root: Path
+    roots: tuple[Path, ...]
     files: tuple[tuple[RuleFile, LoadedDocument], ...]
     packs: dict[str, tuple[Pack, LoadedDocument]]
     vocabulary: dict
@@ -55,59 +55,75 @@ def _display(path: Path) -> str:
     return rel if not rel.startswith("..") else str(Path(path).resolve())
 
 
-def load_rules(root: str | os.PathLike | None = None) -> LoadedRules:
-    """Load and validate a rules folder; raises InputErrors with every problem found."""
-    root = Path(root) if root is not None else default_rules_dir()
+def load_rules(roots=None) -> LoadedRules:
+    """Load and validate one rules folder, or several layered in order; raises InputErrors with every problem.
+
+    Layers let a local standard live apart from the shipped rules
+    (``--rules rules --rules local``): every layer adds rule files and packs
+    (a later pack of the same name replaces an earlier one); the vocabulary is
+    the last layer's that has one.
+    """
+    if roots is None:
+        roots = [default_rules_dir()]
+    elif isinstance(roots, (str, os.PathLike)):
+        roots = [roots]
+    roots = [Path(r) for r in roots] or [default_rules_dir()]
     errors: list[InputError] = []
-    if not root.is_dir():
-        raise InputErrors([_error("rule_folder_error", _display(root), None, "", f"规则目录不存在：{root}", f"rules folder not found: {root}")])
     files: list[tuple[RuleFile, LoadedDocument]] = []
     packs: dict[str, tuple[Pack, LoadedDocument]] = {}
     vocabulary: dict = {}
     vocabulary_doc = None
-
-    rule_paths = sorted(p for p in root.glob("*.y*ml") if p.name != VOCABULARY_FILE and p.suffix.lower() in (".yaml", ".yml"))
-    pack_dir = root / "packs"
-    pack_paths = sorted(pack_dir.glob("*/pack.yaml")) if pack_dir.is_dir() else []
-    for pack_path in pack_paths:
-        rule_paths += sorted(p for p in pack_path.parent.glob("*.y*ml") if p.name != "pack.yaml" and p.suffix.lower() in (".yaml", ".yml"))
-
-    for path in rule_paths:
-        doc = _load(path, errors)
-        if doc is None:
+    for root in roots:
+        if not root.is_dir():
+            errors.append(_error("rule_folder_error", _display(root), None, "", f"规则目录不存在：{root}", f"rules folder not found: {root}"))
             continue
-        model = _validate_rule_file(doc, errors)
-        if model is not None:
-            files.append((model, doc))
-    for path in pack_paths:
-        doc = _load(path, errors)
-        if doc is None:
-            continue
-        pack = _validate(Pack, doc, errors)
-        if pack is None:
-            continue
-        if pack.name != path.parent.name:
-            line, col = doc.location("/name")
-            errors.append(
-                InputError("rule_schema_error", doc.file, line, col, "/name",
-                           f"包名 “{pack.name}” 须与所在目录名 “{path.parent.name}” 一致",
-                           f"pack name {pack.name!r} must match its folder name {path.parent.name!r}")
-            )
-            continue
-        packs[pack.name] = (pack, doc)
-    vocab_path = root / VOCABULARY_FILE
-    if vocab_path.is_file():
-        vocabulary_doc = _load(vocab_path, errors)
-        if vocabulary_doc is not None:
-            vocabulary = vocabulary_doc.data if isinstance(vocabulary_doc.data, dict) else {}
-            _check_vocabulary(vocabulary_doc, errors)
-    else:
-        errors.append(_error("rule_folder_error", _display(root), None, "", f"规则目录缺少 {VOCABULARY_FILE}", f"the rules folder has no {VOCABULARY_FILE}"))
+        rule_paths = _yaml_files(root, exclude=VOCABULARY_FILE)
+        pack_dir = root / "packs"
+        pack_paths = sorted(pack_dir.glob("*/pack.yaml")) if pack_dir.is_dir() else []
+        for pack_path in pack_paths:
+            rule_paths += _yaml_files(pack_path.parent, exclude="pack.yaml")
+        for path in rule_paths:
+            doc = _load(path, errors)
+            if doc is None:
+                continue
+            model = _validate_rule_file(doc, errors)
+            if model is not None:
+                files.append((model, doc))
+        for path in pack_paths:
+            doc = _load(path, errors)
+            if doc is None:
+                continue
+            pack = _validate(Pack, doc, errors)
+            if pack is None:
+                continue
+            if pack.name != path.parent.name:
+                line, col = doc.location("/name")
+                errors.append(
+                    InputError("rule_schema_error", doc.file, line, col, "/name",
+                               f"包名 “{pack.name}” 须与所在目录名 “{path.parent.name}” 一致",
+                               f"pack name {pack.name!r} must match its folder name {path.parent.name!r}")
+                )
+                continue
+            packs[pack.name] = (pack, doc)
+        vocab_path = root / VOCABULARY_FILE
+        if vocab_path.is_file():
+            doc = _load(vocab_path, errors)
+            if doc is not None:
+                vocabulary_doc = doc
+                vocabulary = doc.data if isinstance(doc.data, dict) else {}
+                _check_vocabulary(doc, errors)
+    where = _display(roots[-1])
+    if vocabulary_doc is None and not errors:
+        errors.append(_error("rule_folder_error", where, None, "", f"规则目录缺少 {VOCABULARY_FILE}", f"the rules folder has no {VOCABULARY_FILE}"))
     if not packs and not errors:
-        errors.append(_error("rule_folder_error", _display(root), None, "", "规则目录中没有任何规则包（packs/<名称>/pack.yaml）", "the rules folder defines no pack (packs/<name>/pack.yaml)"))
+        errors.append(_error("rule_folder_error", where, None, "", "规则目录中没有任何规则包（packs/<名称>/pack.yaml）", "the rules folder defines no pack (packs/<name>/pack.yaml)"))
     if errors:
         raise InputErrors(errors)
-    return LoadedRules(root, tuple(files), packs, vocabulary, vocabulary_doc)
+    return LoadedRules(tuple(roots), tuple(files), packs, vocabulary, vocabulary_doc)
+
+
+def _yaml_files(folder: Path, exclude: str) -> list[Path]:
+    return sorted(p for p in folder.glob("*.y*ml") if p.name != exclude and p.suffix.lower() in (".yaml", ".yml"))
 
 
 def _error(code, file, line, pointer, zh, en, column=None) -> InputError:

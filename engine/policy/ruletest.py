@@ -104,7 +104,9 @@ def find_test_files(rules_root: Path) -> list[Path]:
 
 
 def load_test_file(path: Path) -> tuple[TestFile, LoadedDocument]:
-    doc = load_document(path)
+    from .load import _display
+
+    doc = load_document(path, name=_display(path))
     try:
         return TestFile.model_validate(doc.data), doc
     except ValidationError as e:
@@ -187,34 +189,62 @@ def _match_text(m: Match) -> str:
     return ", ".join(f"{k}={getattr(m, k)}" for k in MATCH_KEYS if getattr(m, k) is not None)
 
 
-def run_file(path: Path, policy, rules_root: Path) -> list[CaseResult]:
+def case_data(spec: TestFile, case: Case, path: Path, _cache: dict | None = None) -> dict:
+    """The filing of one case: its own ``filing``, or the base with ``set`` and ``remove`` applied.
+
+    Raises ValueError with a readable reason when the case cannot be built.
+    """
+    if case.filing is not None:
+        data = _plain(case.filing)
+    else:
+        base_path = path.parent / spec.base
+        key = str(base_path)
+        if _cache is not None and key in _cache:
+            data = copy.deepcopy(_cache[key])
+        else:
+            if not base_path.is_file():
+                raise ValueError(f"base filing not found: {spec.base}")
+            base = _plain(load_document(base_path).data)
+            if _cache is not None:
+                _cache[key] = base
+            data = copy.deepcopy(base)
+    try:
+        for pointer, value in case.set.items():
+            _apply(data, pointer, _plain(value))
+        for pointer in case.remove:
+            _apply(data, pointer, delete=True)
+    except (KeyError, IndexError, TypeError) as e:
+        raise ValueError(f"cannot apply set/remove: {e}") from None
+    return data
+
+
+def build_case_filing(spec: TestFile, case: Case, path: Path) -> bytes | None:
+    try:
+        return json.dumps(case_data(spec, case, path), ensure_ascii=False).encode("utf-8")
+    except (ValueError, InputErrors):
+        return None
+
+
+def run_file(path: Path, policy, rules_root: Path | None = None) -> list[CaseResult]:
     """Run every case of one test file against a compiled policy."""
     from ..check import Options, check_source
     from ..result import Result
 
     spec, doc = load_test_file(path)
-    base_path = (path.parent / spec.base) if spec.base else None
-    base_data = None
     results = []
     display = doc.file
+    cache: dict = {}
     for i, case in enumerate(spec.cases):
         line = doc.location(f"/cases/{i}")[0]
-        if case.filing is not None:
-            data = _plain(case.filing)
-        else:
-            if base_data is None:
-                if base_path is None or not base_path.is_file():
-                    raise InputErrors([InputError("rule_test_error", display, *doc.location("/base"), "/base", f"找不到基础申报文件 {spec.base}", f"base filing not found: {spec.base}")])
-                base_data = _plain(load_document(base_path).data)
-            data = copy.deepcopy(base_data)
         problems: list[str] = []
         try:
-            for pointer, value in case.set.items():
-                _apply(data, pointer, _plain(value))
-            for pointer in case.remove:
-                _apply(data, pointer, delete=True)
-        except (ValueError, KeyError, IndexError, TypeError) as e:
-            problems.append(f"cannot apply set/remove: {e}")
+            data = case_data(spec, case, path, cache)
+        except ValueError as e:
+            problems.append(str(e))
+            results.append(CaseResult(display, i, case.note, line, False, problems))
+            continue
+        except InputErrors as e:
+            problems.append("the base filing cannot be read: " + "; ".join(err.render("en") for err in e.errors[:3]))
             results.append(CaseResult(display, i, case.note, line, False, problems))
             continue
         source = json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -244,8 +274,28 @@ def run_file(path: Path, policy, rules_root: Path) -> list[CaseResult]:
     return results
 
 
-def run_all(policy, rules_root: Path) -> list[CaseResult]:
+def run_all(policy, roots=None) -> list[CaseResult]:
+    """Every case of every test file of every rules folder of the policy."""
     out: list[CaseResult] = []
-    for path in find_test_files(rules_root):
-        out.extend(run_file(path, policy, rules_root))
+    for root in roots or policy.roots:
+        for path in find_test_files(root):
+            out.extend(run_file(path, policy))
     return out
+
+
+def coverage(policy, results: list[CaseResult], roots=None) -> dict:
+    """Rules (by id) that no case makes fire, and that no case shows silent (forbid)."""
+    fired: set = set()
+    forbidden: set = set()
+    for r in results:
+        fired |= r.fired_rules
+    for root in roots or policy.roots:
+        for path in find_test_files(root):
+            try:
+                spec, _ = load_test_file(path)
+            except InputErrors:
+                continue
+            for case in spec.cases:
+                forbidden |= {m.rule for m in case.forbid}
+    ids = {r.id for pack in policy.packs.values() for r in pack.rules}
+    return {"never_fired": sorted(ids - fired), "never_silent": sorted(ids - forbidden)}
