@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from .filing.load import LoadedDocument
-from .indicators import MISSING, UNDEFINED, Subject, evaluate_exact, weighted_mean
+from .indicators import MISSING, PRIOR, PRIOR_POINTER, UNDEFINED, Subject, evaluate_exact, weighted_mean
 from .policy.compile import CompiledPack, CompiledRule
 from .policy.model import Text
 from .result import Finding, Location
@@ -110,6 +110,12 @@ def fill(template: str, names: dict) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
+def _short(name: str) -> str:
+    """``finance.capital_budget.total`` → ``capital_budget.total``: a district input's name in ``observed``."""
+    head, _, rest = name.partition(".")
+    return rest if head in SECTIONS and rest else name
+
+
 def round_up(value: Fraction, step) -> Fraction:
     step = Fraction(repr(step)) if isinstance(step, float) else Fraction(step)
     return math.ceil(value / step) * step
@@ -144,19 +150,30 @@ def present_ancestor(data, pointer: str) -> str:
 
 def input_object(pointer: str) -> str:
     """The object a leaf belongs to: a pair, a school record …; a section's own scalars stand alone."""
+    if pointer.startswith(PRIOR_POINTER):
+        return PRIOR_POINTER + input_object(pointer[len(PRIOR_POINTER):])
     parent = pointer.rsplit("/", 1)[0]
     if parent.count("/") <= 1 and not parent.startswith("/schools"):
         return pointer  # /finance/gdp, /equity/junior_retention_rate
     return parent
 
 
-def locate(doc: LoadedDocument, data, pointers) -> tuple[Location, ...]:
+def locate(doc: LoadedDocument, data, pointers, prior_doc: LoadedDocument | None = None) -> tuple[Location, ...]:
+    """Locations sorted by line then column; the previous year's filing (DATA-05) comes after this one's."""
     seen = {}
     for p in pointers:
-        if p not in seen:
+        if p in seen:
+            continue
+        if p.startswith(PRIOR_POINTER):
+            if prior_doc is None:
+                continue
+            inner = p[len(PRIOR_POINTER):]
+            line, col = prior_doc.location(inner)
+            seen[p] = (1, Location(prior_doc.file, line, col, inner))
+        else:
             line, col = doc.location(p)
-            seen[p] = Location(doc.file, line, col, p)
-    return tuple(sorted(seen.values(), key=lambda l: (l.line, l.column, l.pointer)))
+            seen[p] = (0, Location(doc.file, line, col, p))
+    return tuple(loc for _, loc in sorted(seen.values(), key=lambda x: (x[0], x[1].line, x[1].column, x[1].pointer)))
 
 
 # ---------------------------------------------------------------- building findings
@@ -166,9 +183,10 @@ def _keep_reads_of(env, rule: CompiledRule, causes: set) -> None:
     """A rule with several causes (DATA-02) observes and locates only what its fired causes read."""
     from .policy import expr as ex
 
-    names = set(rule.declared)
+    names = set()
     for i in causes:
         names |= {n.name for n in ex.names(rule.causes[i][0])}
+    env.relevant = names
     inputs, records = set(), set()
     for name in names:
         reads = env.value_reads.get(name)
@@ -180,9 +198,11 @@ def _keep_reads_of(env, rule: CompiledRule, causes: set) -> None:
 
 
 class FindingBuilder:
-    def __init__(self, pack: CompiledPack, doc: LoadedDocument, data: dict, subjects: list[Subject], vocabulary: dict):
+    def __init__(self, pack: CompiledPack, doc: LoadedDocument, data: dict, subjects: list[Subject], vocabulary: dict,
+                 prior_doc: LoadedDocument | None = None):
         self.pack = pack
         self.doc = doc
+        self.prior_doc = prior_doc
         self.data = data
         self.subjects = subjects
         self.vocab = vocabulary
@@ -201,14 +221,17 @@ class FindingBuilder:
             names["group_name"] = vocab_groups.get(variant, {}).get(lang, variant)
         names.update(env.params)
         for pointer, value in env.inputs.items():
-            rel = self._relative(pointer, subject)
-            names[rel] = value
-            names[rel.replace("/", ".")] = value
-            names[pointer.lstrip("/").replace("/", ".")] = value
+            names[self._relative(pointer, subject)] = value
+            if pointer.startswith(PRIOR_POINTER):
+                names[f"{PRIOR}." + pointer[len(PRIOR_POINTER):].lstrip("/").replace("/", ".")] = value
+            else:
+                names[pointer.lstrip("/").replace("/", ".")] = value
         names.update({k: v for k, v in env.values.items() if v is not MISSING and v is not UNDEFINED})
         return names
 
     def _relative(self, pointer: str, subject: Subject) -> str:
+        if pointer.startswith(PRIOR_POINTER):
+            return f"{PRIOR}." + self._relative(pointer[len(PRIOR_POINTER):], subject)
         if subject.base_pointer and pointer.startswith(subject.base_pointer + "/"):
             return pointer[len(subject.base_pointer) + 1 :].replace("/", ".")
         parts = pointer.strip("/").split("/")
@@ -220,18 +243,23 @@ class FindingBuilder:
         observed = {}
         for pointer, value in env.inputs.items():
             observed[self._relative(pointer, subject)] = as_filed(value)
+        relevant = getattr(env, "relevant", None)
         for name in rule.declared:
+            if relevant is not None and name not in relevant:
+                continue
             v = env.values.get(name)
             if v is not None and v is not MISSING and v is not UNDEFINED and not isinstance(v, str):
                 observed[name] = round4(v)
         return dict(sorted(observed.items()))
 
     def _threshold(self, rule: CompiledRule, params: dict) -> dict:
+        """The requirement per compared name, params as numbers, filing paths named as in ``observed``."""
+
         def sub(m):
             word = m.group(0)
-            return fmt_number(params[word]) if word in params else word
+            return fmt_number(params[word]) if word in params else _short(word)
 
-        return {k: re.sub(r"[A-Za-z_][A-Za-z0-9_]*", sub, v) for k, v in sorted(rule.requirement.items())}
+        return dict(sorted((_short(k), re.sub(r"[A-Za-z_][A-Za-z0-9_.]*", sub, v)) for k, v in rule.requirement.items()))
 
     def _pointers(self, subject: Subject, env) -> list[str]:
         pointers = [input_object(p) for p in env.inputs]
@@ -271,9 +299,9 @@ class FindingBuilder:
             title=rule.rule.title,
             message=Text(zh=fill(rule.rule.message.zh, texts["zh"]), en=fill(rule.rule.message.en, texts["en"])),
             observed=self._observed(rule, subject, env),
-            threshold=self._threshold(rule, env.params),
+            threshold={k: v for k, v in self._threshold(rule, env.params).items() if getattr(env, "relevant", None) is None or k in env.relevant},
             basis=rule.rule.basis, rectification=rect,
-            locations=locate(self.doc, self.data, self._pointers(subject, env)),
+            locations=locate(self.doc, self.data, self._pointers(subject, env), self.prior_doc),
             shortfall=shortfall, area=rule.area, area_title=rule.area_title,
         )
 

@@ -37,6 +37,11 @@ _ABSENT = (MISSING, UNDEFINED)
 
 REL_TOL = 1e-9  # the catalogue's tolerance: math.isclose(a, b, rel_tol=1e-9)
 
+# `prior.finance.…` names the previous year's filing of the same district; its
+# pointers are marked with this prefix so that findings locate them in that file.
+PRIOR = "prior"
+PRIOR_POINTER = "prior:"
+
 # Names every school record offers besides its filed fields.
 SCHOOL_BUILTINS = ("in_balance_set",)
 
@@ -62,6 +67,7 @@ class Env:
     cur: tuple | None = None
     # value name → (input pointers, record indexes, missing pointers) it read first (exact mode)
     value_reads: dict = field(default_factory=dict)
+    prior: dict | None = None  # the previous year's filing data (district subjects, --previous)
 
 
 def number(value: Any, exact: bool) -> Any:
@@ -139,8 +145,11 @@ class FormulaCompiler:
             if in_aggregate:
                 return lambda env: 1 if env.cur[2] else 0
             return lambda env: 1 if env.records and env.records[0][2] else 0
-        # a field path
-        return _field_reader(name.split("."), name in self.zero_is_missing, in_aggregate)
+        # a field path; prior.… reads the same district's filing for the year before (--previous)
+        tokens = name.split(".")
+        if tokens[0] == PRIOR and not in_aggregate:
+            return _field_reader(tokens[1:], name in self.zero_is_missing, False, prior=True)
+        return _field_reader(tokens, name in self.zero_is_missing, in_aggregate)
 
     def resolve_record(self, name: str) -> str:
         """Inside sum()/count()/cv() a name is a school-record field (or builtin)."""
@@ -183,6 +192,14 @@ class FormulaCompiler:
                 return Fraction(r) if env.exact else float(r)
 
             return rounding
+        if fn == "abs":
+            (arg,) = args
+
+            def absolute(env):
+                v = arg(env)
+                return v if v in _ABSENT else abs(v)
+
+            return absolute
         if fn in ("min", "max", "mean"):
             agg = {"min": min, "max": max, "mean": lambda vs: sum(float(v) for v in vs) / len(vs)}[fn]
 
@@ -200,13 +217,18 @@ class FormulaCompiler:
         raise TypeError(fn)
 
 
-def _field_reader(tokens: list[str], zero_missing: bool, in_aggregate: bool) -> Closure:
+def _field_reader(tokens: list[str], zero_missing: bool, in_aggregate: bool, prior: bool = False) -> Closure:
     has_ph = any("{" in t for t in tokens)
 
     def read(env: Env):
         if in_aggregate:
             index, obj, _ = env.cur
             prefix = f"/schools/{index}"
+        elif prior:
+            obj = env.prior
+            prefix = PRIOR_POINTER
+            if obj is None:  # no filing for the year before: nothing to compare
+                return MISSING
         else:
             obj = env.base
             prefix = env.base_pointer
@@ -387,13 +409,14 @@ class Subject:
     records: tuple  # ((index, record, in_balance_set), …)
     placeholders: dict
     label: str  # a readable name: the school's name, else the subject string
+    prior: dict | None = None  # district subject: the same district's filing for the year before
 
 
 LEVELS = ("primary", "junior")
 GROUPS = ("parents", "teachers", "deputies")
 
 
-def enumerate_subjects(data: dict, teaching_point_cutoff: int) -> dict[str, list[Subject]]:
+def enumerate_subjects(data: dict, teaching_point_cutoff: int, prior: dict | None = None) -> dict[str, list[Subject]]:
     """Every subject of a filing, by kind, in a stable order (file order for schools)."""
     code = str(data["district"]["code"])
     schools = data.get("schools") or []
@@ -417,7 +440,7 @@ def enumerate_subjects(data: dict, teaching_point_cutoff: int) -> dict[str, list
             Subject("school", name, r[1]["level"], r[1], f"/schools/{r[0]}", (r,), {"level": r[1]["level"]}, r[1].get("name") or name)
         )
     out: dict[str, list[Subject]] = {
-        "district": [Subject("district", code, None, data, "", tuple(records), {}, data["district"].get("name") or code)],
+        "district": [Subject("district", code, None, data, "", tuple(records), {}, data["district"].get("name") or code, prior)],
         "level": [],
         "group": [],
         "school": school_subjects,
@@ -473,12 +496,12 @@ class Derived:
     facts: list
 
 
-def derive(pack, data: dict) -> Derived:
+def derive(pack, data: dict, prior: dict | None = None) -> Derived:
     """Evaluate every value of every rule of a pack for every subject (fast mode)."""
     from .evaluate import sanitize_number
     from .policy.compile import KIND_CODES
 
-    by_kind = enumerate_subjects(data, pack.teaching_point_min_students)
+    by_kind = enumerate_subjects(data, pack.teaching_point_min_students, prior)
     subjects: list = []
     facts: list = []
     for kind, members in by_kind.items():
@@ -496,7 +519,7 @@ def derive(pack, data: dict) -> Derived:
                 if subject.variant is not None:
                     fact["v"] = subject.variant
                 chunk_facts.append(fact)
-            env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, {})
+            env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, {}, prior=subject.prior)
             for rule in rules:
                 env.params = rule.params[subject.variant if rule.variants[0] is not None else None]
                 env.values = values = {}
@@ -518,7 +541,7 @@ def derive(pack, data: dict) -> Derived:
 def evaluate_exact(rule, subject: Subject) -> Env:
     """Re-evaluate one rule for one subject exactly, recording every input read (for a finding)."""
     params = rule.params[subject.variant if rule.variants[0] is not None else None]
-    env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, params, exact=True, track=True)
+    env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, params, exact=True, track=True, prior=subject.prior)
     for name, closure, _ in rule.values:
         before = (set(env.inputs), set(env.record_inputs), set(env.missing))
         env.values[name] = closure(env)

@@ -8,10 +8,11 @@ import re
 import time
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import InputErrors
+from engine.errors import InputErrors, pointer_join
 from engine.filing import load as load_module
 from engine.filing.load import MAX_BYTES, LoadedDocument, SourceInt, load_document
 
@@ -191,7 +192,8 @@ def test_a_control_character_in_yaml_is_located():
 ])
 def test_plain_scalars_are_resolved_by_the_yaml_1_2_core_schema(text, expected):
     value = yaml_doc(f"v: {text}\n").data["v"]
-    assert value == expected and type(value) in ({int: SourceInt}.get(type(expected), type(expected)),)
+    assert value == expected
+    assert type(value) is (SourceInt if type(expected) is int else type(expected))
 
 
 @pytest.mark.parametrize("text", [".nan", ".NaN", ".NAN"])
@@ -510,8 +512,10 @@ def test_a_plain_clean_filing_loads_with_values_where_they_are_written():
     assert json.loads(json.dumps(document.data)) == document.data
 
 
-_YAMLISH = st.text(alphabet=st.sampled_from(list("ab01 :-[]{},&*!<>'\"#|>?%@`\t\n\r~.eE+x\\") + ["中", "\ufeff"]),
-                   max_size=60)
+_YAMLISH = st.lists(st.sampled_from(
+    list("ab01 :-[]{},&*!<>'\"#|>?%@`\t\n\r~.eE+x\\") + ["中", "\ufeff", "<<", "&a", "*a", "!!int", "!!str",
+                                                         "---", "...", "\n  ", "\n- ", "NaN", "\x00", "\x07"]),
+    max_size=40).map("".join)
 
 
 @settings(max_examples=400, deadline=None)
@@ -525,3 +529,49 @@ def test_no_input_bytes_raise_anything_but_input_errors(raw, name):
         return
     document.location("/0/a")
     document.key_location("/a")
+
+
+def test_the_pure_python_yaml_parser_gives_the_same_data_and_locations(monkeypatch):
+    text = "a: &x {n: [1, 0x1F, yes]}\nb:\n  <<: *x\n  m: 名称\nc: [\n  1, 2\n"
+    good = text.rsplit("c:", 1)[0].encode()
+    expected = yaml_doc(good)
+    expected_error = where(errors_of(text)[0])
+    monkeypatch.setattr(load_module, "_Loader", type("_Pure", (yaml.SafeLoader,), {"resolve": load_module._Loader.resolve}))
+    document = yaml_doc(good)
+    assert document.data == expected.data
+    assert [document.location(p) for p in ("/b/n/1", "/b/m", "/a")] == [expected.location(p) for p in ("/b/n/1", "/b/m", "/a")]
+    assert where(errors_of(text)[0]) == expected_error
+    [error] = errors_of("[" * 5000)
+    assert error.code == "filing_parse_error" and "nesting too deep" in error.en
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab~/ \"\\#:-,[]{}\t\n") + ["中", "é"]), max_size=5)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False, allow_infinity=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=25)
+
+
+def _values(value, pointer=""):
+    yield pointer, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for token, child in items:
+        yield from _values(child, pointer_join(pointer, token))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=_JSON_VALUES, indent=st.sampled_from([None, 2]), crlf=st.booleans())
+def test_json_and_yaml_locate_every_value_where_it_is_written(data, indent, crlf):
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    text = text.replace("\n", "\r\n") if crlf else text
+    from_json, from_yaml = json_doc(text), yaml_doc(text)  # JSON text is YAML too
+    assert from_json.data == data and from_yaml.data == data
+    lines = text.split("\n")
+    for pointer, value in _values(data):
+        where = from_json.location(pointer)
+        assert from_yaml.location(pointer) == where
+        assert from_yaml.key_location(pointer) == from_json.key_location(pointer)
+        if pointer:
+            written = lines[where[0] - 1][where[1] - 1:]
+            expected = json.dumps(value, ensure_ascii=False, indent=indent).replace("\n", "\r\n" if crlf else "\n")
+            assert written.startswith(expected.split("\n")[0])

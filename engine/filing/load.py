@@ -47,8 +47,7 @@ _YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000
 _JSON_TOKEN = re.compile(r'[ \t\r\n,:]*(?:([{\[])|([}\]])|("[^"\\]*(?:\\.[^"\\]*)*")|([^ \t\r\n,:{}\[\]"]+))')
 _UTF16 = ("，看起来是 UTF-16 编码", "; it looks like UTF-16")
 _MESSAGES = {  # kind: (code, zh, en)
-    "format": ("filing_unsupported_format",
-               "不支持的文件类型“{ext_zh}”：申报文件须为 .yaml、.yml 或 .json；电子表格格式（.xlsx、.csv）暂不支持",
+    "format": ("filing_unsupported_format", "不支持的文件类型“{ext_zh}”：申报文件须为 .yaml、.yml 或 .json；电子表格格式（.xlsx、.csv）暂不支持",
                "unsupported file type '{ext_en}': a filing must be .yaml, .yml or .json; "
                "the spreadsheet forms (.xlsx, .csv) are not supported yet"),
     "unreadable": ("filing_unreadable", "无法读取文件：{zh}（{why}）", "cannot read the file ({why})"),
@@ -97,6 +96,19 @@ class LoadedDocument:
     # [position, {key: (key position, child)}] or [position, [child, ...]]; a position is (line, column)
     # in YAML, a character offset in JSON (whose tree is built on first use).
     _index: list = field(default_factory=lambda: [None, None, None], repr=False, compare=False)
+    # Spreadsheet filings only (``sheets.py``): JSON pointer → its cell, "学校!F12" or "经费!B3".
+    cells: dict[str, str] | None = field(default=None, repr=False, compare=False)
+
+    def cell(self, pointer: str) -> str | None:
+        """The spreadsheet cell of the value at `pointer` (else of its nearest ancestor that has one);
+        None for YAML and JSON filings."""
+        while self.cells:
+            if pointer in self.cells:
+                return self.cells[pointer]
+            if not pointer:
+                return None
+            pointer = pointer.rsplit("/", 1)[0]
+        return None
 
     def location(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) where the value at JSON pointer `pointer` is written;
@@ -110,8 +122,8 @@ class LoadedDocument:
 
     def _find(self, pointer: str) -> tuple[tuple[int, int], tuple[int, int] | None]:
         index = self._index
-        if index[1] is not None:
-            index[:] = _without_gc(_scan_json, index[1])[0], None, _line_starts(index[1])
+        if (text := index[1]) is not None:  # read once: another thread may finish the index meanwhile
+            index[:] = _without_gc(_scan_json, text)[0], None, _line_starts(text)
         node, key_pos = index[0], None
         for raw in pointer.split("/")[1:] if pointer.startswith("/") else ():
             token, kids = raw.replace("~1", "/").replace("~0", "~"), node[1] if isinstance(node, list) else None
@@ -171,17 +183,14 @@ def _error(kind: str, file: str, where: tuple[int, int] | None = None, pointer: 
 def _decode(raw: bytes, file: str) -> str:
     raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw  # BOM dropped first: columns stay right
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        start = raw.rfind(b"\n", 0, exc.start) + 1
+        start, byte = raw.rfind(b"\n", 0, exc.start) + 1, raw[exc.start]
         where = (raw.count(b"\n", 0, exc.start) + 1, len(raw[start:exc.start].decode("utf-8")) + 1)
-        zh, en = "", ""
-        if b"\x00" in raw:  # UTF-16 writes a zero byte beside every ASCII character
-            zh, en = _UTF16
-        elif 0x81 <= raw[exc.start] <= 0xFE:  # a GBK lead byte: what Chinese Windows tools save by default
-            zh, en = "，可能是 GBK 编码", "; it may be GBK"
-        raise InputErrors([_error("encoding", file, where, byte=raw[exc.start], zh=zh, en=en)]) from None
-    return text
+        # UTF-16 writes a zero byte beside every ASCII character; GBK (what Chinese Windows tools
+        # save by default) starts its characters with the bytes 0x81-0xFE.
+        zh, en = _UTF16 if b"\x00" in raw else ("，可能是 GBK 编码", "; it may be GBK") if 0x81 <= byte <= 0xFE else ("", "")
+        raise InputErrors([_error("encoding", file, where, byte=byte, zh=zh, en=en)]) from None
 
 
 def _without_gc(func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -395,8 +404,7 @@ def _load_json(text: str, file: str) -> LoadedDocument:
         noticed.append(isinstance(exc, RecursionError))
     if not noticed:
         return LoadedDocument(file, data, [None, text, None])
-    starts = _line_starts(text)
-    found = _scan_json(text, deep=any(noticed))[1]
+    starts, found = _line_starts(text), _without_gc(_scan_json, text, deep=any(noticed))[1]
     raise InputErrors([_error(kind, file, _linecol(starts, at), pointer, **fmt) for kind, at, pointer, fmt in found]
                       or [_error("unexpected", file, why="JSON")])
 

@@ -195,6 +195,8 @@ class _RuleCompiler:
     def field_known(self, name: str) -> bool:
         if self.kind in ("school", "unit", "school_id"):
             return name in self.school_paths
+        if name.startswith("prior.") and self.kind == "district":
+            return name[len("prior."):] in self.root_paths and "{" not in name
         path_ok = name in self.root_paths
         if path_ok and "{level}" in name and self.kind != "level":
             return False
@@ -464,6 +466,8 @@ def _check_templates(rc: _RuleCompiler, rule: Rule, values: set, params: set) ->
     else:
         fields = {p for p in rc.root_paths if rc.field_known(p)}
         known |= fields | {p.split(".", 1)[1] for p in fields if "." in p}
+        if kind == "district":
+            known |= {f"prior.{p}" for p in fields if "{" not in p}
     texts = [("/message/zh", rule.message.zh), ("/message/en", rule.message.en)]
     if isinstance(rule.rectification, list):
         for i, case in enumerate(rule.rectification):

@@ -37,6 +37,7 @@ COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 FUNCTIONS: dict[str, int | None] = {
     "ceil": 1,  # round up to an integer
     "floor": 1,
+    "abs": 1,  # the size of a difference, whatever its sign
     "min": None,
     "max": None,
     "if": 3,  # if(condition, then, else): only the taken branch is read
