@@ -74,7 +74,9 @@ def _fixed(match: re.Match) -> str:
 def dumps(obj) -> str:
     """JSON as the engine can read it: compact, no NaN/Infinity, floats in fixed notation."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return _EXPONENT.sub(_fixed, text)
+    if "e-" in text or "e+" in text:  # only a float's exponent form has these (keys and kinds never do)
+        return _EXPONENT.sub(_fixed, text)
+    return text
 
 
 def _sanitize_tree(obj):

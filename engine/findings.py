@@ -334,7 +334,7 @@ class FindingBuilder:
         inner = rule.cv_inner[best]
         from .indicators import Env
 
-        probe = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, env.params)
+        probe = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, env.params, float_params=env.float_params)
         xs = []
         for rec in subject.records:
             if not rec[2]:

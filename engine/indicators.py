@@ -56,7 +56,7 @@ class Env:
     base_pointer: str  # "" or "/schools/3"
     records: list  # [(index, record, in_balance_set)] the subject's school records
     placeholders: dict  # {"level": "primary"} / {"group": "parents"}
-    params: dict  # policy numbers for this subject's variant
+    params: dict  # policy numbers for this subject's variant (exact fractions)
     values: dict = field(default_factory=dict)
     exact: bool = False
     track: bool = False
@@ -68,6 +68,7 @@ class Env:
     # value name → (input pointers, record indexes, missing pointers) it read first (exact mode)
     value_reads: dict = field(default_factory=dict)
     prior: dict | None = None  # the previous year's filing data (district subjects, --previous)
+    float_params: dict = field(default_factory=dict)  # the same policy numbers as floats (fast mode)
 
 
 def number(value: Any, exact: bool) -> Any:
@@ -140,7 +141,7 @@ class FormulaCompiler:
         if kind == "value":
             return lambda env: env.values.get(name, MISSING)
         if kind == "param":
-            return lambda env: env.params[name] if env.exact else float(env.params[name])
+            return lambda env: env.params[name] if env.exact else env.float_params[name]
         if kind == "builtin:in_balance_set":
             if in_aggregate:
                 return lambda env: 1 if env.cur[2] else 0
@@ -180,7 +181,14 @@ class FormulaCompiler:
             op = math.ceil if fn == "ceil" else math.floor
 
             def rounding(env):
-                # always exact: ceil(0.85 × 400) must be 340, not 341
+                # exact where it matters: ceil(0.85 × 400) must be 340, not 341. A float far
+                # from a whole number rounds the same either way; near one, redo it exactly.
+                if not env.exact:
+                    v = arg(env)
+                    if v in _ABSENT:
+                        return v
+                    if abs(v - round(v)) > 1e-6 * max(1.0, abs(v)):
+                        return float(op(v))
                 old, env.exact = env.exact, True
                 try:
                     v = arg(env)
@@ -219,52 +227,85 @@ class FormulaCompiler:
 
 def _field_reader(tokens: list[str], zero_missing: bool, in_aggregate: bool, prior: bool = False) -> Closure:
     has_ph = any("{" in t for t in tokens)
+    single = tokens[0] if len(tokens) == 1 and not has_ph else None
 
     def read(env: Env):
         if in_aggregate:
-            index, obj, _ = env.cur
-            prefix = f"/schools/{index}"
+            obj = env.cur[1]
         elif prior:
             obj = env.prior
-            prefix = PRIOR_POINTER
             if obj is None:  # no filing for the year before: nothing to compare
                 return MISSING
         else:
             obj = env.base
-            prefix = env.base_pointer
-        path = [t.format(**env.placeholders) for t in tokens] if has_ph else tokens
-        for t in path:
-            obj = obj.get(t) if isinstance(obj, dict) else None
-            if obj is None:
-                break
+        if single is not None:  # the common case: a school field
+            obj = obj.get(single)
+            path = tokens
+        else:
+            path = [t.format(**env.placeholders) for t in tokens] if has_ph else tokens
+            for t in path:
+                obj = obj.get(t) if isinstance(obj, dict) else None
+                if obj is None:
+                    break
         if obj is None or (zero_missing and obj == 0) or isinstance(obj, dict):
             if env.track:
-                env.missing.add(prefix + "/" + "/".join(path))
+                env.missing.add(_pointer(env, in_aggregate, prior) + "/" + "/".join(path))
             return MISSING
-        if env.track and not in_aggregate:  # records read by sum()/cv() are located as records
-            env.inputs[prefix + "/" + "/".join(path)] = obj
-        return number(obj, env.exact) if not isinstance(obj, str) else obj
+        if env.track:
+            if not in_aggregate:  # records read by sum()/cv() are located as records
+                env.inputs[_pointer(env, in_aggregate, prior) + "/" + "/".join(path)] = obj
+            return number(obj, env.exact) if not isinstance(obj, str) else obj
+        if env.exact:
+            return number(obj, True) if not isinstance(obj, str) else obj
+        return obj
 
     return read
 
 
+def _pointer(env: Env, in_aggregate: bool, prior: bool) -> str:
+    if in_aggregate:
+        return f"/schools/{env.cur[0]}"
+    return PRIOR_POINTER if prior else env.base_pointer
+
+
 def _binop(op: str, left: Closure, right: Closure) -> Closure:
-    def apply(env):
-        a = left(env)
-        b = right(env)
+    """One closure per operator: this is the innermost loop of the derive stage."""
+
+    def absent(a, b):
         if a is MISSING or b is MISSING:
             return MISSING
-        if a is UNDEFINED or b is UNDEFINED:
-            return UNDEFINED
-        if op == "+":
+        return UNDEFINED
+
+    if op == "+":
+        def apply(env):
+            a = left(env)
+            b = right(env)
+            if a in _ABSENT or b in _ABSENT:
+                return absent(a, b)
             return a + b
-        if op == "-":
+    elif op == "-":
+        def apply(env):
+            a = left(env)
+            b = right(env)
+            if a in _ABSENT or b in _ABSENT:
+                return absent(a, b)
             return a - b
-        if op == "*":
+    elif op == "*":
+        def apply(env):
+            a = left(env)
+            b = right(env)
+            if a in _ABSENT or b in _ABSENT:
+                return absent(a, b)
             return a * b
-        if b == 0:
-            return UNDEFINED
-        return a / b
+    else:
+        def apply(env):
+            a = left(env)
+            b = right(env)
+            if a in _ABSENT or b in _ABSENT:
+                return absent(a, b)
+            if b == 0:
+                return UNDEFINED
+            return a / b
 
     return apply
 
@@ -498,7 +539,7 @@ class Derived:
 
 def derive(pack, data: dict, prior: dict | None = None) -> Derived:
     """Evaluate every value of every rule of a pack for every subject (fast mode)."""
-    from .evaluate import sanitize_number
+    from .evaluate import _HUGE, sanitize_number
     from .policy.compile import KIND_CODES
 
     by_kind = enumerate_subjects(data, pack.teaching_point_min_students, prior)
@@ -521,7 +562,9 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
                 chunk_facts.append(fact)
             env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, {}, prior=subject.prior)
             for rule in rules:
-                env.params = rule.params[subject.variant if rule.variants[0] is not None else None]
+                variant = subject.variant if rule.variants[0] is not None else None
+                env.params = rule.params[variant]
+                env.float_params = rule.float_params[variant]
                 env.values = values = {}
                 fact = chunk_facts[rule.chunk]
                 missing = False
@@ -530,8 +573,9 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
                     values[name] = v
                     if v is MISSING:
                         missing = True
-                    elif v is not UNDEFINED and not isinstance(v, str):
-                        fact[fact_field] = sanitize_number(float(v))
+                    elif v is not UNDEFINED and v.__class__ is not str:
+                        v = float(v)
+                        fact[fact_field] = v if -_HUGE < v < _HUGE else sanitize_number(v)
                 if missing and rule.rule.report_missing:
                     fact[rule.key + "_m"] = 1
             facts.extend(chunk_facts)
@@ -541,7 +585,8 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
 def evaluate_exact(rule, subject: Subject) -> Env:
     """Re-evaluate one rule for one subject exactly, recording every input read (for a finding)."""
     params = rule.params[subject.variant if rule.variants[0] is not None else None]
-    env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, params, exact=True, track=True, prior=subject.prior)
+    env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, params, exact=True, track=True, prior=subject.prior,
+              float_params={k: float(v) for k, v in params.items()})
     for name, closure, _ in rule.values:
         before = (set(env.inputs), set(env.record_inputs), set(env.missing))
         env.values[name] = closure(env)

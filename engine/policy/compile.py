@@ -75,6 +75,7 @@ class CompiledRule:
     requirement: dict  # name → text with params as names
     compared: tuple | None  # (value name, op, param name) for a single simple comparison
     cv_inner: dict = field(default_factory=dict)  # cv value name → per-school closure (BAL rectifications)
+    float_params: dict = field(default_factory=dict)  # variant → {name: float}, for the derive stage
     chunk: int = 0
 
     @property
@@ -440,6 +441,7 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
         variants=variants, params=params, values=compiler_values, declared=declared, text_values=text_values,
         causes=[(n, t) for n, t, _ in causes], applies=applies, shortfall=shortfall, rectification=rect,
         requirement=requirement, compared=compared, cv_inner=cv_inner,
+        float_params={v: {k: float(x) for k, x in ps.items()} for v, ps in params.items()},
     )
 
 

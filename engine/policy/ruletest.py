@@ -13,6 +13,8 @@ A test file in ``rules/tests/`` (any ``*.yaml`` there except base filings) is::
           - {rule: STD-05, subject: P2}
         verdict: qualified                   # optional
         only: false                          # true: no findings beyond `expect`
+        previous:                            # optional: last year's filing (DATA-05), the case's
+          set: {/finance/teacher_salary/current: 64000}   # filing a year earlier, changed so
 
 ``base`` (default ``base.yaml``) names the filing the cases start from; a case
 may instead give a whole ``filing:`` inline. Policy staff add a case by adding
@@ -50,8 +52,16 @@ class Match(_Strict):
     missing: list[str] | None = None
 
 
+class Previous(_Strict):
+    """Last year's filing of the same district (for DATA-05): the case's filing changed by set/remove."""
+
+    set: dict[str, Any] = Field(default_factory=dict)
+    remove: list[str] = Field(default_factory=list)
+
+
 class Case(_Strict):
     note: str = Field(min_length=1)
+    previous: Previous | None = None
     standard: str | None = None
     filing: dict | None = None
     set: dict[str, Any] = Field(default_factory=dict)
@@ -248,8 +258,22 @@ def run_file(path: Path, policy, rules_root: Path | None = None) -> list[CaseRes
             results.append(CaseResult(display, i, case.note, line, False, problems))
             continue
         source = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        previous: tuple = ()
+        if case.previous is not None:
+            prior = copy.deepcopy(data)
+            prior["district"]["year"] = data["district"]["year"] - 1
+            try:
+                for pointer, value in case.previous.set.items():
+                    _apply(prior, pointer, _plain(value))
+                for pointer in case.previous.remove:
+                    _apply(prior, pointer, delete=True)
+            except (ValueError, KeyError, IndexError, TypeError) as e:
+                results.append(CaseResult(display, i, case.note, line, False, [f"cannot build the previous filing: {e}"]))
+                continue
+            key = (str(prior["district"]["code"]), prior["district"]["year"])
+            previous = ((key, json.dumps(prior, ensure_ascii=False).encode("utf-8")),)
         try:
-            outcome = check_source(source, policy, Options(standard=case.standard), name=f"{display}#{i}.json")
+            outcome = check_source(source, policy, Options(standard=case.standard, previous=previous), name=f"{display}#{i}.json")
         except InputErrors as e:
             problems.append("the case's filing is invalid: " + "; ".join(err.render("en") for err in e.errors[:3]))
             results.append(CaseResult(display, i, case.note, line, False, problems))

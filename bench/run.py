@@ -1,0 +1,188 @@
+"""The benchmark: one command, from a fresh clone, printing figures (never a pass/fail).
+
+    python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python bench/run.py
+
+It generates (seeded) a 100-school filing, the 38-district city and the
+national set (2,850 districts × 75 schools), in JSON and YAML, under
+``bench/out/`` (not committed), then measures:
+
+1. the wall time of the whole ``junheng check`` process on the 100-school filing;
+2. throughput (filings/s, schools/s) and peak memory (RSS) of
+   ``junheng check DIR --format jsonl`` on the city and the national set;
+3. the cost of the engine: durable_rules' evaluation time against a plain-Python
+   evaluation of the same compiled comparisons over the same derived values;
+4. where the time of one filing goes: load, validate, derive, evaluate, report.
+
+``--quick`` runs a smaller national set (285 districts) for a fast look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from engine.generate import Spec, write  # noqa: E402
+
+JUNHENG = [str(Path(sys.executable).with_name("junheng"))]
+if not Path(JUNHENG[0]).exists():
+    JUNHENG = [sys.executable, "-m", "engine.cli"]
+
+
+def _machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem}, {cpu or 'unknown CPU'}, Python {platform.python_version()}"
+
+
+def _dataset(name: str, spec: Spec, fmt: str) -> Path:
+    folder = OUT / f"{name}-{fmt}"
+    marker = folder / ".complete"
+    if not marker.exists() or marker.read_text() != repr((spec, fmt)):
+        if folder.exists():
+            for p in folder.iterdir():
+                p.unlink()
+        write(spec, folder, fmt)
+        marker.write_text(repr((spec, fmt)))
+    return folder
+
+
+def _run(args: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, exit code, and the peak RSS (MiB) of the largest process the command ran."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.run(JUNHENG + args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode not in (0, 1):
+        sys.exit(f"junheng failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    return wall, proc.returncode, max(peak, before) / 1024
+
+
+def single_filing() -> None:
+    folder = _dataset("single", Spec(districts=1, schools=100), "json")
+    path = next(folder.glob("*.json"))
+    times = [_run(["check", str(path), "--format", "json"])[0] for _ in range(7)]
+    print(f"1. one 100-school filing, whole `junheng check` process: median {statistics.median(times) * 1000:.0f} ms "
+          f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}; target ≤ 300 ms)")
+
+
+def throughput(name: str, spec: Spec, fmt: str) -> None:
+    folder = _dataset(name, spec, fmt)
+    out = OUT / f"{name}-{fmt}.jsonl"
+    wall, _, peak = _run(["check", str(folder), "--format", "jsonl", "--output", str(out), "--jobs", str(os.cpu_count() or 2)])
+    lines = out.read_text(encoding="utf-8").splitlines()
+    verdicts = [json.loads(line).get("verdict") for line in lines]
+    n = len(lines)
+    print(f"   {name:9s} {fmt:4s}: {n} filings, {n * spec.schools} schools in {wall:.2f} s = {n / wall:.0f} filings/s, "
+          f"{n * spec.schools / wall:.0f} schools/s; peak RSS {peak:.0f} MiB; "
+          f"{verdicts.count('deferred')} deferred, {verdicts.count('qualified')} qualified")
+
+
+def engine_cost_and_stages(samples: int = 200) -> None:
+    from engine import check, direct
+    from engine.evaluate import Fired
+    from engine.filing.load import load_document
+    from engine.filing.validate import validate_document
+    from engine.findings import FindingBuilder
+    from engine.formats import json_format
+    from engine.indicators import derive
+    from engine.policy.compile import compile_rules
+
+    policy = compile_rules()
+    folder = _dataset("city", Spec(districts=38, schools=75), "json")
+    paths = sorted(folder.glob("*.json"))
+    stages = {"load": 0.0, "validate": 0.0, "derive": 0.0, "evaluate": 0.0, "report": 0.0}
+    engine_time = plain_time = 0.0
+    n = 0
+    for k in range(samples):
+        path = paths[k % len(paths)]
+        t0 = time.perf_counter()
+        doc = load_document(path)
+        t1 = time.perf_counter()
+        filing = validate_document(doc)
+        data = filing.model_dump(mode="python", exclude_none=True)
+        t2 = time.perf_counter()
+        pack = policy.packs[filing.district.standard]
+        derived = derive(pack, data)
+        t3 = time.perf_counter()
+        recorder = check._Recorder(pack, derived.subjects)
+        facts = [derived.facts, [{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}]]
+        session = check.engine_for(pack).run(facts, recorder.on_fire)
+        t4 = time.perf_counter()
+        builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary)
+        findings = check._build_findings(pack, recorder, builder, derived.subjects)
+        json_format.render([check.Result(doc.file, {}, pack.name, pack.title, "qualified", tuple(findings), policy.vocabulary)])
+        t5 = time.perf_counter()
+        for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+            stages[key] += dt
+        # the same compiled comparisons, evaluated in plain Python over the same facts
+        predicates = _plain(pack)
+        t6 = time.perf_counter()
+        hits = [(name, f) for f in derived.facts for name, pred in predicates if pred(f)]
+        rec2 = check._Recorder(pack, derived.subjects)
+        answers = [a for name, f in hits for a in rec2.on_fire(Fired(name, {"s": f}))]
+        multi = {k: v for k, v in pack.durable.items() if len(v["all"]) > 1 or len(v["all"][0]) > 1}
+        direct.run(multi, [answers, [{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}]], lambda name, bound: rec2.on_fire(Fired(name, bound)))
+        t7 = time.perf_counter()
+        engine_time += t4 - t3
+        plain_time += t7 - t6
+        n += 1
+        assert not session.errors
+    total = sum(stages.values())
+    print(f"3. engine cost over {n} city filings: durable_rules {engine_time / n * 1000:.2f} ms/filing, "
+          f"plain Python {plain_time / n * 1000:.2f} ms/filing, ratio {engine_time / plain_time:.2f}× (target ≤ 3×)")
+    print(f"4. where one filing's time goes ({total / n * 1000:.1f} ms in this process): " +
+          ", ".join(f"{k} {v / total * 100:.0f}% ({v / n * 1000:.2f} ms)" for k, v in stages.items()))
+
+
+_PLAIN: dict = {}
+
+
+def _plain(pack):
+    from engine import direct
+
+    if id(pack) not in _PLAIN:
+        _PLAIN[id(pack)] = direct.plain_single_pattern(pack.durable)
+    return _PLAIN[id(pack)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a national set of 285 districts instead of 2,850")
+    args = parser.parse_args()
+    national = Spec(districts=285 if args.quick else 2850, schools=75)
+    print(f"machine: {_machine()}")
+    single_filing()
+    print("2. throughput, `junheng check DIR --format jsonl` (targets: national JSON ≤ 10 s on 2 cores, peak RSS ≤ 300 MiB):")
+    for name, spec in (("city", Spec(districts=38, schools=75)), ("national", national)):
+        for fmt in ("json", "yaml"):
+            throughput(name, spec, fmt)
+    engine_cost_and_stages()
+
+
+if __name__ == "__main__":
+    main()
