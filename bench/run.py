@@ -142,7 +142,7 @@ def engine_cost_and_stages(samples: int = 200) -> None:
         # the same compiled comparisons, evaluated in plain Python over the same facts
         predicates = _plain(pack)
         t6 = time.perf_counter()
-        hits = [(name, f) for f in derived.facts for name, pred in predicates if pred(f)]
+        hits = [(name, f) for f in derived.facts for name, pred in predicates.get(f["t"], ()) if pred(f)]
         rec2 = check._Recorder(pack, derived.subjects)
         answers = [a for name, f in hits for a in rec2.on_fire(Fired(name, {"s": f}))]
         multi = {k: v for k, v in pack.durable.items() if len(v["all"]) > 1 or len(v["all"][0]) > 1}

@@ -8,15 +8,19 @@ so that an engine crash costs one filing, not the run.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import InputError, InputErrors
 from .evaluate import Engine, Fired
-from .filing.validate import load_and_validate
+from .filing.forms import load_filing, validate_located
+from .filing.load import load_document
+from .filing.validate import validate_document
 from .findings import FindingBuilder, Recorded
 from .indicators import derive
 from .policy.compile import CompiledPack, Policy
 from .result import EXIT_INTERNAL, EXIT_INVALID, Failure, Finding, Result
+from .series import measure
+from .sources import Source
 
 BUG_REPORT_ZH = "这是 junheng 的内部错误，不是申报数据的问题。请将本消息和申报文件一并报告给维护者。"
 BUG_REPORT_EN = "This is an internal error in junheng, not a problem with the filing. Please report it to the maintainers with this message and the filing."
@@ -25,6 +29,8 @@ BUG_REPORT_EN = "This is an internal error in junheng, not a problem with the fi
 @dataclass(frozen=True)
 class Options:
     standard: str | None = None  # --standard: replaces district.standard
+    # --previous: ((district code, year), path) of last year's filings, for DATA-05
+    previous: tuple = ()
 
 
 _engines: dict[int, Engine] = {}
@@ -97,19 +103,27 @@ def select_pack(policy: Policy, standard: str, doc, from_option: bool) -> Compil
                                   f"no rule pack named {standard!r}{hint_en} (the rules define: {known})")])
 
 
-def check_source(source, policy: Policy, options: Options = Options(), name: str | None = None) -> Result:
-    """Check one filing (a path, or bytes with a display name); raises InputErrors for invalid input."""
-    doc, filing = load_and_validate(source, name=name)
+def check_source(source, policy: Policy, options: Options = Options(), name: str | None = None, fmt: str | None = None) -> Result:
+    """Check one filing (a path, or bytes with a display name); raises InputErrors for invalid input.
+
+    ``fmt`` ('yaml' or 'json') overrides the format the extension of the path or ``name`` gives:
+    bytes read from standard input are shown as ``<stdin>``, which has no extension.
+    """
+    doc = load_filing(source, name=name, fmt=fmt)  # YAML, JSON, or a spreadsheet (xlsx, CSV folder)
+    filing = validate_located(doc, validate_document)
     data = filing.model_dump(mode="python", exclude_none=True)
     standard = options.standard or filing.district.standard
     pack = select_pack(policy, standard, doc, from_option=options.standard is not None)
-    derived = derive(pack, data)
+    prior_doc, prior_data = _prior(filing, options)
+    derived = derive(pack, data, prior_data)
     recorder = _Recorder(pack, derived.subjects)
     session = engine_for(pack).run([derived.facts, [{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}]], recorder.on_fire)
     if session.errors:
         raise RuntimeError("; ".join(session.errors[:3]))
-    builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary)
+    builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary, prior_doc)
     findings = _build_findings(pack, recorder, builder, derived.subjects)
+    if doc.cells:  # a spreadsheet filing: every location also names its cell
+        findings = [replace(f, locations=tuple(replace(loc, cell=doc.cell(loc.pointer)) for loc in f.locations)) for f in findings]
     if "deferred" in recorder.verdicts:
         verdict = "deferred"
     elif "qualified" in recorder.verdicts:
@@ -118,7 +132,53 @@ def check_source(source, policy: Policy, options: Options = Options(), name: str
         raise RuntimeError("the engine gave no verdict")
     district = {"code": filing.district.code, "name": filing.district.name, "year": filing.district.year}
     return Result(file=doc.file, district=district, standard=pack.name, standard_title=pack.title, verdict=verdict,
-                  findings=tuple(findings), vocabulary=policy.vocabulary)
+                  findings=tuple(findings), vocabulary=policy.vocabulary, checks=_checks(pack, derived.subjects),
+                  indicators=measure(pack, derived))
+
+
+def _checks(pack: CompiledPack, subjects: list) -> tuple[tuple[str, str], ...]:
+    """Every (rule, subject) the pack judged: each rule against every subject of its kind.
+
+    An aggregate rule (QLT-08) is judged at the subjects of its own kind (schools) too.
+    Sorted, so that the order of the schools in the file does not change a report.
+    """
+    names: dict[str, set[str]] = {}
+    for subject in subjects:
+        names.setdefault(subject.kind, set()).add(subject.name)
+    return tuple(sorted({(rule.id, name) for rule in pack.rules for name in names.get(rule.rule.subject, ())}))
+
+
+def _prior(filing, options: Options):
+    """The same district's filing for the year before, when --previous supplied one."""
+    wanted = (filing.district.code, filing.district.year - 1)
+    for key, path in options.previous:
+        if tuple(key) == wanted:
+            # a path, or (rule tests) the JSON bytes of the filing itself
+            doc = load_document(path, name="<previous>.json", fmt="json") if isinstance(path, bytes) else load_document(path)
+            return doc, validate_document(doc).model_dump(mode="python", exclude_none=True)
+    return None, None
+
+
+def previous_index(paths: list[str]) -> tuple[tuple, list[Failure]]:
+    """Index last year's filings by (district code, year) for --previous; invalid ones are failures."""
+    index: dict = {}
+    failures: list[Failure] = []
+    for path in paths:
+        try:
+            doc = load_document(path)
+            filing = validate_document(doc)
+        except InputErrors as e:
+            failures.append(Failure(str(path), EXIT_INVALID, tuple(e.errors)))
+            continue
+        key = (filing.district.code, filing.district.year)
+        if key in index:
+            failures.append(Failure(str(path), EXIT_INVALID, (InputError(
+                "previous_ambiguous", doc.file, 1, 1, "/district",
+                f"上年申报中 {key[0]} 区县 {key[1]} 年有两份：{index[key]} 与 {path}",
+                f"two previous filings for district {key[0]}, year {key[1]}: {index[key]} and {path}"),)))
+            continue
+        index[key] = str(path)
+    return tuple(sorted(index.items())), failures
 
 
 def _build_findings(pack: CompiledPack, recorder: _Recorder, builder: FindingBuilder, subjects: list) -> list[Finding]:
@@ -153,11 +213,11 @@ def internal_failure(file: str, error: str) -> Failure:
     return Failure(file, EXIT_INTERNAL, (InputError("internal_error", file, None, None, "", f"内部错误：{error}。{BUG_REPORT_ZH}", f"internal error: {error}. {BUG_REPORT_EN}"),))
 
 
-def check_one_safely(source, policy: Policy, options: Options, name: str | None = None):
+def check_one_safely(source, policy: Policy, options: Options, name: str | None = None, fmt: str | None = None):
     """Check one filing in this process and never raise: a Result or a Failure."""
     display = name or str(source)
     try:
-        return check_source(source, policy, options, name=name)
+        return check_source(source, policy, options, name=name, fmt=fmt)
     except InputErrors as e:
         return Failure(display, EXIT_INVALID, tuple(e.errors))
     except Exception as e:  # noqa: BLE001 - anything else is a bug, reported as such (exit 3)
@@ -169,18 +229,28 @@ def check_one_safely(source, policy: Policy, options: Options, name: str | None 
         return internal_failure(display, f"{type(e).__name__}: {e}")
 
 
-def check_many(sources: list[str], policy: Policy, options: Options = Options(), jobs: int | None = None):
+def check_many(sources: list[str | Source], policy: Policy, options: Options = Options(), jobs: int | None = None):
     """Check many filings in worker processes; yields one Result or Failure per source, in order.
 
+    A source is a path, or a ``Source`` from ``sources.expand`` (a path, standard input's
+    bytes, or an argument that named no filing, which becomes an invalid-input Failure).
     A worker that dies (a crash inside the engine's C extension) costs only the
     filing it held: that filing is reported as an internal error (exit 3).
     """
     from .workers import run_isolated
 
     def crashed(args, exitcode):
-        return internal_failure(str(args[0]), f"the engine process died (exit code {exitcode})")
+        source = args[0]
+        name = source.name if isinstance(source, Source) else str(source)
+        return internal_failure(name, f"the engine process died (exit code {exitcode})")
 
     def one(source):  # runs in a forked worker: the compiled policy is inherited, never pickled
-        return check_one_safely(source, policy, options)
+        if not isinstance(source, Source):
+            return check_one_safely(source, policy, options)
+        if source.error is not None:
+            return Failure(source.name, EXIT_INVALID, (source.error,))
+        if source.data is None:
+            return check_one_safely(source.name, policy, options)
+        return check_one_safely(source.data, policy, options, name=source.name, fmt=source.fmt)
 
     yield from run_isolated(((s,) for s in sources), one, crashed, jobs=jobs)

@@ -39,8 +39,54 @@ _LANG = click.option(
 )
 
 
+_FILINGS = click.argument("filings", nargs=-1, required=True, metavar="FILING…")
+_INPUT_FORMAT = click.option(
+    "--input-format",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Format of a filing read from standard input (FILING '-').",
+)
+_OUTPUT = click.option(
+    "--output",
+    "-o",
+    "output",
+    default=None,
+    metavar="FILE",
+    help="Write the report to FILE (atomically: complete or not at all) instead of standard output.",
+)
+_FILINGS_HELP = (
+    "FILING is a file, a folder (every *.yaml, *.yml, *.json below it; a folder of CSV sheets is one filing), "
+    "a quoted glob pattern ('filings/**/*.yaml') or '-' for standard input (see --input-format)."
+)
+
+
 def _debug() -> bool:
     return os.environ.get("JUNHENG_DEBUG") == "1"
+
+
+def _stdin():
+    """Standard input as bytes (``-`` reads it); None when the process has none."""
+    return getattr(sys.stdin, "buffer", sys.stdin)
+
+
+def _write_report(text: str, output: str | None, lang: str) -> int:
+    """The report on stdout, or atomically in ``output``; a file that cannot be written is exit 2."""
+    from engine.output import encode, write_atomically
+
+    if output is None:
+        try:
+            click.echo(text, nl=False)
+        except UnicodeEncodeError:  # a lone surrogate from a JSON filing: never fail at the last step
+            click.echo(encode(text), nl=False)
+        return ExitStatus.OK
+    try:
+        write_atomically(output, encode(text))
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        click.echo(f"{output}: cannot write the report ({why})" if lang == "en" else f"{output}: 无法写入报告（{why}）", err=True)
+        return ExitStatus.INVALID_INPUT
+    return ExitStatus.OK
 
 
 def _internal_error(what: str, exc: BaseException, lang: str) -> None:
@@ -79,53 +125,69 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
-@junheng.command()
-@click.argument("filings", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
+@junheng.command(epilog=_FILINGS_HELP)
+@_FILINGS
+@_INPUT_FORMAT
+@_OUTPUT
 @_LANG
 @click.pass_context
-def validate(ctx: click.Context, filings: tuple[str, ...], lang: str) -> None:
+def validate(ctx: click.Context, filings: tuple[str, ...], input_format: str, output: str | None, lang: str) -> None:
     """Check that each FILING is well-formed and follows the schema (检查申报文件格式).
 
     Exit status: 0 when every filing is valid, 2 when any is not, 3 on an internal error.
     """
-    from engine.filing.validate import load_and_validate
+    from engine.output import Progress, validate_summary_line
+    from engine.sources import expand, load_source
 
-    status = ExitStatus.OK
-    for path in filings:
+    sources = expand(filings, _stdin(), input_format)
+    progress = Progress(len(sources))
+    statuses, lines = [], []
+    for done, source in enumerate(sources, 1):
+        progress.clear()
         try:
-            load_and_validate(path)
+            load_source(source)
         except InputErrors as exc:
             for error in exc.errors:
                 click.echo(error.render(lang), err=True)
-            status = max(status, ExitStatus.INVALID_INPUT)
+            statuses.append(ExitStatus.INVALID_INPUT)
         except Exception as exc:  # a bug: report it, go on with the other filings
-            _internal_error(path, exc, lang)
-            status = max(status, ExitStatus.INTERNAL_ERROR)
+            _internal_error(source.name, exc, lang)
+            statuses.append(ExitStatus.INTERNAL_ERROR)
         else:
-            click.echo(f"✓ {path}: valid" if lang == "en" else f"✓ {path}: 有效")
+            lines.append(f"✓ {source.name}: valid\n" if lang == "en" else f"✓ {source.name}: 有效\n")
+            statuses.append(ExitStatus.OK)
+        progress.show(done, source.name)
+    progress.clear()
+    status = max(max(statuses, default=ExitStatus.OK), _write_report("".join(lines), output, lang))
+    if len(sources) > 1:
+        click.echo(validate_summary_line(statuses, lang), err=True)
     ctx.exit(int(status))
 
 
 _FAIL_ON = ("blocking", "major", "minor", "info", "never")
 
 
-@junheng.command()
-@click.argument("filings", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@junheng.command(epilog=_FILINGS_HELP)
+@_FILINGS
 @click.option("--standard", default=None, metavar="NAME", help="Rule pack to use instead of district.standard (basic, quality, …).")
 @click.option("--rules", "rules_dir", multiple=True, type=click.Path(file_okay=False, path_type=str), help="Rules folder (default: the shipped rules); repeat to layer a local pack over them.")
 @click.option("--format", "fmt", default="text", type=click.Choice(sorted(_formats.FORMATS)), show_default=True, help="Output format.")
 @click.option("--fail-on", default="blocking", type=click.Choice(_FAIL_ON), show_default=True, help="Lowest severity that makes the exit status 1.")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
+@_INPUT_FORMAT
+@_OUTPUT
 @_LANG
 @click.pass_context
-def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, lang) -> None:
+def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, input_format, output, lang) -> None:
     """Check each FILING against its rule pack and report findings (检查申报数据是否达标).
 
     Exit status: 0 no finding at or above --fail-on, 1 some, 2 invalid input, 3 internal error.
     """
     from engine.check import Options, check_many
     from engine.policy.compile import compile_rules
+    from engine.output import Progress, summary_line
     from engine.result import Failure, run_status
+    from engine.sources import expand
 
     try:
         policy = compile_rules(list(rules_dir) or None)
@@ -136,20 +198,31 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     if standard is not None and standard not in policy.packs:
         known = ", ".join(sorted(policy.packs))
         raise click.BadParameter(f"unknown standard {standard!r} (known: {known}) / 未知规则包", param_hint="--standard")
+    sources = expand(filings, _stdin(), input_format)
+    progress = Progress(len(sources))  # on a terminal only
     outcomes = []
-    for outcome in check_many(list(filings), policy, Options(standard=standard), jobs=jobs):
+    for outcome in check_many(sources, policy, Options(standard=standard), jobs=jobs):
+        progress.clear()
         if isinstance(outcome, Failure):
             for error in outcome.errors:
                 click.echo(error.render(lang), err=True)
         outcomes.append(outcome)
-    color = fmt == "text" and sys.stdout.isatty()
-    click.echo(_formats.get(fmt)(outcomes, lang=lang, color=color), nl=False)
-    ctx.exit(run_status(outcomes, fail_on))
+        progress.show(len(outcomes), outcome.file)
+    progress.clear()
+    color = fmt == "text" and output is None and sys.stdout.isatty()
+    report = _formats.get(fmt)(outcomes, lang=lang, color=color, fail_on=fail_on)
+    status = max(run_status(outcomes, fail_on), _write_report(report, output, lang))
+    if len(outcomes) > 1:
+        click.echo(summary_line(outcomes, lang), err=True)
+    ctx.exit(int(status))
 
 
 from engine.cli_rules import rules as _rules_group  # noqa: E402 - commands live in their own modules
 
 junheng.add_command(_rules_group)
+from engine.cli_sheets import convert as _convert, template as _template  # noqa: E402 - the filing's forms in and out
+junheng.add_command(_template)
+junheng.add_command(_convert)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -162,12 +162,18 @@ def compile_condition(cond):
     return lambda f: f.get(key, _ABSENT) == value
 
 
-def plain_single_pattern(durable: dict):
-    """The single-pattern rules of a pack as (name, predicate): the plain-Python yardstick."""
-    out = []
+def plain_single_pattern(durable: dict) -> dict:
+    """The single-pattern rules of a pack as {fact kind: [(name, predicate)]}: the plain-Python yardstick.
+
+    Indexed by the kind (``t``) each rule's pattern requires, as any hand-written
+    evaluator would do, so that a school's fact is only tried against school rules.
+    """
+    out: dict = {}
     for name, rule in durable.items():
         patterns = rule["all"]
         if len(patterns) == 1 and len(patterns[0]) == 1:
             (alias, cond), = patterns[0].items()
-            out.append((name, compile_condition(cond)))
+            parts = cond.get("$and", [cond])
+            kind = next((p["t"] for p in parts if isinstance(p, dict) and "t" in p), None)
+            out.setdefault(kind, []).append((name, compile_condition(cond)))
     return out

@@ -26,6 +26,8 @@ class InputError:
     pointer: str
     zh: str
     en: str
+    # A spreadsheet filing's cell ("学校!F12", or a sheet name), shown instead of line and column.
+    cell: str | None = None
 
     def message(self, lang: str = "zh") -> str:
         return self.en if lang == "en" else self.zh
@@ -34,9 +36,12 @@ class InputError:
         return (self.file, self.line or 0, self.column or 0, self.pointer, self.code, self.zh)
 
     def render(self, lang: str = "zh") -> str:
-        """``file:line:col: /pointer: message`` — the one-line form used on stderr."""
+        """``file:line:col: /pointer: message`` — the one-line form used on stderr
+        (``file:学校!F12: /pointer: message`` for a spreadsheet's cell)."""
         where = self.file
-        if self.line is not None:
+        if self.cell is not None:
+            where += f":{self.cell}"
+        elif self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
@@ -44,7 +49,7 @@ class InputError:
         return f"{where}: {pointer}: {self.message(lang)}"
 
     def to_json(self, lang: str = "zh") -> dict:
-        return {
+        out = {
             "code": self.code,
             "message": self.message(lang),
             "file": self.file,
@@ -52,6 +57,9 @@ class InputError:
             "column": self.column,
             "pointer": self.pointer,
         }
+        if self.cell is not None:  # only for spreadsheets: other filings' output stays as it was
+            out["cell"] = self.cell
+        return out
 
 
 @dataclass

@@ -573,7 +573,7 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
                     values[name] = v
                     if v is MISSING:
                         missing = True
-                    elif v is not UNDEFINED and v.__class__ is not str:
+                    elif fact_field is not None and v is not UNDEFINED and v.__class__ is not str:
                         v = float(v)
                         fact[fact_field] = v if -_HUGE < v < _HUGE else sanitize_number(v)
                 if missing and rule.rule.report_missing:

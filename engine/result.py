@@ -28,9 +28,13 @@ class Location:
     line: int
     column: int
     pointer: str
+    cell: str | None = None  # a spreadsheet filing's cell, "学校!F12"
 
     def to_json(self) -> dict:
-        return {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer}
+        out = {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer}
+        if self.cell is not None:  # only for spreadsheets: other filings' output stays as it was
+            out["cell"] = self.cell
+        return out
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,36 @@ def _pick(text: Text, lang: str) -> str:
 
 
 @dataclass(frozen=True)
+class Series:
+    """One rule's values at every subject of its kind, as the derive stage computed them (floats):
+    what a report tabulates and charts. Reports only: not part of the JSON output."""
+
+    rule: str
+    kind: str  # the rule's subject kind: district | level | group | school | unit
+    severity: str
+    area: str
+    area_title: Text
+    title: Text
+    names: tuple[str, ...]  # the values each row carries, the rule's declared values first
+    labels: dict  # value name → Text, where the rule file names a value (BAL coefficients)
+    formats: dict  # value name → the format its texts use ("pct", "int" …)
+    # (value name, operator that must hold, right-hand name) for each requirement against one name
+    limits: tuple[tuple[str, str, str], ...]
+    requirement: dict  # variant (or None) → ((value name, "≥ 25"), …), policy numbers filled in
+    # (subject index, applies (None: unknown), values in `names` order, limit values in `limits` order);
+    # a value that is missing or undefined is None
+    rows: tuple[tuple, ...]
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """Every indicator of a checked filing against its standard, for reports (HTML charts)."""
+
+    subjects: tuple[tuple[str, str, str | None, str], ...]  # (subject, kind, variant, readable label)
+    series: tuple[Series, ...]
+
+
+@dataclass(frozen=True)
 class Result:
     """The check of one filing."""
 
@@ -94,6 +128,10 @@ class Result:
     verdict: str  # qualified | deferred
     findings: tuple[Finding, ...]
     vocabulary: dict = field(default_factory=dict, compare=False, repr=False)
+    # Every (rule id, subject) pair the pack judged, passed or not, sorted: what a JUnit report counts as tests.
+    checks: tuple[tuple[str, str], ...] = ()
+    # The indicators behind the findings (see ``Indicators``); None when not computed.
+    indicators: Indicators | None = field(default=None, compare=False, repr=False)
 
     @property
     def summary(self) -> dict:

@@ -423,15 +423,19 @@ def test_a_json_syntax_error_is_located():
     assert "Expecting ',' delimiter" in error.en and "JSON 格式错误" in error.zh
 
 
-def test_json_locations_are_built_only_when_first_asked_for(monkeypatch):
+def test_json_locations_are_found_by_walking_to_them_without_indexing_the_whole_file(monkeypatch):
     calls = []
     real = load_module._scan_json
     monkeypatch.setattr(load_module, "_scan_json", lambda *a, **k: calls.append(1) or real(*a, **k))
-    document = json_doc('{"a": {"b": [10, 20]}}')
-    assert calls == []
+    document = json_doc('{"a": {"b": [10, 20]}, "c": [{"d": 1}, {"d": 2}, {"d": 3}]}')
     assert document.location("/a/b/1") == (1, 18)
     assert document.key_location("/a/b") == (1, 8)
-    assert calls == [1]
+    assert document.location("/c/2/d") == (1, 56)
+    assert document.location("/c/1") == (1, 40)
+    assert document.location("/c/7") == (1, 29)  # absent: the nearest present ancestor
+    assert document.location("/a/zz") == (1, 7)
+    assert document.key_location("/a/zz") is None
+    assert calls == []
 
 
 def test_json_locations_handle_escaped_keys_and_pointer_escapes():

@@ -96,6 +96,7 @@ class LoadedDocument:
     # [position, {key: (key position, child)}] or [position, [child, ...]]; a position is (line, column)
     # in YAML, a character offset in JSON (whose tree is built on first use).
     _index: list = field(default_factory=lambda: [None, None, None], repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)  # JSON containers walked so far
     # Spreadsheet filings only (``sheets.py``): JSON pointer → its cell, "学校!F12" or "经费!B3".
     cells: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
@@ -123,6 +124,15 @@ class LoadedDocument:
     def _find(self, pointer: str) -> tuple[tuple[int, int], tuple[int, int] | None]:
         index = self._index
         if (text := index[1]) is not None:  # read once: another thread may finish the index meanwhile
+            # A JSON filing usually needs a handful of locations (its findings): walk to each one,
+            # skipping what is not on the way in C (raw_decode), instead of indexing every value.
+            if index[2] is None:
+                index[2] = _line_starts(text)
+                self._memo.clear()
+            found = _json_walk(text, pointer, self._memo)
+            if found is not None:
+                value_at, key_at = found
+                return (_linecol(index[2], value_at) if value_at is not None else (1, 1)), (_linecol(index[2], key_at) if key_at is not None else None)
             index[:] = _without_gc(_scan_json, text)[0], None, _line_starts(text)
         node, key_pos = index[0], None
         for raw in pointer.split("/")[1:] if pointer.startswith("/") else ():
@@ -407,6 +417,65 @@ def _load_json(text: str, file: str) -> LoadedDocument:
     starts, found = _line_starts(text), _without_gc(_scan_json, text, deep=any(noticed))[1]
     raise InputErrors([_error(kind, file, _linecol(starts, at), pointer, **fmt) for kind, at, pointer, fmt in found]
                       or [_error("unexpected", file, why="JSON")])
+
+
+_SKIP = json.JSONDecoder()
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _json_walk(text: str, pointer: str, memo: dict) -> tuple[int | None, int | None] | None:
+    """Offsets of the value at `pointer` (None: the root) and of its key, by walking the JSON text;
+    for a pointer not present, its nearest present ancestor's (and no key). None when the text
+    cannot be walked this way (then the full index is built). `memo` keeps each container's
+    children found so far (offset → {key: (value, key offset)} or [value offsets])."""
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]] if pointer.startswith("/") else []
+    ws = _WS.match
+    pos = ws(text, 0).end()
+    value_at, key_at = None, None  # the root
+    try:
+        for token in tokens:
+            opener = text[pos]
+            if opener == "{":
+                kids = memo.get(pos)
+                if kids is None:
+                    kids = memo[pos] = {}
+                    at = ws(text, pos + 1).end()
+                    while text[at] != "}":
+                        key, end = scanstring(text, at + 1)
+                        key_pos = at
+                        at = ws(text, ws(text, end).end() + 1).end()  # past the ':'
+                        kids[key] = (at, key_pos)  # a repeated key is an error before anyone asks
+                        at = ws(text, _SKIP.raw_decode(text, at)[1]).end()
+                        if text[at] == ",":
+                            at = ws(text, at + 1).end()
+                if token not in kids:
+                    return value_at, None
+                value_at, key_at = kids[token]
+            elif opener == "[":
+                if not re.fullmatch("0|[1-9][0-9]{0,17}", token):
+                    return value_at, None
+                kids = memo.setdefault(pos, [])
+                want = int(token)
+                at = kids[-1] if kids else ws(text, pos + 1).end()
+                if kids:  # resume after the last element found so far
+                    at = ws(text, _SKIP.raw_decode(text, at)[1]).end()
+                    at = ws(text, at + 1).end() if text[at] == "," else at
+                while len(kids) <= want and text[at] != "]":
+                    kids.append(at)
+                    if len(kids) > want:
+                        break
+                    at = ws(text, _SKIP.raw_decode(text, at)[1]).end()
+                    if text[at] == ",":
+                        at = ws(text, at + 1).end()
+                if len(kids) <= want:
+                    return value_at, None
+                value_at, key_at = kids[want], None
+            else:
+                return value_at, None
+            pos = value_at
+    except (ValueError, IndexError, RecursionError):
+        return None
+    return value_at, key_at
 
 
 def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:

@@ -39,8 +39,10 @@ def validate_document(doc: LoadedDocument) -> Filing:
 
 def load_and_validate(source: str | Path | bytes, name: str | None = None) -> tuple[LoadedDocument, Filing]:
     """Load a filing (a path, or the bytes of one named ``name``) and validate it."""
-    doc = load_document(source, name=name)
-    return doc, validate_document(doc)
+    from engine.filing.forms import load_filing, validate_located  # YAML, JSON, or a spreadsheet
+
+    doc = load_filing(source, name=name)
+    return doc, validate_located(doc, validate_document)
 
 
 # --- one pydantic error → one located InputError ---------------------------------

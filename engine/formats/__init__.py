@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import json_format, text
+from . import github, html, json_format, junit, letter, markdown, sarif, text
 
 Formatter = Callable[..., str]
 
 FORMATS: dict[str, Formatter] = {
     "text": text.render,
     "json": json_format.render,
+    "junit": junit.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "markdown": markdown.render,
+    "html": html.render,
+    "letter": letter.render,
 }
 
 

@@ -13,7 +13,7 @@ def document(outcomes: list, lang: str = "zh"):
     return items[0] if len(items) == 1 else {"results": items}
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False) -> str:
+def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     return json.dumps(document(outcomes, lang), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 

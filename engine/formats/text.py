@@ -80,7 +80,7 @@ def render_failure(failure: Failure, lang: str, color: bool) -> list[str]:
     return lines
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False) -> str:
+def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     blocks = []
     for o in outcomes:
         blocks.append("\n".join(render_result(o, lang, color) if isinstance(o, Result) else render_failure(o, lang, color)))

@@ -380,10 +380,12 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
     for node in applies:
         _check_condition_shape(rc, node, "/applies_when", value_nodes, param_names)
 
+    # only what a condition compares goes into the engine's facts; the rest is for texts
+    compared_names = {n.name for node in [c for c, _, _ in causes] + applies for n in ex.names(node)}
     compiler_values: list = []
     for i, name in enumerate(names_so_far):
         fc = FormulaCompiler(rc.resolver(set(names_so_far[:i]), param_names), zero_missing)
-        compiler_values.append((name, fc.compile(value_nodes[name]), f"{key}_{i}"))
+        compiler_values.append((name, fc.compile(value_nodes[name]), f"{key}_{i}" if name in compared_names else None))
     all_values = set(names_so_far)
     text_values = []
     for name, text in rule.text_values.items():
@@ -854,7 +856,7 @@ def _assign_chunks(rules: list[CompiledRule]) -> dict:
         if r.rule.aggregate:
             continue
         kind = r.rule.subject
-        width = len(r.values) + 1
+        width = sum(1 for _, _, f in r.values if f is not None) + 1
         if used[kind] + width > MAX_FIELDS_PER_FACT:
             chunks[kind] += 1
             used[kind] = 0
