@@ -31,6 +31,9 @@ class Options:
     standard: str | None = None  # --standard: replaces district.standard
     # --previous: ((district code, year), path) of last year's filings, for DATA-05
     previous: tuple = ()
+    # What beyond the findings a report needs: "checks" (junit), "indicators" (html); None: all.
+    # Each costs time on every filing, so the CLI asks only for what its format uses.
+    details: frozenset | None = None
 
 
 _engines: dict[int, Engine] = {}
@@ -132,8 +135,13 @@ def check_source(source, policy: Policy, options: Options = Options(), name: str
         raise RuntimeError("the engine gave no verdict")
     district = {"code": filing.district.code, "name": filing.district.name, "year": filing.district.year}
     return Result(file=doc.file, district=district, standard=pack.name, standard_title=pack.title, verdict=verdict,
-                  findings=tuple(findings), vocabulary=policy.vocabulary, checks=_checks(pack, derived.subjects),
-                  indicators=measure(pack, derived))
+                  findings=tuple(findings), vocabulary=policy.vocabulary,
+                  checks=_checks(pack, derived.subjects) if _wants(options, "checks") else (),
+                  indicators=measure(pack, derived) if _wants(options, "indicators") else None)
+
+
+def _wants(options: Options, detail: str) -> bool:
+    return options.details is None or detail in options.details
 
 
 def _checks(pack: CompiledPack, subjects: list) -> tuple[tuple[str, str], ...]:
@@ -229,8 +237,28 @@ def check_one_safely(source, policy: Policy, options: Options, name: str | None 
         return internal_failure(display, f"{type(e).__name__}: {e}")
 
 
-def check_many(sources: list[str | Source], policy: Policy, options: Options = Options(), jobs: int | None = None):
+@dataclass(frozen=True)
+class Rendered:
+    """A filing's outcome already turned into its report text, in the worker (streaming formats).
+
+    The parent only writes ``text`` and keeps counts: neither the findings nor their
+    formatting cross the process boundary or cost the parent's time.
+    """
+
+    file: str
+    text: str
+    status: int  # as outcome_status gives it for the run's --fail-on
+    verdict: str | None  # qualified | deferred, or None when not checked
+    failure_status: int | None  # 2 or 3 when the filing could not be checked
+    errors: tuple[str, ...] = ()  # rendered input errors, for stderr
+
+
+def check_many(sources: list[str | Source], policy: Policy, options: Options = Options(), jobs: int | None = None,
+               render=None, lang: str = "zh", fail_on: str = "blocking"):
     """Check many filings in worker processes; yields one Result or Failure per source, in order.
+
+    With ``render`` (a streaming format's ``line``), each worker renders its filing and
+    yields a ``Rendered`` instead.
 
     A source is a path, or a ``Source`` from ``sources.expand`` (a path, standard input's
     bytes, or an argument that named no filing, which becomes an invalid-input Failure).
@@ -239,18 +267,28 @@ def check_many(sources: list[str | Source], policy: Policy, options: Options = O
     """
     from .workers import run_isolated
 
+    from .result import outcome_status
+
+    def finish(outcome):
+        if render is None:
+            return outcome
+        failed = isinstance(outcome, Failure)
+        return Rendered(outcome.file, render(outcome, lang=lang, fail_on=fail_on), outcome_status(outcome, fail_on),
+                        None if failed else outcome.verdict, outcome.status if failed else None,
+                        tuple(e.render(lang) for e in outcome.errors) if failed else ())
+
     def crashed(args, exitcode):
         source = args[0]
         name = source.name if isinstance(source, Source) else str(source)
-        return internal_failure(name, f"the engine process died (exit code {exitcode})")
+        return finish(internal_failure(name, f"the engine process died (exit code {exitcode})"))
 
     def one(source):  # runs in a forked worker: the compiled policy is inherited, never pickled
         if not isinstance(source, Source):
-            return check_one_safely(source, policy, options)
+            return finish(check_one_safely(source, policy, options))
         if source.error is not None:
-            return Failure(source.name, EXIT_INVALID, (source.error,))
+            return finish(Failure(source.name, EXIT_INVALID, (source.error,)))
         if source.data is None:
-            return check_one_safely(source.name, policy, options)
-        return check_one_safely(source.data, policy, options, name=source.name, fmt=source.fmt)
+            return finish(check_one_safely(source.name, policy, options))
+        return finish(check_one_safely(source.data, policy, options, name=source.name, fmt=source.fmt))
 
     yield from run_isolated(((s,) for s in sources), one, crashed, jobs=jobs)

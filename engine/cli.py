@@ -174,11 +174,12 @@ _FAIL_ON = ("blocking", "major", "minor", "info", "never")
 @click.option("--format", "fmt", default="text", type=click.Choice(sorted(_formats.FORMATS)), show_default=True, help="Output format.")
 @click.option("--fail-on", default="blocking", type=click.Choice(_FAIL_ON), show_default=True, help="Lowest severity that makes the exit status 1.")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
+@click.option("--previous", multiple=True, metavar="PATH", help="Last year's filings (files, folders, globs): their figures must match this year's `previous` ones (DATA-05).")
 @_INPUT_FORMAT
 @_OUTPUT
 @_LANG
 @click.pass_context
-def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, input_format, output, lang) -> None:
+def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, previous, input_format, output, lang) -> None:
     """Check each FILING against its rule pack and report findings (检查申报数据是否达标).
 
     Exit status: 0 no finding at or above --fail-on, 1 some, 2 invalid input, 3 internal error.
@@ -198,14 +199,16 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     if standard is not None and standard not in policy.packs:
         known = ", ".join(sorted(policy.packs))
         raise click.BadParameter(f"unknown standard {standard!r} (known: {known}) / 未知规则包", param_hint="--standard")
+    options = Options(standard=standard, previous=_previous(previous, lang), details=_formats.NEEDS.get(fmt, frozenset()))
     sources = expand(filings, _stdin(), input_format)
     progress = Progress(len(sources))  # on a terminal only
+    streamer = _formats.STREAMING.get(fmt)
+    if streamer is not None:  # each filing's line as soon as it is checked; nothing kept
+        ctx.exit(int(_check_streaming(sources, policy, options, jobs, streamer, output, lang, fail_on, progress)))
     outcomes = []
-    for outcome in check_many(sources, policy, Options(standard=standard), jobs=jobs):
+    for outcome in check_many(sources, policy, options, jobs=jobs):
         progress.clear()
-        if isinstance(outcome, Failure):
-            for error in outcome.errors:
-                click.echo(error.render(lang), err=True)
+        _report_failure(outcome, lang)
         outcomes.append(outcome)
         progress.show(len(outcomes), outcome.file)
     progress.clear()
@@ -215,6 +218,61 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     if len(outcomes) > 1:
         click.echo(summary_line(outcomes, lang), err=True)
     ctx.exit(int(status))
+
+
+def _report_failure(outcome, lang: str) -> None:
+    from engine.result import Failure
+
+    if isinstance(outcome, Failure):
+        for error in outcome.errors:
+            click.echo(error.render(lang), err=True)
+
+
+def _check_streaming(sources, policy, options, jobs, streamer, output, lang, fail_on, progress) -> int:
+    from engine.check import check_many
+    from engine.output import ReportStream, Tally, summary_line
+    tally, status = Tally(), ExitStatus.OK
+    try:
+        with ReportStream(output) as out:
+            for rendered in check_many(sources, policy, options, jobs=jobs, render=streamer, lang=lang, fail_on=fail_on):
+                progress.clear()
+                for line in rendered.errors:
+                    click.echo(line, err=True)
+                out.write(rendered.text)
+                tally.add_counts(rendered.verdict, rendered.failure_status)
+                status = max(status, rendered.status)
+                progress.show(tally.n, rendered.file)
+    except BrokenPipeError:  # the reader (head, a closed pipe) has gone: stop quietly, like any Unix tool
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return status
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        click.echo(f"{output}: cannot write the report ({why})" if lang == "en" else f"{output}: 无法写入报告（{why}）", err=True)
+        return ExitStatus.INVALID_INPUT
+    progress.clear()
+    if tally.n > 1:
+        click.echo(summary_line(tally, lang), err=True)
+    return status
+
+
+def _previous(paths: tuple[str, ...], lang: str) -> tuple:
+    """--previous: index last year's filings (files, folders, globs) by district and year."""
+    if not paths:
+        return ()
+    from engine.check import previous_index
+    from engine.sources import expand
+
+    sources = expand(paths, None, "yaml")
+    bad = [s for s in sources if s.error is not None]
+    for s in bad:
+        click.echo(s.error.render(lang), err=True)
+    index, failures = previous_index([s.name for s in sources if s.error is None])
+    for failure in failures:
+        for error in failure.errors:
+            click.echo(error.render(lang), err=True)
+    if bad or failures:
+        raise click.BadParameter("last year's filings must be valid / 上年申报须为有效文件", param_hint="--previous")
+    return index
 
 
 from engine.cli_rules import rules as _rules_group  # noqa: E402 - commands live in their own modules

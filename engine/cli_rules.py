@@ -55,7 +55,7 @@ def test_cmd(ctx: click.Context, rules_dir, coverage: bool, lang: str) -> None:
         mark = "PASS" if r.passed else "FAIL"
         click.echo(f"{mark}  {r.name}")
         if not r.passed:
-            for p in r.problems:
+            for p in r.problem_texts(lang):
                 click.echo(f"      {p}")
             click.echo("      " + ("实际结果：" if lang == "zh" else "actual findings:"))
             for a in r.actual or []:
@@ -69,7 +69,7 @@ def test_cmd(ctx: click.Context, rules_dir, coverage: bool, lang: str) -> None:
     if coverage:
         cov = coverage_of(policy, results)
         if cov["never_fired"]:
-            click.echo(("没有测试使其触发的规则：" if lang == "zh" else "rules no test makes fire: ") + ", ".join(cov["never_fired"]))
+            click.echo(("没有测试断言其触发（expect）的规则：" if lang == "zh" else "rules no test expects to fire: ") + ", ".join(cov["never_fired"]))
             status = max(status, 1)
         if cov["never_silent"]:
             click.echo(("没有边界（不触发）测试的规则：" if lang == "zh" else "rules no test shows silent: ") + ", ".join(cov["never_silent"]))
@@ -147,10 +147,13 @@ def explain_cmd(ctx: click.Context, rule_id, rules_dir, standard, lang) -> None:
 @_LANG
 @click.pass_context
 def impact_cmd(ctx: click.Context, baseline, filings, rules_dir, standard, fmt, lang) -> None:
-    """Show what changes between the baseline rules and the current ones over FILINGS (规则修改影响分析)."""
+    """Show what changes between the baseline rules and the current ones over FILINGS (规则修改影响分析).
+
+    Exit status: 0 every filing compared, 2 a filing or the baseline could not be read, 3 internal error.
+    """
     from pathlib import Path
 
-    from engine.policy.impact import render_text, run_impact, totals
+    from engine.policy.impact import impact_status, render_text, run_impact, totals
     from engine.policy.load import default_rules_dir
 
     roots = [Path(r) for r in rules_dir] or [default_rules_dir()]
@@ -161,10 +164,14 @@ def impact_cmd(ctx: click.Context, baseline, filings, rules_dir, standard, fmt, 
         for error in exc.errors:
             click.echo(error.render(lang), err=True)
         ctx.exit(2)
+    for item in items:
+        if item.error:
+            click.echo(item.error[lang], err=True)
     if fmt == "json":
         click.echo(json.dumps({"filings": [i.to_json() for i in items], "totals": totals(items)}, ensure_ascii=False, indent=2, sort_keys=True))
     else:
         click.echo(render_text(items, lang), nl=False)
+    ctx.exit(impact_status(items))
 
 
 def _expand(paths) -> list[str]:

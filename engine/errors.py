@@ -45,6 +45,8 @@ class InputError:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
+        if not self.pointer and self.line is None and self.cell is None:
+            return f"{where}: {self.message(lang)}"  # about a whole file, or an option
         pointer = self.pointer if self.pointer else "/"
         return f"{where}: {pointer}: {self.message(lang)}"
 

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from .result import EXIT_INTERNAL, EXIT_INVALID, Failure, Result
 
-__all__ = ["Progress", "encode", "summary_line", "validate_summary_line", "write_atomically"]
+__all__ = ["Progress", "ReportStream", "Tally", "encode", "summary_line", "validate_summary_line", "write_atomically"]
 
 
 def encode(text: str) -> bytes:
@@ -60,6 +60,64 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+class ReportStream:
+    """A report written as it is produced (``--format jsonl``): to stdout, or to ``path`` atomically.
+
+    Used as a context manager: on a clean exit the temporary file is renamed over
+    ``path``; on an exception (Ctrl-C included) it is removed, so no partial file that
+    looks complete is ever left behind.
+    """
+
+    def __init__(self, path: str | os.PathLike | None, stdout=None):
+        self.path = os.fspath(path) if path is not None else None
+        self._stdout = stdout
+        self._tmp = None
+        self._stream = None
+
+    def __enter__(self) -> "ReportStream":
+        if self.path is None:
+            self._stream = self._stdout if self._stdout is not None else sys.stdout.buffer
+            return self
+        folder, base = os.path.split(os.path.abspath(self.path))
+        self._tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        self._stream = os.fdopen(fd, "wb")
+        return self
+
+    def write(self, text: str) -> None:
+        _write_all(self._stream, encode(text))
+        if self.path is None:
+            self._stream.flush()  # a line as soon as its filing is checked
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.path is None:
+            self._stream.flush()
+            return
+        try:
+            if exc_type is None:
+                self._stream.flush()
+                os.fsync(self._stream.fileno())
+            self._stream.close()
+            if exc_type is None:
+                try:
+                    os.chmod(self._tmp, os.stat(self.path).st_mode & 0o7777)
+                except FileNotFoundError:
+                    pass
+                os.replace(self._tmp, self.path)
+                return
+        except BaseException:
+            _remove(self._tmp)
+            raise
+        _remove(self._tmp)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _write_all(stream, data: bytes) -> None:
@@ -108,10 +166,31 @@ def _tally(outcomes: list) -> dict:
     return counts
 
 
-def summary_line(outcomes: list, lang: str = "zh") -> str:
-    """The closing line of a check of several filings."""
-    c = _tally(outcomes)
-    n = len(outcomes)
+class Tally:
+    """Counts of a run's outcomes, kept instead of the outcomes when a report streams."""
+
+    def __init__(self):
+        self.counts = {"qualified": 0, "deferred": 0, "invalid": 0, "internal": 0}
+        self.n = 0
+
+    def add(self, outcome) -> None:
+        self.n += 1
+        for key, value in _tally([outcome]).items():
+            self.counts[key] = self.counts.get(key, 0) + value
+
+    def add_counts(self, verdict: str | None, failure_status: int | None) -> None:
+        """One filing, from what a worker reported: its verdict, or why it was not checked."""
+        self.n += 1
+        if verdict is not None:
+            self.counts[verdict] = self.counts.get(verdict, 0) + 1
+        elif failure_status is not None:
+            self.counts["invalid" if failure_status == EXIT_INVALID else "internal"] += 1
+
+
+def summary_line(outcomes, lang: str = "zh") -> str:
+    """The closing line of a check of several filings (from the outcomes, or a Tally)."""
+    c = outcomes.counts if isinstance(outcomes, Tally) else _tally(outcomes)
+    n = outcomes.n if isinstance(outcomes, Tally) else len(outcomes)
     if lang == "en":
         return (f"{n} filings, {c['qualified']} qualified, {c['deferred']} deferred, "
                 f"{c['invalid']} invalid, {c['internal']} internal errors")

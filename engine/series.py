@@ -3,17 +3,20 @@
 The derive stage (``indicators.derive``) has already computed every value of every rule for every
 subject, in floats, as the engine's facts; this module only reads them back into ``Series`` (one
 per rule), so that a report can chart each school's value against the standard line and each
-difference coefficient against its limit. No formula is evaluated again: the added cost is one
-dictionary look-up per value. Whether a rule applies (``applies_when``, ``zero_holds``) is decided
+difference coefficient against its limit. The added cost is about one dictionary look-up per value:
+formulas are evaluated again (exactly, ``indicators.evaluate_exact``) only for values a report shows
+that no condition reads — the engine's facts leave those out — such as the coefficients a BAL rule
+labels, and so only for the few subjects of such rules (levels). Whether a rule applies (``applies_when``, ``zero_holds``) is decided
 from the same values with the catalogue's tolerance.
 """
 
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from .findings import fmt_value
-from .indicators import compare
+from .indicators import compare, evaluate_exact
 from .policy import expr as ex
 from .result import Indicators, Series
 
@@ -59,16 +62,26 @@ def _series(rule, indexes: list[int], subjects: list, chunks: dict) -> Series:
         requirement[variant] = tuple((name, re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: fmt_value(params[m.group(0)], formats.get(m.group(0)))
                                                    if m.group(0) in params else m.group(0), text))
                                      for name, text in sorted(rule.requirement.items()))
+    # Values the engine's facts leave out (no condition reads them), which a report shows: the
+    # coefficients a BAL rule labels, the sides of its requirement. Evaluated again, exactly, for
+    # the few subjects of such a rule only (district, levels, groups).
+    shown = {n for n, _, r in limits} | {r for _, _, r in limits} | set(rule.rule.labels) | set(rule.requirement)
+    again = any(fields.get(n, "") is None for n in shown)
     rows = []
     for index in indexes:
         subject = subjects[index]
         fact = chunks.get((index, rule.chunk), {})
         params = rule.params[subject.variant if rule.variants[0] is not None else None]
+        exact = evaluate_exact(rule, subject).values if again else {}
 
         def value(name: str):
             if name in params:
                 return float(params[name])
-            got = fact.get(fields.get(name, ""))
+            field = fields.get(name, "")
+            if field is None:
+                got = exact.get(name)
+                return float(got) if isinstance(got, (int, float, Fraction)) and not isinstance(got, bool) else None
+            got = fact.get(field)
             return None if got is None else float(got)
 
         applies = _applies(rule.applies, value)

@@ -88,7 +88,7 @@ def test_a_failing_rule_test_names_its_case_the_expectation_and_the_actual_findi
     assert code == 1, out
     fail = [l for l in out.splitlines() if l.startswith("FAIL")]
     assert len(fail) == 1 and re.match(r"FAIL  rules/tests/society\.yaml:\d+ SOC-01 deputies 30 of 50", fail[0]), out
-    assert "expected a finding {rule=SOC-01, subject=500108/deputies, severity=blocking, shortfall=14.0}, none matched" in out, out
+    assert "应有问题 {rule=SOC-01, subject=500108/deputies, severity=blocking, shortfall=14}，但没有出现" in out, out
     assert '"rule": "SOC-01"' in out and '"shortfall": 13' in out and '"subject": "500108/deputies"' in out, out
     assert re.search(r"^\d+ 项通过，1 项失败$", out, re.M) and re.search(r"^\d+ passed, 1 failed$", out, re.M), out
 
@@ -163,7 +163,7 @@ def test_lint_is_clean_on_the_shipped_rules():
 @pytest.mark.parametrize(
     "file,anchor,old,new,message,exact_column",
     [
-        pytest.param("funding.yaml", "- id: FIN-12", "0.10", "-0.10", "/params/threshold: 规则 FIN-12：参数 threshold 为负数 -0.1，政策数值不能小于 0", True,
+        pytest.param("funding.yaml", "- id: FIN-12", "0.10", "-0.10", "/params/threshold: 规则 FIN-12：参数 threshold 为负数 -0.1：政策数值不能小于 0", True,
                      id="negative-threshold"),
         pytest.param("funding.yaml", "- id: FIN-13", "0.70", "70", "/params/threshold: 规则 FIN-13：rural_weak_share 是比例（0 到 1 之间），阈值 threshold = 70 大于 1", True,
                      id="share-threshold-above-1"),

@@ -74,7 +74,12 @@ _MESSAGES = {  # kind: (code, zh, en)
     "duplicate": ("filing_duplicate_key", "键“{key}”重复（首次出现在第 {first} 行）",
                   "duplicate key '{key}' (first at line {first})"),
     "unexpected": ("filing_parse_error", "无法解析文件（{why}）", "unexpected problem reading the file ({why})"),
+    "surrogate": ("filing_encoding_error", "字符串中的 {escape} 是不成对的 UTF-16 代理项，不是有效的字符",
+                  "{escape} in a string is an unpaired UTF-16 surrogate, not a valid character"),
 }
+# A JSON escape that may make a surrogate (\ud800-\udfff); text decoded from UTF-8 holds none of its own.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class SourceInt(int):
@@ -412,11 +417,38 @@ def _load_json(text: str, file: str) -> LoadedDocument:
     except (ValueError, RecursionError) as exc:  # an integer too long for int(), or very deep nesting
         data = None
         noticed.append(isinstance(exc, RecursionError))
+    # json.loads pairs escaped surrogates but keeps a lone one ("\ud800"): a string no UTF-8 output can
+    # carry, so it is bad input here, located, rather than a crash in a report later.
+    if not noticed and _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
+        noticed.append(False)
     if not noticed:
         return LoadedDocument(file, data, [None, text, None])
     starts, found = _line_starts(text), _without_gc(_scan_json, text, deep=any(noticed))[1]
     raise InputErrors([_error(kind, file, _linecol(starts, at), pointer, **fmt) for kind, at, pointer, fmt in found]
                       or [_error("unexpected", file, why="JSON")])
+
+
+def _has_surrogate(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _lone_surrogate(token: str) -> dict | None:
+    """The message fields for a JSON string token (quotes included) that holds a lone surrogate."""
+    if "\\u" not in token:
+        return None
+    bad = _SURROGATE.search(scanstring(token, 1)[0])
+    return {"escape": f"\\u{ord(bad.group()):04x}"} if bad else None
 
 
 _SKIP = json.JSONDecoder()
@@ -485,8 +517,9 @@ def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
     stack: list[list] = []  # frames: [container's index node, pending key, its offset]
     pos, root, match = 0, None, _JSON_TOKEN.match
 
-    def pointer() -> str:
-        return reduce(pointer_join, (f[1] if isinstance(f[0][1], dict) else len(f[0][1]) for f in stack), "")
+    def pointer(frames: list | None = None) -> str:
+        frames = stack if frames is None else frames
+        return reduce(pointer_join, (f[1] if isinstance(f[0][1], dict) else len(f[0][1]) for f in frames), "")
 
     while token := match(text, pos):
         pos, kind = token.end(), token.lastindex
@@ -504,6 +537,8 @@ def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
                 stack[-1][1:] = scanstring(text, at + 1)[0], at  # a key: its value follows
             except ValueError:
                 break
+            if (bad := _lone_surrogate(token.group(3))) is not None:  # at the key; the pointer is its object's
+                found.append(("surrogate", at, pointer(stack[:-1]), bad))
             continue
         else:
             value, word = at, token.group(kind)
@@ -511,6 +546,8 @@ def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
                 found.append(("constant", at, pointer(), {"word": word}))
             elif word.lstrip("-").isdigit() and 0 < sys.get_int_max_str_digits() < len(word.lstrip("-")):
                 found.append(("long", at, pointer(), {"limit": sys.get_int_max_str_digits()}))
+            elif kind == 3 and (bad := _lone_surrogate(word)) is not None:
+                found.append(("surrogate", at, pointer(), bad))
         if not stack:
             root = value
             break

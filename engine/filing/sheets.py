@@ -39,7 +39,7 @@ from . import model as _model
 from .load import MAX_BYTES, LoadedDocument, SourceInt
 
 __all__ = ["Column", "Sheet", "SHEETS", "INSTRUCTIONS", "load_workbook", "load_csv_folder", "write_workbook",
-           "write_csv_folder", "instructions", "is_csv_folder"]
+           "write_csv_folder", "instructions"]
 
 INSTRUCTIONS = "说明"  # the instructions sheet: written for the filer, never read
 FIELD, VALUE, KEY, NOTE = "字段", "值", "键", "说明"  # the columns of a field/value sheet
@@ -183,10 +183,6 @@ _SHEET_NAMES = {_norm(alias): sheet for sheet in SHEETS for alias in (sheet.name
 
 
 # --- reading --------------------------------------------------------------------------------------
-
-
-def is_csv_folder(path: str) -> bool:
-    return os.path.isdir(path)
 
 
 def _letter(column: int) -> str:

@@ -146,7 +146,7 @@ class _Page:
         title = f"{d['name']}（{d['code']}）{d['year']} 年" if self.lang == "zh" else f"{d['name']} ({d['code']}), {d['year']}"
         anchor = f"r{self.n}"
         parts = [f'<section class="report" id="{anchor}">',
-                 f"<h1>{_e(title)} {_e(L['title'])}</h1>",
+                 f"<h1>{_e(title)} {_e(L['title'])}</h1>" if self.lang == "zh" else f"<h1>{_e(L['title'])}: {_e(title)}</h1>",
                  f'<p class="meta">{_e(L["standard"])}：{_e(_pick(r.standard_title, self.lang))}（{_e(r.standard)}） · '
                  f'{_e(L["file"])}：<code>{_e(r.file)}</code></p>' if self.lang == "zh" else
                  f'<p class="meta">{_e(L["standard"])}: {_e(_pick(r.standard_title, self.lang))} ({_e(r.standard)}) · '
@@ -367,10 +367,9 @@ class _Page:
         sign = -1 if first.limits[members[0][1]][1] in ("<", "<=") else 1
         for index in sorted(bars, key=lambda i: (bars[i]["value"] is None, sign * (bars[i]["value"] or 0), bars[i]["name"])):
             bar = bars[index]
-            short = bar["label"] if len(bar["label"]) <= 13 else bar["label"][:12] + "…"
             shown = (fmt_value(bar["value"], spec) if spec else fmt_number(bar["value"], 2)) if bar["value"] is not None else L["missing"]
             status = "missing" if bar["value"] is None else bar["status"]
-            rows.append({"label": short, "tip": f"{bar['label']}（{bar['name']}）：{shown}" if lang == "zh" else f"{bar['label']} ({bar['name']}): {shown}",
+            rows.append({"label": bar["label"], "tip": f"{bar['label']}（{bar['name']}）：{shown}" if lang == "zh" else f"{bar['label']} ({bar['name']}): {shown}",
                          "value": bar["value"], "text": shown, "color": _COLOR[status],
                          "ticks": sorted(set(bar["ticks"])) if ticks_vary else []})
         field = _FIELD_TITLES.get(left)
@@ -421,8 +420,7 @@ class _Page:
             for item in items:
                 text = fmt_number(item["value"], 4) if item["value"] is not None else self.L["missing"]
                 limit = f"（{self.L['limit']} {fmt_number(item['limit'])}）" if item["limit"] is not None else ""
-                short = item["label"] if len(item["label"]) <= 13 else item["label"][:12] + "…"
-                rows.append({"label": short, "tip": f"{item['rule']} {item['label']}：{text}{limit}", "value": item["value"],
+                rows.append({"label": item["label"], "tip": f"{item['rule']} {item['label']}：{text}{limit}", "value": item["value"],
                              "text": text, "color": _COLOR[item["status"]], "ticks": [item["limit"]] if item["limit"] is not None else [],
                              "tick_label": f"{self.L['limit']} {fmt_number(item['limit'])}" if item["limit"] is not None else ""})
             level = self.word("levels", variant) if variant else ""
@@ -436,6 +434,10 @@ class _Page:
 # -- the SVG bar chart ---------------------------------------------------------------------------
 
 
+def _cut(text: str, fits: int) -> str:
+    return text if len(text) <= fits else text[: fits - 1] + "…"
+
+
 def _nice_step(top: float) -> float:
     raw = top / 5
     power = 10 ** math.floor(math.log10(raw))
@@ -444,7 +446,11 @@ def _nice_step(top: float) -> float:
 
 def _bars(rows: list[dict], lines: list[tuple[float, str]], title: str) -> str:
     """Horizontal bars, one row each (label, value, colour, optional ticks), and vertical standard lines."""
-    width, left, right, row_h = 600, 178, 78, 21
+    # the label column fits the longest label, within bounds; a longer one is cut, whole in its tooltip
+    longest = max([len(r["label"]) for r in rows] + [4])
+    width, right, row_h = 600, 78, 21
+    left = min(300, max(120, 13 * longest + 16))
+    fits = (left - 12) // 13
     top = 14 + 13 * len(lines)
     plot = width - left - right
     values = [r["value"] for r in rows if r["value"] is not None] + [v for v, _ in lines] + [t for r in rows for t in r["ticks"]]
@@ -467,7 +473,7 @@ def _bars(rows: list[dict], lines: list[tuple[float, str]], title: str) -> str:
     for i, row in enumerate(rows):
         y = top + row_h * i
         out.append(f'<g><title>{_e(row["tip"])}</title>'
-                   f'<text x="{left - 8}" y="{y + 14}" text-anchor="end">{_e(row["label"])}</text>')
+                   f'<text x="{left - 8}" y="{y + 14}" text-anchor="end">{_e(_cut(row["label"], fits))}</text>')
         if row["value"] is not None:
             bx = x(row["value"])
             out.append(f'<rect x="{left}" y="{y + 4}" width="{max(bx - left, 1.5):.1f}" height="12" rx="2" fill="{row["color"]}"/>'

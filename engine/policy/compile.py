@@ -205,8 +205,9 @@ class _RuleCompiler:
             return False
         return path_ok
 
-    def suggest(self, name: str, pool) -> tuple[str, str]:
-        close = difflib.get_close_matches(name, list(pool), n=1, cutoff=0.6)
+    def suggest(self, name: str, pool, own=()) -> tuple[str, str]:
+        """'did you mean …?': the rule's own names (values, params) first, then everything else."""
+        close = difflib.get_close_matches(name, list(own), n=1, cutoff=0.6) or difflib.get_close_matches(name, list(pool), n=1, cutoff=0.6)
         if close:
             return f"，是否应为 “{close[0]}”？", f"; did you mean {close[0]!r}?"
         return "", ""
@@ -234,7 +235,7 @@ class _RuleCompiler:
                         pool |= set(self.school_paths)
                     else:
                         pool |= {p for p in self.root_paths if self.field_known(p)}
-                hint_zh, hint_en = self.suggest(name, pool)
+                hint_zh, hint_en = self.suggest(name, pool, own=set(allowed_values) | set(params))
                 self.error(rel_pointer, f"未知名称 “{name}”{hint_zh}", f"unknown name {name!r}{hint_en}", n.col)
                 ok = False
             elif isinstance(n, ex.Call):
@@ -289,7 +290,7 @@ def _fraction(value) -> Fraction:
 
 
 def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedDocument, pointer: str,
-                 root_paths, school_paths, errors: list[InputError]) -> CompiledRule | None:
+                 root_paths, school_paths, errors: list[InputError], units: dict | None = None) -> CompiledRule | None:
     rc = _RuleCompiler(rule, doc, pointer, root_paths, school_paths, errors)
     n_errors = len(errors)
     kind = rule.subject
@@ -311,6 +312,9 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
                 params[v][name] = _fraction(raw)
             except (ValueError, ZeroDivisionError):
                 rc.error(f"/params/{name}", f"参数 {name} 不是有效数值：{raw!r}", f"param {name} is not a number: {raw!r}")
+                continue
+            if params[v][name] < 0:
+                rc.error(f"/params/{name}", f"参数 {name} 为负数 {raw}：政策数值不能小于 0", f"param {name} is negative ({raw}); policy numbers are never below 0")
         if isinstance(value, dict):
             extra = set(value) - set(VARIANTS[kind])
             if extra:
@@ -396,6 +400,10 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
             text_values.append((name, fc.compile(node)))
     shortfall = None
     if rule.shortfall is not None:
+        if units is not None and rule.shortfall.unit not in units:
+            hint_zh, hint_en = rc.suggest(rule.shortfall.unit, units)
+            rc.error("/shortfall/unit", f"单位 “{rule.shortfall.unit}” 不在 vocabulary.yaml 的 units 中（那里规定取整精度）{hint_zh}",
+                     f"unit {rule.shortfall.unit!r} is not in vocabulary.yaml's units (which set its rounding){hint_en}")
         node = rc.parse(rule.shortfall.value, "/shortfall/value")
         if node is not None and rc.check_names(node, "/shortfall/value", all_values, param_names):
             shortfall = FormulaCompiler(rc.resolver(all_values, param_names), zero_missing).compile(node)
@@ -485,7 +493,7 @@ def _check_templates(rc: _RuleCompiler, rule: Rule, values: set, params: set) ->
         for m in _TEMPLATE.finditer(text):
             name, spec = m.group(1), m.group(2)
             if name not in known:
-                hint_zh, hint_en = rc.suggest(name, known)
+                hint_zh, hint_en = rc.suggest(name, known, own=set(values) | set(params))
                 rc.error(rel, f"文本中的占位符 {{{name}}} 不存在{hint_zh}", f"the text names {{{name}}}, which does not exist{hint_en}")
             elif spec is not None and spec not in FORMAT_SPECS:
                 rc.error(rel, f"占位符 {{{name}:{spec}}} 的格式 “{spec}” 未知（可用：{', '.join(FORMAT_SPECS)}）",
@@ -732,7 +740,8 @@ def compile_policy(loaded: LoadedRules) -> Policy:
                     updates["params"] = {**rule.params, **override.params}
                 rule = rule.model_copy(update=updates)
             key_n += 1
-            compiled = compile_rule(rule, f"r{key_n}", rule_file.area, rule_file.area_title, rdoc, pointer, root_paths, school_paths, errors)
+            compiled = compile_rule(rule, f"r{key_n}", rule_file.area, rule_file.area_title, rdoc, pointer, root_paths, school_paths, errors,
+                                    units=loaded.vocabulary.get("units") if isinstance(loaded.vocabulary.get("units"), dict) else None)
             if compiled is not None:
                 rules.append(compiled)
         by_id = {r.id: r for r in rules}

@@ -38,16 +38,23 @@ class RuleRow:
                 "thresholds": self.thresholds, "title": {"zh": self.title_zh, "en": self.title_en}}
 
 
+def _param(x) -> str:
+    """A policy number as written: 2017, 0.7, 1/3 — never 2,017 or 0.3333."""
+    from .expr import _fraction_text
+
+    return _fraction_text(x)
+
+
 def params_text(rule: CompiledRule) -> str:
     """``threshold: primary 25, junior 35; upper: 55`` — the policy numbers as the pack has them."""
     parts = []
     for name in rule.rule.params:
         per = {v: rule.params[v][name] for v in rule.variants if name in rule.params[v]}
-        values = {fmt_number(x) for x in per.values()}
+        values = {_param(x) for x in per.values()}
         if len(values) == 1 and (rule.variants == (None,) or not isinstance(rule.rule.params[name], dict)):
             parts.append(f"{name}: {values.pop()}")
         else:
-            parts.append(f"{name}: " + ", ".join(f"{v} {fmt_number(x)}" for v, x in per.items()))
+            parts.append(f"{name}: " + ", ".join(f"{v} {_param(x)}" for v, x in per.items()))
     return "; ".join(parts) or "—"
 
 
@@ -86,6 +93,13 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _line_of(policy: Policy, rule: CompiledRule) -> int:
+    for _, doc in policy.loaded.files:
+        if doc.file == rule.file:
+            return doc.location(rule.pointer)[0]
+    return 1
+
+
 def find_rule(policy: Policy, rule_id: str, standard: str | None = None) -> list[tuple[str, CompiledRule]]:
     found = []
     for pack_name in sorted(policy.packs):
@@ -119,7 +133,7 @@ def explain(policy: Policy, rule_id: str, standard: str | None = None, lang: str
         lines.append(f"  {L('规则包', 'packs')}: {', '.join(packs)}    {L('严重程度', 'severity')}: {r.severity}（{sev}）" if zh else f"  packs: {', '.join(packs)}    severity: {r.severity} ({sev})")
         lines.append(f"  {L('对象', 'subject')}: {subject}")
         lines.append(f"  {L('依据', 'basis')}: {r.basis.zh if zh else r.basis.en}")
-        lines.append(f"  {L('所在文件', 'file')}: {rule.file}  {rule.pointer}")
+        lines.append(f"  {L('所在文件', 'file')}: {rule.file}:{_line_of(policy, rule)}")
         if r.aggregate is not None:
             a = r.aggregate
             lines.append(f"  {L('汇总规则', 'aggregate of')}: {', '.join(a.of)}")

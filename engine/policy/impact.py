@@ -31,7 +31,8 @@ class FilingImpact:
     gained: list = field(default_factory=list)
     lost: list = field(default_factory=list)
     changed: list = field(default_factory=list)
-    error: str | None = None
+    error: dict | None = None  # {"zh": …, "en": …} when the filing could not be checked
+    status: int = 0  # 2 invalid input, 3 internal error (the filing could not be checked)
 
     @property
     def flipped(self) -> bool:
@@ -40,7 +41,7 @@ class FilingImpact:
     def to_json(self) -> dict:
         return {"file": self.file, "district": self.district, "verdict_before": self.before, "verdict_after": self.after,
                 "verdict_flipped": self.flipped, "gained": self.gained, "lost": self.lost, "changed": self.changed,
-                **({"error": self.error} if self.error else {})}
+                **({"error": self.error["en"], "status": self.status} if self.error else {})}
 
 
 def baseline_rules(spec: str, current_roots: list[Path]) -> tuple[list[Path], tempfile.TemporaryDirectory | None]:
@@ -96,7 +97,8 @@ def compare(filings: list[str], before: Policy, after: Policy, standard: str | N
         item = FilingImpact(source, district, getattr(a, "verdict", None), getattr(b, "verdict", None))
         failures = [r for r in (a, b) if isinstance(r, Failure)]
         if failures:
-            item.error = "; ".join(e.render("en") for e in failures[0].errors[:2])
+            item.error = {lang: "; ".join(e.render(lang) for e in failures[0].errors[:2]) for lang in ("zh", "en")}
+            item.status = max(f.status for f in failures)
         if not isinstance(a, Failure) and not isinstance(b, Failure):
             old = {_identity(f): f for f in a.findings}
             new = {_identity(f): f for f in b.findings}
@@ -131,7 +133,7 @@ def render_text(items: list[FilingImpact], lang: str = "zh") -> str:
             head += f"  结论不变：{i.before}" if zh else f"  verdict unchanged: {i.before}"
         lines.append(head)
         if i.error:
-            lines.append(f"  ! {i.error}")
+            lines.append(f"  ! {i.error[lang]}")
         for f in i.gained:
             lines.append(f"  + {_line(f)}")
         for f in i.lost:
@@ -152,6 +154,11 @@ def _line(f: dict) -> str:
     rule = f["rule"] + (f"/{f['for_rule']}" if f.get("for_rule") else "")
     amount = f"  {fmt_number(f['shortfall'], 2)} {f['unit']}" if "shortfall" in f else ""
     return f"{rule}  {f['subject']}  {f['severity']}{amount}"
+
+
+def impact_status(items: list[FilingImpact]) -> int:
+    """2 when a filing could not be read, 3 on an internal error, else 0 (changes are not failures)."""
+    return max((i.status for i in items), default=0)
 
 
 def run_impact(baseline: str, roots: list[Path], filings: list[str], standard: str | None = None) -> list[FilingImpact]:

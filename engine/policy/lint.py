@@ -25,6 +25,7 @@ from .compile import CompiledRule, Policy, compile_policy
 from .load import load_rules
 
 RATE_SUFFIXES = ("_share", "_rate", "share", "rate", "satisfaction")
+RATE_PARAMS = ("rate", "share", "fraction")  # params that are fractions whatever they are compared with
 _TEMPLATE_NAMES = __import__("re").compile(r"\{([^{}:]*)(?::[^{}]*)?\}")
 
 
@@ -73,7 +74,8 @@ def _problem(code: str, doc, pointer: str, zh: str, en: str) -> InputError:
 
 
 def _is_rate(name: str) -> bool:
-    return name.endswith(RATE_SUFFIXES)
+    """Values that are fractions by the naming convention: *_share, *_rate, satisfaction, a_to_b."""
+    return name.endswith(RATE_SUFFIXES) or "_to_" in name
 
 
 def _lint_params(rule: CompiledRule, doc, pack: str, errors: list, seen: set) -> None:
@@ -85,6 +87,9 @@ def _lint_params(rule: CompiledRule, doc, pack: str, errors: list, seen: set) ->
             seen.add(key)
             pointer = f"{rule.pointer}/params/{name}" + (f"/{variant}" if isinstance(rule.rule.params.get(name), dict) else "")
             where = f"（{variant}）" if variant else ""
+            if any(name == p or name.endswith("_" + p) for p in RATE_PARAMS) and value > 1:
+                errors.append(_problem("rule_lint_error", doc, pointer, f"规则 {rule.id}：参数 {name}{where} = {float(value):g} 是比例，应在 0 到 1 之间（2% 写作 0.02）",
+                                       f"rule {rule.id}: param {name} = {float(value):g} is a fraction and must lie between 0 and 1 (write 2% as 0.02)"))
             if value < 0:
                 errors.append(_problem("rule_lint_error", doc, pointer, f"规则 {rule.id}：参数 {name}{where} 为负数 {float(value):g}，政策数值不能小于 0",
                                        f"rule {rule.id}: param {name}{' (' + variant + ')' if variant else ''} is negative ({float(value):g}); policy numbers are never below 0"))

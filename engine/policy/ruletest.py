@@ -84,9 +84,13 @@ class CaseResult:
     note: str
     line: int
     passed: bool
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
     actual: list[dict] = field(default_factory=list)
     fired_rules: set = field(default_factory=set)
+    expected_rules: set = field(default_factory=set)  # the rules this case asserts (expect), when it passed
+
+    def problem_texts(self, lang: str = "en") -> list[str]:
+        return [zh if lang == "zh" else en for zh, en in self.problems]
 
     @property
     def name(self) -> str:
@@ -196,7 +200,14 @@ def _matches(m: Match, actual: dict) -> bool:
 
 
 def _match_text(m: Match) -> str:
-    return ", ".join(f"{k}={getattr(m, k)}" for k in MATCH_KEYS if getattr(m, k) is not None)
+    def shown(v):
+        return int(v) if isinstance(v, float) and v.is_integer() else v
+
+    return ", ".join(f"{k}={shown(getattr(m, k))}" for k in MATCH_KEYS if getattr(m, k) is not None)
+
+
+def _json(d: dict) -> str:
+    return json.dumps(d, ensure_ascii=False, sort_keys=True)
 
 
 def case_data(spec: TestFile, case: Case, path: Path, _cache: dict | None = None) -> dict:
@@ -246,15 +257,16 @@ def run_file(path: Path, policy, rules_root: Path | None = None) -> list[CaseRes
     cache: dict = {}
     for i, case in enumerate(spec.cases):
         line = doc.location(f"/cases/{i}")[0]
-        problems: list[str] = []
+        problems: list[tuple[str, str]] = []
         try:
             data = case_data(spec, case, path, cache)
         except ValueError as e:
-            problems.append(str(e))
+            problems.append((f"无法构造本例的申报：{e}", str(e)))
             results.append(CaseResult(display, i, case.note, line, False, problems))
             continue
         except InputErrors as e:
-            problems.append("the base filing cannot be read: " + "; ".join(err.render("en") for err in e.errors[:3]))
+            problems.append(("基础申报文件无法读取：" + "；".join(err.render("zh") for err in e.errors[:3]),
+                             "the base filing cannot be read: " + "; ".join(err.render("en") for err in e.errors[:3])))
             results.append(CaseResult(display, i, case.note, line, False, problems))
             continue
         source = json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -275,26 +287,28 @@ def run_file(path: Path, policy, rules_root: Path | None = None) -> list[CaseRes
         try:
             outcome = check_source(source, policy, Options(standard=case.standard, previous=previous), name=f"{display}#{i}.json")
         except InputErrors as e:
-            problems.append("the case's filing is invalid: " + "; ".join(err.render("en") for err in e.errors[:3]))
+            problems.append(("本例的申报数据无效：" + "；".join(err.render("zh") for err in e.errors[:3]),
+                             "the case's filing is invalid: " + "; ".join(err.render("en") for err in e.errors[:3])))
             results.append(CaseResult(display, i, case.note, line, False, problems))
             continue
         assert isinstance(outcome, Result)
         actual = [_summary(f) for f in outcome.findings]
         for m in case.expect:
             if not any(_matches(m, a) for a in actual):
-                problems.append(f"expected a finding {{{_match_text(m)}}}, none matched")
+                problems.append((f"应有问题 {{{_match_text(m)}}}，但没有出现", f"expected a finding {{{_match_text(m)}}}, none matched"))
         for m in case.forbid:
             hits = [a for a in actual if _matches(m, a)]
             if hits:
-                problems.append(f"forbidden finding {{{_match_text(m)}}} appeared: {hits[0]}")
+                problems.append((f"不应出现的问题 {{{_match_text(m)}}} 出现了：{_json(hits[0])}", f"forbidden finding {{{_match_text(m)}}} appeared: {_json(hits[0])}"))
         if case.only:
             extra = [a for a in actual if not any(_matches(m, a) for m in case.expect)]
             for a in extra:
-                problems.append(f"unexpected finding {a}")
+                problems.append((f"多出的问题：{_json(a)}", f"unexpected finding {_json(a)}"))
         if case.verdict is not None and outcome.verdict != case.verdict:
-            problems.append(f"expected verdict {case.verdict}, got {outcome.verdict}")
+            problems.append((f"结论应为 {case.verdict}，实为 {outcome.verdict}", f"expected verdict {case.verdict}, got {outcome.verdict}"))
         fired = {a["rule"] if a["rule"] != "DATA-MISSING" else f"DATA-MISSING:{a['for_rule']}" for a in actual}
-        results.append(CaseResult(display, i, case.note, line, not problems, problems, actual, fired))
+        expected = {m.rule if m.rule != "DATA-MISSING" else f"DATA-MISSING:{m.for_rule}" for m in case.expect} if not problems else set()
+        results.append(CaseResult(display, i, case.note, line, not problems, problems, actual, fired, expected))
     return results
 
 
@@ -308,11 +322,11 @@ def run_all(policy, roots=None) -> list[CaseResult]:
 
 
 def coverage(policy, results: list[CaseResult], roots=None) -> dict:
-    """Rules (by id) that no case makes fire, and that no case shows silent (forbid)."""
+    """Rules (by id) that no passing case expects to fire, and that no case shows silent (forbid)."""
     fired: set = set()
     forbidden: set = set()
     for r in results:
-        fired |= r.fired_rules
+        fired |= r.expected_rules
     for root in roots or policy.roots:
         for path in find_test_files(root):
             try:
