@@ -561,6 +561,7 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
                     fact["v"] = subject.variant
                 chunk_facts.append(fact)
             env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, {}, prior=subject.prior)
+            shared: dict = {}  # values several rules compute alike, computed once for this subject
             for rule in rules:
                 variant = subject.variant if rule.variants[0] is not None else None
                 env.params = rule.params[variant]
@@ -568,8 +569,13 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
                 env.values = values = {}
                 fact = chunk_facts[rule.chunk]
                 missing = False
-                for name, closure, fact_field in rule.values:
-                    v = closure(env)
+                for (name, closure, fact_field), share in zip(rule.values, rule.share_keys[variant]):
+                    if share is None:
+                        v = closure(env)
+                    else:
+                        v = shared.get(share, shared)
+                        if v is shared:
+                            v = shared[share] = closure(env)
                     values[name] = v
                     if v is MISSING:
                         missing = True

@@ -76,6 +76,7 @@ class CompiledRule:
     compared: tuple | None  # (value name, op, param name) for a single simple comparison
     cv_inner: dict = field(default_factory=dict)  # cv value name → per-school closure (BAL rectifications)
     float_params: dict = field(default_factory=dict)  # variant → {name: float}, for the derive stage
+    share_keys: dict = field(default_factory=dict)  # variant → [key or None per value]: values shared across rules
     chunk: int = 0
 
     @property
@@ -390,6 +391,20 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
     for i, name in enumerate(names_so_far):
         fc = FormulaCompiler(rc.resolver(set(names_so_far[:i]), param_names), zero_missing)
         compiler_values.append((name, fc.compile(value_nodes[name]), f"{key}_{i}" if name in compared_names else None))
+    # A value that reads only the filing and policy numbers is the same wherever the same formula
+    # meets the same numbers: the derive stage computes it once per subject (STD-01..03 share three).
+    share_keys = {}
+    for v in params:
+        keys = []
+        for i, name in enumerate(names_so_far):
+            used = {n.name for n in ex.names(value_nodes[name])}
+            if used & set(names_so_far[:i]):
+                keys.append(None)  # built on the rule's own values: not shared
+                continue
+            keys.append((rule.subject, ex.unparse(value_nodes[name]),
+                         tuple(sorted((p, params[v].get(p)) for p in used & param_names)),
+                         tuple(sorted(used & zero_missing))))
+        share_keys[v] = keys
     all_values = set(names_so_far)
     text_values = []
     for name, text in rule.text_values.items():
@@ -452,6 +467,7 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
         causes=[(n, t) for n, t, _ in causes], applies=applies, shortfall=shortfall, rectification=rect,
         requirement=requirement, compared=compared, cv_inner=cv_inner,
         float_params={v: {k: float(x) for k, x in ps.items()} for v, ps in params.items()},
+        share_keys=share_keys,
     )
 
 
