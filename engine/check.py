@@ -19,7 +19,6 @@ from .findings import FindingBuilder, Recorded
 from .indicators import derive
 from .policy.compile import CompiledPack, Policy
 from .result import EXIT_INTERNAL, EXIT_INVALID, Failure, Finding, Result
-from .series import measure
 from .sources import Source
 
 BUG_REPORT_ZH = "这是 junheng 的内部错误，不是申报数据的问题。请将本消息和申报文件一并报告给维护者。"
@@ -137,7 +136,13 @@ def check_source(source, policy: Policy, options: Options = Options(), name: str
     return Result(file=doc.file, district=district, standard=pack.name, standard_title=pack.title, verdict=verdict,
                   findings=tuple(findings), vocabulary=policy.vocabulary,
                   checks=_checks(pack, derived.subjects) if _wants(options, "checks") else (),
-                  indicators=measure(pack, derived) if _wants(options, "indicators") else None)
+                  indicators=_measure(pack, derived) if _wants(options, "indicators") else None)
+
+
+def _measure(pack, derived):
+    from .series import measure  # only reports that chart the indicators need it
+
+    return measure(pack, derived)
 
 
 def _wants(options: Options, detail: str) -> bool:

@@ -278,6 +278,9 @@ def _previous(paths: tuple[str, ...], lang: str) -> tuple:
 from engine.cli_rules import rules as _rules_group  # noqa: E402 - commands live in their own modules
 
 junheng.add_command(_rules_group)
+from engine.cli_generate import generate as _generate  # noqa: E402 - synthetic filings for load tests
+
+junheng.add_command(_generate)
 from engine.cli_sheets import convert as _convert, template as _template  # noqa: E402 - the filing's forms in and out
 junheng.add_command(_template)
 junheng.add_command(_convert)

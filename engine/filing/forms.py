@@ -21,7 +21,6 @@ from pydantic import BaseModel
 
 from ..errors import InputError, InputErrors
 from . import model as _model
-from . import sheets as _sheets
 from .load import LoadedDocument, SourceInt, load_document
 
 __all__ = ["FORMS", "form_of", "load_filing", "validate_located", "write_filing", "yaml_text", "template"]
@@ -45,15 +44,15 @@ def load_filing(source: str | os.PathLike | bytes, *, name: str | None = None, f
     """Load a filing in any form (a path, or the bytes of a file named ``name``); InputErrors on bad input."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         if (fmt or os.path.splitext(name or "")[1].lstrip(".")).lower() == "xlsx":
-            return _sheets.load_workbook(source, name=name)
+            return _sheets().load_workbook(source, name=name)
         return load_document(source, name=name, fmt=fmt)
     path = os.fsdecode(os.fspath(source))
     shown = name if name is not None else path
     ext = os.path.splitext(path)[1].lower()
     if fmt is None and os.path.isdir(path):
-        return _sheets.load_csv_folder(path, name=name)
+        return _sheets().load_csv_folder(path, name=name)
     if (fmt or ext.lstrip(".")) == "xlsx":
-        return _sheets.load_workbook(path, name=name)
+        return _sheets().load_workbook(path, name=name)
     if fmt is None and ext not in (".yaml", ".yml", ".json"):
         zh_hint, en_hint = ("；CSV 格式的申报是一个文件夹（每个工作表一个 .csv 文件），请给出文件夹", "; a CSV filing is a folder (one .csv per sheet): give the folder") \
             if ext == ".csv" else ("", "")
@@ -84,9 +83,9 @@ def write_filing(data: dict | None, path: str | os.PathLike, form: str | None = 
     if form not in FORMS:
         raise ValueError(f"unknown output form for {os.fsdecode(os.fspath(path))!r}")
     if form == "xlsx":
-        _sheets.write_workbook(data, path)
+        _sheets().write_workbook(data, path)
     elif form == "csv":
-        _sheets.write_csv_folder(data, path)
+        _sheets().write_csv_folder(data, path)
     else:
         if data is None:
             data = example()
@@ -109,9 +108,9 @@ def _model_of(model: type[BaseModel], key: str) -> Any:
     info = model.model_fields.get(key)
     if info is None:
         return None, None
-    inner, _ = _sheets._unwrap(info.annotation)
+    inner, _ = _sheets()._unwrap(info.annotation)
     if getattr(inner, "__origin__", None) is list:
-        inner, _ = _sheets._unwrap(inner.__args__[0])
+        inner, _ = _sheets()._unwrap(inner.__args__[0])
     return info, inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
 
 
@@ -124,7 +123,7 @@ def _plain(value: Any, model: Any) -> Any:
         for key in ordered:
             info, inner = _model_of(model, key) if model is not None else (None, None)
             item = value[key]
-            if isinstance(item, SourceInt) and info is not None and _sheets._kind(info)[0] in ("id", "text"):
+            if isinstance(item, SourceInt) and info is not None and _sheets()._kind(info)[0] in ("id", "text"):
                 out[key] = item.source
             else:
                 out[key] = _plain(item, inner)
@@ -154,7 +153,7 @@ def _scalar(value: Any) -> str:
 
 
 def _comment(info) -> str:
-    column = _sheets._column(("x",), [info.title or ""], info)
+    column = _sheets()._column(("x",), [info.title or ""], info)
     if column.kind == "enum":
         return f"{column.label}：" + " | ".join(f"{value}（{zh}）" for value, zh in column.choices)
     if column.kind == "bool":
@@ -197,3 +196,10 @@ def yaml_text(data: dict) -> str:
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
+
+
+def _sheets():
+    """The spreadsheet module, imported only for a spreadsheet (it costs start-up time)."""
+    from . import sheets
+
+    return sheets
