@@ -37,7 +37,8 @@ from .policy.compile import CompiledPack
 
 _HUGE = 1e300  # stands for an overflow to infinity (a division by a tiny filed figure)
 _RULE_CLAMP = 1e20  # the ruleset parser rejects constants with ~30 integer digits (measured)
-_EXPONENT = re.compile(r"(?<=[:\[,])(-?)(\d+(?:\.\d+)?)[eE]([-+]?\d+)")
+# A float in exponent form, or a whole JSON string (matched so that text inside strings is left alone).
+_EXPONENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?<=[:\[,])(-?)(\d+(?:\.\d+)?)[eE]([-+]?\d+)')
 _names = itertools.count(1)
 
 
@@ -46,11 +47,15 @@ class EngineError(RuntimeError):
 
 
 def sanitize_number(x):
-    """A fact value the engine can take: finite (an overflow becomes ±1e300), an int within 64 bits."""
+    """A fact value the engine can take: finite (an overflow becomes ±1e300), an int within 53 bits.
+
+    The engine compares an int with a float as two doubles (2**53 + 1 is not above 2**53.0 there),
+    and saturates ints beyond 2**63: an int that a double cannot hold exactly is made a float here,
+    so that the engine compares exactly the numbers it is given."""
     if isinstance(x, bool):
         return int(x)
     if isinstance(x, int):
-        if -(2**62) < x < 2**62:
+        if -(2**53) <= x <= 2**53:
             return x
         x = float(x)
     if isinstance(x, float):
@@ -63,6 +68,8 @@ def sanitize_number(x):
 
 def _fixed(match: re.Match) -> str:
     sign, mantissa, exponent = match.groups()
+    if mantissa is None:  # a string: as it was
+        return match.group()
     from decimal import Decimal
 
     text = format(Decimal(f"{mantissa}e{exponent}"), "f")
@@ -74,7 +81,7 @@ def _fixed(match: re.Match) -> str:
 def dumps(obj) -> str:
     """JSON as the engine can read it: compact, no NaN/Infinity, floats in fixed notation."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    if "e-" in text or "e+" in text:  # only a float's exponent form has these (keys and kinds never do)
+    if "e-" in text or "e+" in text:  # a float's exponent form (or, rarely, a string that holds these)
         return _EXPONENT.sub(_fixed, text)
     return text
 

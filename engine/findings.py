@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
 from .filing.load import LoadedDocument
@@ -37,9 +37,15 @@ class Recorded:
 # ---------------------------------------------------------------- numbers and texts
 
 
+# Decimal arithmetic here never uses the thread's context: its 28 digits cannot quantize a figure
+# of 1e24 or more to 4 decimals (a filing's numbers reach 1e15, their products 1e30), and whatever
+# another module set there must not change a report. 400 digits hold any finite figure with decimals.
+_CONTEXT = Context(prec=400, rounding=ROUND_HALF_EVEN)
+
+
 def _decimal(v) -> Decimal:
     if isinstance(v, Fraction):
-        return Decimal(v.numerator) / Decimal(v.denominator)
+        return _CONTEXT.divide(Decimal(v.numerator), Decimal(v.denominator))
     if isinstance(v, float):
         return Decimal(repr(v))
     return Decimal(v)
@@ -49,7 +55,7 @@ def round4(v):
     """Half-even to 4 decimals; whole numbers as integers."""
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
-    d = _decimal(v).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    d = _decimal(v).quantize(Decimal("0.0001"), context=_CONTEXT)
     if d == d.to_integral_value():
         return int(d)
     return float(d)
@@ -78,7 +84,7 @@ def fmt_number(v, places: int = 4) -> str:
         return "—"
     if isinstance(v, str):
         return v
-    d = _decimal(v).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    d = _decimal(v).quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
     text = _trim(format(d, ","))
     return "0" if text in ("-0", "") else text
 
@@ -87,11 +93,11 @@ def fmt_value(v, spec: str | None) -> str:
     if v is None or v is MISSING or v is UNDEFINED or isinstance(v, str):
         return fmt_number(v)
     if spec == "pct":
-        return fmt_number(_decimal(v) * 100, 1) + "%"
+        return fmt_number(_CONTEXT.multiply(_decimal(v), 100), 1) + "%"
     if spec == "pct2":
-        return fmt_number(_decimal(v) * 100, 2) + "%"
+        return fmt_number(_CONTEXT.multiply(_decimal(v), 100), 2) + "%"
     if spec == "growth":
-        return fmt_number((_decimal(v) - 1) * 100, 1) + "%"
+        return fmt_number(_CONTEXT.multiply(_CONTEXT.subtract(_decimal(v), 1), 100), 1) + "%"
     if spec == "int":
         return fmt_number(v, 0)
     return fmt_number(v)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 
@@ -19,6 +20,10 @@ _CTX = multiprocessing.get_context("fork")
 
 
 def _serve(conn: Connection, fn: Callable) -> None:
+    # Ctrl-C on a terminal reaches every process of the group. The parent stops the run, says so and
+    # ends its workers; in a worker the interrupt would only print tracebacks (multiprocessing's, and
+    # durable_rules' own when it lands inside an engine action).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             task = conn.recv()
@@ -42,15 +47,20 @@ class _Worker:
         self.task = (index, args)
         self.conn.send((index, args))
 
-    def stop(self) -> None:
-        try:
-            self.conn.send(None)
-        except (BrokenPipeError, OSError):
-            pass
+    def stop(self, now: bool = False) -> None:
+        """Let the worker finish its task and leave; `now`: end it at once (the run was interrupted)."""
+        if now:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
         self.conn.close()
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
+            self.process.join(timeout=5)
 
 
 def run_isolated(tasks: Iterable[tuple], fn: Callable, on_crash: Callable[[tuple, int | None], object], jobs: int | None = None) -> Iterator:
@@ -65,6 +75,7 @@ def run_isolated(tasks: Iterable[tuple], fn: Callable, on_crash: Callable[[tuple
     next_out = 0
     pending = 0
     exhausted = False
+    finished = False  # False when the run ends early: Ctrl-C, an error, or a reader that stopped reading
     try:
         while True:
             # keep every idle worker busy
@@ -84,6 +95,7 @@ def run_isolated(tasks: Iterable[tuple], fn: Callable, on_crash: Callable[[tuple
                 yield done.pop(next_out)
                 next_out += 1
             if pending == 0 and exhausted:
+                finished = True
                 return
             ready = wait([w.conn for w in workers if w.task is not None])
             for conn in ready:
@@ -101,4 +113,4 @@ def run_isolated(tasks: Iterable[tuple], fn: Callable, on_crash: Callable[[tuple
                 pending -= 1
     finally:
         for w in workers:
-            w.stop()
+            w.stop(now=not finished)

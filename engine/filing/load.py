@@ -172,7 +172,14 @@ def load_document(source: str | os.PathLike | bytes, *, name: str | None = None,
             if size > MAX_BYTES:
                 raise InputErrors([_error("large", file, mib=size / 2**20, limit=MAX_BYTES // 2**20)])
             with open(path, "rb") as stream:
-                raw = stream.read(MAX_BYTES + 1)  # the file may have grown since, or be a device
+                # What stat said, and one byte more: read(MAX_BYTES + 1) would allocate 20 MiB for any file.
+                # A file grown since, or a device or pipe (size 0), is read on up to the limit.
+                raw = stream.read(size + 1)
+                if len(raw) > size or not size:
+                    chunks = [raw]
+                    while (have := sum(map(len, chunks))) <= MAX_BYTES and (chunk := stream.read(min(2**20, MAX_BYTES + 1 - have))):
+                        chunks.append(chunk)
+                    raw = b"".join(chunks)
         except OSError as exc:
             zh = {FileNotFoundError: "找不到文件", PermissionError: "没有读取权限", IsADirectoryError: "这是文件夹，不是文件"}
             raise InputErrors([_error("unreadable", file, zh=zh.get(type(exc), ""), why=exc.strerror or exc)]) from None
@@ -409,8 +416,11 @@ def _load_json(text: str, file: str) -> LoadedDocument:
             noticed.append(False)
         return obj
 
+    # `-0` is the one JSON integer whose int() loses its text (no leading zeros, no '+'): keep it, so
+    # that an id written -0 reads as in YAML (an error), not as the id "0". Only then is Python called.
+    parse_int = _minus_zero_int if _MINUS_ZERO.search(text) else SourceInt
     try:
-        data = _without_gc(json.loads, text, object_pairs_hook=pairs, parse_int=SourceInt,
+        data = _without_gc(json.loads, text, object_pairs_hook=pairs, parse_int=parse_int,
                            parse_constant=lambda word: noticed.append(False))
     except json.JSONDecodeError as exc:
         raise InputErrors([_error("json", file, (exc.lineno, exc.colno), problem=exc.msg)]) from None
@@ -426,6 +436,16 @@ def _load_json(text: str, file: str) -> LoadedDocument:
     starts, found = _line_starts(text), _without_gc(_scan_json, text, deep=any(noticed))[1]
     raise InputErrors([_error(kind, file, _linecol(starts, at), pointer, **fmt) for kind, at, pointer, fmt in found]
                       or [_error("unexpected", file, why="JSON")])
+
+
+_MINUS_ZERO = re.compile(r"-0(?![.0-9eE])")
+
+
+def _minus_zero_int(text: str) -> SourceInt:
+    value = SourceInt(text)
+    if text == "-0":
+        value._text = text
+    return value
 
 
 def _has_surrogate(data: Any) -> bool:

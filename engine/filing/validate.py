@@ -172,10 +172,12 @@ def _shown(value: Any) -> tuple[str, str]:
 
 
 def _raw(value: Any) -> str:
-    """A number as the filing wrote it (the loader keeps an integer's text), else as given."""
+    """A number as the filing wrote it (the loader keeps an integer's text), else as given;
+    a number of thousands of digits is shortened, as a long string is."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return _shown(value)[0]
-    return getattr(value, "source", None) or _number(value)
+    text = getattr(value, "source", None) or _number(value)
+    return text if len(text) <= 40 else f"{text[:37]}…"
 
 
 def _number(value: float | int) -> str:
@@ -237,6 +239,9 @@ def _message(loc: Loc, error: dict) -> tuple[str, str]:  # noqa: C901 - one bran
     if kind == "too_short":
         n = ctx.get("min_length", 1)
         return f"{zh_label} 至少需要 {n} 条记录，实为空列表", f"{en_label} needs at least {n} item(s); the list is empty"
+    if kind == "float_type" and isinstance(value, int) and not isinstance(value, bool):
+        # an integer too large for a float (0x followed by thousands of digits): over the bound
+        return f"{zh_label} 不能超过 1e15，实为 {raw}", f"{en_label} may not exceed 1e15, got {raw}"
     if kind in ("int_type", "float_type"):
         zh_what, en_what = ("整数", "an integer") if kind == "int_type" else ("数字", "a number")
         if isinstance(value, str) and _looks_numeric(value):

@@ -274,20 +274,30 @@ class _RuleCompiler:
 
 
 def _fraction(value) -> Fraction:
+    """A policy number as the exact fraction written; ValueError for anything else, or beyond ±1e300
+    (the derive stage also needs it as a float)."""
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, float):
-        return Fraction(repr(value))
-    if isinstance(value, int):
-        return Fraction(value)
-    text = str(value).replace(" ", "")
-    if "/" in text:
-        a, b = text.split("/", 1)
-        den = Fraction(b)
-        if den == 0:
-            raise ValueError("division by zero")
-        return Fraction(a) / den
-    return Fraction(text)
+        result = Fraction(repr(value))  # inf and nan raise ValueError here
+    elif isinstance(value, int):
+        result = Fraction(value)
+    else:
+        text = str(value).replace(" ", "")
+        if "/" in text:
+            a, b = text.split("/", 1)
+            den = Fraction(b)
+            if den == 0:
+                raise ValueError("division by zero")
+            result = Fraction(a) / den
+        else:
+            result = Fraction(text)
+    if abs(result) > _MAX_PARAM:
+        raise ValueError("out of range")
+    return result
+
+
+_MAX_PARAM = Fraction(10) ** 300
 
 
 def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedDocument, pointer: str,
@@ -655,7 +665,7 @@ def _aggregate_rules(rule: CompiledRule, by_id: dict) -> tuple[dict, dict]:
     of = {"$or": members} if len(members) > 1 else members[0]
     durable: dict = {}
     actions: dict = {}
-    n = int(agg.failures_at_least)
+    n = _failures_at_least(rule)
     patterns = []
     for i in range(n):
         clauses = [{"t": "F"}, {"f": "-"}]
@@ -761,17 +771,19 @@ def compile_policy(loaded: LoadedRules) -> Policy:
             if compiled is not None:
                 rules.append(compiled)
         by_id = {r.id: r for r in rules}
+        broken = set()
         for r in rules:
             if r.rule.aggregate:
-                for rid in r.rule.aggregate.of:
-                    if rid not in by_id:
-                        errors.append(InputError("rule_compile_error", r.file, *r_location(r, loaded), r.pointer + "/aggregate/of",
-                                                 f"规则 {r.id}：汇总的规则 {rid} 不在规则包 {name} 中",
-                                                 f"rule {r.id}: aggregated rule {rid} is not in pack {name}"))
+                problems = _aggregate_problems(r, name, by_id, loaded)
+                errors.extend(problems)
+                if problems:
+                    broken.add(r.key)
         chunks = _assign_chunks(rules)
         durable: dict = {}
         actions: dict = {}
         for r in rules:
+            if r.key in broken:  # reported above; building it could take the process down
+                continue
             d, a = _aggregate_rules(r, by_id) if r.rule.aggregate else _durable_rules_for(r, chunks[r.rule.subject] > 1)
             durable.update(d)
             actions.update(a)
@@ -787,6 +799,44 @@ def compile_policy(loaded: LoadedRules) -> Policy:
         unique = {(e.file, e.line, e.column, e.pointer, e.en): e for e in errors}  # a rule is compiled once per pack
         raise InputErrors(list(unique.values()))
     return Policy(roots=loaded.roots, packs=packs, vocabulary=loaded.vocabulary, loaded=loaded)
+
+
+def _failures_at_least(rule: CompiledRule):
+    """``aggregate.failures_at_least``: a count, or the name of one of the rule's params holding it."""
+    n = rule.rule.aggregate.failures_at_least
+    if isinstance(n, str):
+        n = rule.params[None][n] if n in rule.params.get(None, {}) else Fraction(n) if n.strip().isdigit() else n
+    return int(n) if isinstance(n, Fraction) and n.denominator == 1 else n
+
+
+def _aggregate_problems(rule: CompiledRule, pack_name: str, by_id: dict, loaded: LoadedRules) -> list[InputError]:
+    """What makes an aggregate rule impossible to build: members outside the pack or listed twice, a count
+    that is not a whole number from 1 to the number of members (durable_rules cannot create a rule of
+    thousands of patterns, and building it eats the memory), a fraction that is not a number."""
+    agg, errors = rule.rule.aggregate, []
+
+    def error(rel: str, zh: str, en: str) -> None:
+        doc = next((d for _, d in loaded.files if d.file == rule.file), None)
+        line, col = doc.location(rule.pointer + rel) if doc is not None else (None, None)
+        errors.append(InputError("rule_compile_error", rule.file, line, col, rule.pointer + rel, f"规则 {rule.id}：{zh}", f"rule {rule.id}: {en}"))
+
+    for i, rid in enumerate(agg.of):
+        if rid not in by_id:
+            error(f"/aggregate/of/{i}", f"汇总的规则 {rid} 不在规则包 {pack_name} 中", f"aggregated rule {rid} is not in pack {pack_name}")
+        elif rid in agg.of[:i]:
+            error(f"/aggregate/of/{i}", f"汇总的规则 {rid} 重复列出", f"aggregated rule {rid} is listed twice")
+    n = _failures_at_least(rule)
+    if not (isinstance(n, int) and 1 <= n <= len(agg.of)):
+        error("/aggregate/failures_at_least", f"failures_at_least 须为 1 到 {len(agg.of)} 之间的整数（或取此值的参数名），实为 {n!r}",
+              f"failures_at_least must be a whole number from 1 to {len(agg.of)} (or a param holding one), not {n!r}")
+    if agg.single_below_fraction is not None:
+        try:
+            if _fraction(agg.single_below_fraction) < 0:
+                raise ValueError("negative")
+        except (ValueError, ZeroDivisionError):
+            error("/aggregate/single_below_fraction", f"single_below_fraction 须为非负数，实为 {agg.single_below_fraction!r}",
+                  f"single_below_fraction must be a number of at least 0, not {agg.single_below_fraction!r}")
+    return errors
 
 
 def r_location(rule: CompiledRule, loaded: LoadedRules) -> tuple:

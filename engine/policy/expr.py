@@ -154,6 +154,23 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     return tokens
 
 
+_MAX_NUMBER = Fraction(10) ** 300  # a policy number far beyond any threshold, still a float
+
+
+def _number(text: str, col: int) -> Fraction:
+    """A number literal as the exact fraction written; one a float cannot hold is an error
+    (checked on the exponent first: Fraction('1e999999999') would take minutes to build)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    magnitude = len(mantissa.split(".")[0].lstrip("0")) + int(exponent or 0)
+    try:
+        if -400 <= magnitude <= 400 and abs(value := Fraction(text)) <= _MAX_NUMBER:
+            return value
+    except ValueError:  # more digits than int() converts
+        pass
+    shown = text if len(text) <= 40 else f"{text[:37]}…"
+    raise ExprError(f"数值 {shown} 超出范围（绝对值不能超过 1e300）", f"the number {shown} is out of range (at most 1e300)", col)
+
+
 class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokenize(text)
@@ -236,7 +253,7 @@ class _Parser:
     def atom(self):
         kind, v, col = self.take()
         if kind == "num":
-            return Num(Fraction(v), col)
+            return Num(_number(v, col), col)
         if kind == "str":
             return Str(v[1:-1], col)
         if kind == "name":
@@ -290,7 +307,10 @@ def parse(text: str):
     """Parse one formula; raises ExprError with a 1-based column."""
     if not isinstance(text, str):
         text = str(text)
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:  # thousands of '(' or '-': the recursive descent runs out of stack
+        raise ExprError("公式嵌套层数过多", "the formula is nested too deeply", 1) from None
 
 
 def names(node) -> list[Name]:
@@ -350,15 +370,15 @@ def _wrap(node, parent_op: str, right: bool = False) -> str:
 
 
 def _fraction_text(v: Fraction) -> str:
-    """A decimal if the fraction has a finite one, else ``a/b``."""
-    d = v.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
+    """A decimal if the fraction has a finite one (written exactly, in integers), else ``a/b``."""
+    d, twos, fives = v.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
     if d != 1:
         return f"{v.numerator}/{v.denominator}"
-    from decimal import Decimal, getcontext
-
-    getcontext().prec = 50
-    text = format(Decimal(v.numerator) / Decimal(v.denominator), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    places = max(twos, fives)
+    whole, part = divmod(abs(v.numerator) * (10**places // v.denominator), 10**places)
+    text = f"{whole}.{str(part).rjust(places, '0').rstrip('0')}" if part else str(whole)
+    return f"-{text}" if v < 0 else text

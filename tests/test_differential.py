@@ -1,0 +1,74 @@
+"""durable_rules against engine/direct.py, a plain-Python reading of the same compiled conditions:
+over the same facts and stages, both fire the same engine rules on the same subjects, and the
+findings built from either are the same."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from engine.check import _build_findings, _Recorder, check_source, engine_for
+from engine.direct import run as direct_run
+from engine.evaluate import Fired
+from engine.filing.load import load_document
+from engine.filing.validate import validate_document
+from engine.findings import FindingBuilder
+from engine.indicators import derive
+from engine.policy.compile import compile_rules
+from filing_strategies import ROOT, as_json, filings
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_STAGES_AFTER_FACTS = ([{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}])
+_POLICY: list = []
+
+
+def _policy():
+    if not _POLICY:
+        _POLICY.append(compile_rules(ROOT / "rules"))
+    return _POLICY[0]
+
+
+def _matched(name: str, facts: dict) -> tuple:
+    """An engine rule's firing as data: its name and, per pattern, the fact's kind, subject, rule and for_rule."""
+    return (name, tuple(sorted((alias, f.get("t"), f.get("s"), f.get("r"), f.get("f"), f.get("stage")) for alias, f in facts.items())))
+
+
+def _prepared(data: dict):
+    doc = load_document(as_json(data), name="generated.json")
+    plain = validate_document(doc).model_dump(mode="python", exclude_none=True)
+    pack = _policy().packs[plain["district"]["standard"]]
+    return doc, plain, pack, derive(pack, plain)
+
+
+def _by_engine(pack, derived) -> tuple[set, _Recorder]:
+    recorder = _Recorder(pack, derived.subjects)
+    session = engine_for(pack).run([derived.facts, *_STAGES_AFTER_FACTS], recorder.on_fire)
+    assert not session.errors, session.errors
+    return {_matched(f.name, f.facts) for f in session.fired}, recorder
+
+
+def _by_direct(pack, derived) -> tuple[set, _Recorder]:
+    recorder = _Recorder(pack, derived.subjects)
+    fired = direct_run(pack.durable, [derived.facts, *_STAGES_AFTER_FACTS], lambda name, bound: recorder.on_fire(Fired(name, bound)))
+    return {_matched(name, bound) for name, bound in fired}, recorder
+
+
+@SETTINGS
+@given(data=filings())
+def test_durable_rules_fires_what_the_plain_python_reading_of_the_same_conditions_fires(data):
+    _, _, pack, derived = _prepared(data)
+    engine_fired, _ = _by_engine(pack, derived)
+    direct_fired, _ = _by_direct(pack, derived)
+    assert engine_fired == direct_fired, {"engine only": sorted(engine_fired - direct_fired), "direct only": sorted(direct_fired - engine_fired)}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=filings())
+def test_the_findings_built_from_the_plain_python_run_are_the_findings_of_check_source(data):
+    doc, plain, pack, derived = _prepared(data)
+    _, recorder = _by_direct(pack, derived)
+    builder = FindingBuilder(pack, doc, plain, derived.subjects, _policy().vocabulary, None)
+    direct_findings = _build_findings(pack, recorder, builder, derived.subjects)
+    result = check_source(as_json(data), _policy(), name="generated.json")
+    assert [f.to_json("en") for f in direct_findings] == [f.to_json("en") for f in result.findings]
+    verdict = "deferred" if "deferred" in recorder.verdicts else "qualified" if "qualified" in recorder.verdicts else None
+    assert verdict == result.verdict
