@@ -159,15 +159,12 @@ def engine_cost_and_stages(samples: int = 200) -> None:
           ", ".join(f"{k} {v / total * 100:.0f}% ({v / n * 1000:.2f} ms)" for k, v in stages.items()))
 
 
-_PLAIN: dict = {}
-
-
 def _plain(pack):
     from engine import direct
 
-    if id(pack) not in _PLAIN:
-        _PLAIN[id(pack)] = direct.plain_single_pattern(pack.durable)
-    return _PLAIN[id(pack)]
+    if "_plain" not in pack.__dict__:
+        pack.__dict__["_plain"] = direct.plain_single_pattern(pack.durable)
+    return pack.__dict__["_plain"]
 
 
 def main() -> None:

@@ -35,14 +35,15 @@ class Options:
     details: frozenset | None = None
 
 
-_engines: dict[int, Engine] = {}
-
-
 def engine_for(pack: CompiledPack) -> Engine:
-    """One engine per compiled pack per process (durable_rules cannot unregister a ruleset)."""
-    engine = _engines.get(id(pack))
+    """One engine per compiled pack per process (durable_rules cannot unregister a ruleset).
+
+    Kept on the pack itself: a registry keyed by ``id(pack)`` could hand a new pack the
+    engine of a collected one that had the same id.
+    """
+    engine = pack.__dict__.get("_engine")
     if engine is None:
-        engine = _engines[id(pack)] = Engine(pack)
+        engine = pack.__dict__["_engine"] = Engine(pack)
     return engine
 
 

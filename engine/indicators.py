@@ -226,6 +226,12 @@ class FormulaCompiler:
 
 
 def _field_reader(tokens: list[str], zero_missing: bool, in_aggregate: bool, prior: bool = False) -> Closure:
+    if len(tokens) == 1 and "{" not in tokens[0] and not prior and not zero_missing:
+        return _school_field_reader(tokens, in_aggregate)
+    return _general_reader(tokens, in_aggregate, zero_missing, prior)
+
+
+def _general_reader(tokens: list[str], in_aggregate: bool, zero_missing: bool = False, prior: bool = False) -> Closure:
     has_ph = any("{" in t for t in tokens)
     single = tokens[0] if len(tokens) == 1 and not has_ph else None
 
@@ -262,6 +268,27 @@ def _field_reader(tokens: list[str], zero_missing: bool, in_aggregate: bool, pri
     return read
 
 
+def _school_field_reader(tokens: list[str], in_aggregate: bool) -> Closure:
+    """The common case — one field of a school record (or of the district) — with a short fast path."""
+    name = tokens[0]
+    general = _general_reader(tokens, in_aggregate)
+
+    if in_aggregate:
+        def read(env: Env):
+            obj = env.cur[1].get(name)
+            if obj is None or env.track or env.exact or obj.__class__ is dict or obj.__class__ is bool:
+                return general(env)
+            return obj
+    else:
+        def read(env: Env):
+            obj = env.base.get(name)
+            if obj is None or env.track or env.exact or obj.__class__ is dict or obj.__class__ is bool:
+                return general(env)
+            return obj
+
+    return read
+
+
 def _pointer(env: Env, in_aggregate: bool, prior: bool) -> str:
     if in_aggregate:
         return f"/schools/{env.cur[0]}"
@@ -269,7 +296,11 @@ def _pointer(env: Env, in_aggregate: bool, prior: bool) -> str:
 
 
 def _binop(op: str, left: Closure, right: Closure) -> Closure:
-    """One closure per operator: this is the innermost loop of the derive stage."""
+    """One closure per operator: the innermost loop of the derive stage.
+
+    The sentinels MISSING and UNDEFINED support no arithmetic, so the common case (two numbers)
+    runs without a test and an absent operand surfaces as a TypeError, handled off the fast path.
+    """
 
     def absent(a, b):
         if a is MISSING or b is MISSING:
@@ -280,32 +311,36 @@ def _binop(op: str, left: Closure, right: Closure) -> Closure:
         def apply(env):
             a = left(env)
             b = right(env)
-            if a in _ABSENT or b in _ABSENT:
+            try:
+                return a + b
+            except TypeError:
                 return absent(a, b)
-            return a + b
     elif op == "-":
         def apply(env):
             a = left(env)
             b = right(env)
-            if a in _ABSENT or b in _ABSENT:
+            try:
+                return a - b
+            except TypeError:
                 return absent(a, b)
-            return a - b
     elif op == "*":
         def apply(env):
             a = left(env)
             b = right(env)
-            if a in _ABSENT or b in _ABSENT:
+            try:
+                return a * b
+            except TypeError:
                 return absent(a, b)
-            return a * b
     else:
         def apply(env):
             a = left(env)
             b = right(env)
-            if a in _ABSENT or b in _ABSENT:
-                return absent(a, b)
-            if b == 0:
+            try:
+                return a / b
+            except ZeroDivisionError:
                 return UNDEFINED
-            return a / b
+            except TypeError:
+                return absent(a, b)
 
     return apply
 
@@ -546,8 +581,8 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
     subjects: list = []
     facts: list = []
     for kind, members in by_kind.items():
-        rules = pack.rules_for(kind)
-        if not rules:
+        plan = _plan(pack, kind)
+        if not plan:
             continue
         code = KIND_CODES[kind]
         n_chunks = pack.chunks[kind]
@@ -562,14 +597,15 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
                 chunk_facts.append(fact)
             env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, {}, prior=subject.prior)
             shared: dict = {}  # values several rules compute alike, computed once for this subject
-            for rule in rules:
-                variant = subject.variant if rule.variants[0] is not None else None
-                env.params = rule.params[variant]
-                env.float_params = rule.float_params[variant]
+            variant = subject.variant
+            for per_variant, params, float_params, steps, chunk, marker in plan:
+                v_key = variant if per_variant else None
+                env.params = params[v_key]
+                env.float_params = float_params[v_key]
                 env.values = values = {}
-                fact = chunk_facts[rule.chunk]
+                fact = chunk_facts[chunk]
                 missing = False
-                for (name, closure, fact_field), share in zip(rule.values, rule.share_keys[variant]):
+                for name, closure, fact_field, share in steps[v_key]:
                     if share is None:
                         v = closure(env)
                     else:
@@ -582,10 +618,24 @@ def derive(pack, data: dict, prior: dict | None = None) -> Derived:
                     elif fact_field is not None and v is not UNDEFINED and v.__class__ is not str:
                         v = float(v)
                         fact[fact_field] = v if -_HUGE < v < _HUGE else sanitize_number(v)
-                if missing and rule.rule.report_missing:
-                    fact[rule.key + "_m"] = 1
+                if missing and marker is not None:
+                    fact[marker] = 1
             facts.extend(chunk_facts)
     return Derived(subjects, facts)
+
+
+def _plan(pack, kind: str) -> list:
+    """A pack's rules of one subject kind, flattened once for the derive loop (kept on the pack)."""
+    plans = pack.__dict__.setdefault("_derive_plans", {})
+    plan = plans.get(kind)
+    if plan is None:
+        plan = []
+        for rule in pack.rules_for(kind):
+            steps = {v: [(n, c, f, share) for (n, c, f), share in zip(rule.values, rule.share_keys[v])] for v in rule.variants}
+            plan.append((rule.variants[0] is not None, rule.params, rule.float_params, steps, rule.chunk,
+                         rule.key + "_m" if rule.rule.report_missing else None))
+        plans[kind] = plan
+    return plan
 
 
 def evaluate_exact(rule, subject: Subject) -> Env:

@@ -9,6 +9,18 @@ from ..result import Finding, Result
 LEVELS = {"blocking": "error", "major": "warning", "minor": "note", "info": "note"}
 
 
+_CONTROL = __import__("re").compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text for a terminal or a page: control characters a filing may carry (ESC, BEL …) shown as �.
+
+    JSON and the machine formats keep what was filed; the formats people read must not let a
+    school's name ring a bell or move a terminal's cursor.
+    """
+    return _CONTROL.sub("\ufffd", text)
+
+
 def pick(text, lang: str) -> str:
     return text.en if lang == "en" else text.zh
 

@@ -13,7 +13,7 @@ import re
 
 from ..output import summary_line
 from ..result import SEVERITY_RANK, Failure, Result
-from ._shared import district_title, pick, rectification, rule_label, vocab
+from ._shared import printable, district_title, pick, rectification, rule_label, vocab
 
 _LABELS = {
     "zh": {"title": "junheng 检查结果", "filing": "申报文件", "standard": "规则包", "district": "区县", "verdict": "结论",
@@ -31,7 +31,7 @@ _MARKUP = re.compile(r"([\\`*_\[\]|~#!])")
 
 def escape(text: object) -> str:
     """Text as itself in Markdown, table cells included: no markup, no HTML, no line breaks."""
-    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = printable(str(text).replace("\r\n", "\n").replace("\r", "\n")).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKUP.sub(r"\\\1", text)
     return re.sub(r"\r\n|\r|\n", "<br>", text)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from ..findings import fmt_number
+from ._shared import printable
 from ..result import SEVERITY_RANK, Failure, Result
 
 _LABELS = {
@@ -22,6 +23,7 @@ _COLORS = {"blocking": "red", "major": "yellow", "minor": "cyan", "info": "blue"
 
 
 def _style(text: str, color: bool, **kw) -> str:
+    text = printable(text)
     return click.style(text, **kw) if color else text
 
 
@@ -83,5 +85,7 @@ def render_failure(failure: Failure, lang: str, color: bool) -> list[str]:
 def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     blocks = []
     for o in outcomes:
-        blocks.append("\n".join(render_result(o, lang, color) if isinstance(o, Result) else render_failure(o, lang, color)))
+        lines = render_result(o, lang, color) if isinstance(o, Result) else render_failure(o, lang, color)
+        # styled lines were cleaned before styling; the others are cleaned here
+        blocks.append("\n".join(line if line.startswith("\x1b") else printable(line) for line in lines))
     return ("\n\n" + "=" * 60 + "\n\n").join(blocks) + "\n"

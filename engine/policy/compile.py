@@ -414,7 +414,7 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
             keys.append((rule.subject, ex.unparse(value_nodes[name]),
                          tuple(sorted((p, params[v].get(p)) for p in used & param_names)),
                          tuple(sorted(used & zero_missing))))
-        share_keys[v] = keys
+        share_keys[v] = [None if k is None else _SHARE_IDS.setdefault(k, len(_SHARE_IDS)) for k in keys]  # ints hash fast
     all_values = set(names_so_far)
     text_values = []
     for name, text in rule.text_values.items():
@@ -524,6 +524,9 @@ def _check_templates(rc: _RuleCompiler, rule: Rule, values: set, params: set) ->
             elif spec is not None and spec not in FORMAT_SPECS:
                 rc.error(rel, f"占位符 {{{name}:{spec}}} 的格式 “{spec}” 未知（可用：{', '.join(FORMAT_SPECS)}）",
                          f"unknown format {spec!r} in {{{name}:{spec}}} (known: {', '.join(FORMAT_SPECS)})")
+
+
+_SHARE_IDS: dict = {}  # a shared value's key → a small int, the same for every rule that computes it
 
 
 def _conjuncts(node) -> list:
