@@ -38,3 +38,13 @@ def test_the_readme_shows_the_line_of_the_filing_that_matters():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "  capital_budget: {total: 10000, education: 1500}\n" in (ROOT / "docs" / "example" / "filing.yaml").read_text(encoding="utf-8")
     assert "  capital_budget: {total: 10000, education: 1500}" in readme
+
+
+def test_the_readme_ci_workflow_is_valid_yaml_and_runs_junheng_with_a_format_ci_understands():
+    import yaml
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(re.search(r"```yaml\n(name: filings\n.*?)```", readme, re.S).group(1))
+    runs = [step.get("run", "") for step in workflow["jobs"]["check"]["steps"]]
+    assert any(r.startswith("junheng check filings/ --format github") for r in runs)
+    assert any("--format sarif" in r for r in runs)
