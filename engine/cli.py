@@ -187,7 +187,7 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     from engine.check import Options, check_many
     from engine.policy.compile import compile_rules
     from engine.output import Progress, summary_line
-    from engine.result import Failure, run_status
+    from engine.result import run_status
     from engine.sources import expand
 
     try:

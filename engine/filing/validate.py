@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from engine.errors import InputError, InputErrors, pointer_join
-from engine.filing.load import LoadedDocument, load_document
+from engine.filing.load import LoadedDocument
 from engine.filing.model import CODE_PATTERN, ID_PATTERN, MAX_NUMBER, STANDARD_PATTERN, Filing
 
 __all__ = ["CODE", "validate_document", "load_and_validate"]

@@ -35,7 +35,7 @@ from ..errors import InputError, InputErrors
 from ..filing.load import LoadedDocument
 from ..indicators import SCHOOL_BUILTINS, FormulaCompiler
 from . import expr as ex
-from .load import LoadedRules, text_of
+from .load import LoadedRules
 from .model import Pack, Rule, Text
 
 EPSILON = 1e-9  # the catalogue's relative tolerance
@@ -339,7 +339,6 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
         if not rc.field_known(z):
             hint_zh, hint_en = rc.suggest(z, rc.school_paths if kind in ("school", "unit") else rc.root_paths)
             rc.error("/zero_is_missing" if z in rule.zero_is_missing else "/zero_holds", f"未知字段 “{z}”{hint_zh}", f"unknown field {z!r}{hint_en}")
-    values: list = []
     names_so_far: list[str] = []
     failed_values: list[str] = []
     value_nodes: dict = {}
@@ -453,7 +452,7 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
     requirement = dict(rule.requirement or {})
     if not requirement:
         for node, _, _ in causes:
-            for cmp in _comparisons(node):
+            for cmp in ex.comparisons(node):
                 if isinstance(cmp.left, ex.Name):
                     requirement.setdefault(cmp.left.name, f"{_NEGATE[cmp.op]} {ex.unparse(cmp.right)}")
     if rule.lagging is not None:
@@ -536,16 +535,6 @@ def _conjuncts(node) -> list:
             out.extend(_conjuncts(a))
         return out
     return [node]
-
-
-def _comparisons(node) -> list:
-    if isinstance(node, ex.Cmp):
-        return [node]
-    if isinstance(node, ex.BoolOp):
-        return [c for a in node.operands for c in _comparisons(a)]
-    if isinstance(node, ex.Not):
-        return _comparisons(node.operand)
-    return []
 
 
 def _check_condition_shape(rc: _RuleCompiler, node, rel: str, values: dict, params: set) -> None:
@@ -840,13 +829,6 @@ def _aggregate_problems(rule: CompiledRule, pack_name: str, by_id: dict, loaded:
             error("/aggregate/single_below_fraction", f"single_below_fraction 须为非负数，实为 {agg.single_below_fraction!r}",
                   f"single_below_fraction must be a number of at least 0, not {agg.single_below_fraction!r}")
     return errors
-
-
-def r_location(rule: CompiledRule, loaded: LoadedRules) -> tuple:
-    for rf, doc in loaded.files:
-        if doc.file == rule.file:
-            return doc.location(rule.pointer)
-    return (None, None)
 
 
 def _inherited(name: str, loaded: LoadedRules, attr: str):

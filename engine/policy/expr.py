@@ -336,6 +336,17 @@ def names(node) -> list[Name]:
     return out
 
 
+def comparisons(node) -> list[Cmp]:
+    """Every comparison of a condition, through and / or / not."""
+    if isinstance(node, Cmp):
+        return [node]
+    if isinstance(node, BoolOp):
+        return [c for a in node.operands for c in comparisons(a)]
+    if isinstance(node, Not):
+        return comparisons(node.operand)
+    return []
+
+
 def unparse(node) -> str:
     """A canonical text of a tree (used in explanations and lint messages)."""
     if isinstance(node, Num):

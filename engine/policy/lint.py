@@ -51,7 +51,6 @@ def lint_rules(roots=None) -> LintReport:
     seen: set = set()
     for pack in policy.packs.values():
         for rule in pack.rules:
-            ident = (rule.id, rule.rule.subject, pack.name)
             doc = _doc(policy, rule)
             _lint_params(rule, doc, pack.name, errors, seen)
             _lint_conditions(rule, doc, pack.name, warnings, seen)
@@ -94,7 +93,7 @@ def _lint_params(rule: CompiledRule, doc, pack: str, errors: list, seen: set) ->
                 errors.append(_problem("rule_lint_error", doc, pointer, f"规则 {rule.id}：参数 {name}{where} 为负数 {float(value):g}，政策数值不能小于 0",
                                        f"rule {rule.id}: param {name}{' (' + variant + ')' if variant else ''} is negative ({float(value):g}); policy numbers are never below 0"))
     for node, _ in rule.causes:
-        for cmp in _comparisons(node):
+        for cmp in ex.comparisons(node):
             left, right = cmp.left, cmp.right
             if isinstance(left, ex.Name) and isinstance(right, ex.Name) and right.name in rule.rule.params and _is_rate(left.name):
                 for variant, params in rule.params.items():
@@ -105,16 +104,6 @@ def _lint_params(rule: CompiledRule, doc, pack: str, errors: list, seen: set) ->
                         errors.append(_problem("rule_lint_error", doc, f"{rule.pointer}/params/{right.name}",
                                                f"规则 {rule.id}：{left.name} 是比例（0 到 1 之间），阈值 {right.name} = {float(t):g} 大于 1；比例请写成 0 到 1 之间的小数（70% 写作 0.70）",
                                                f"rule {rule.id}: {left.name} is a share (between 0 and 1) but {right.name} = {float(t):g} is above 1; write 70% as 0.70"))
-
-
-def _comparisons(node) -> list:
-    if isinstance(node, ex.Cmp):
-        return [node]
-    if isinstance(node, ex.BoolOp):
-        return [c for a in node.operands for c in _comparisons(a)]
-    if isinstance(node, ex.Not):
-        return _comparisons(node.operand)
-    return []
 
 
 # ---------------------------------------------------------------- intervals

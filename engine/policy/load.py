@@ -266,10 +266,6 @@ def _zh_reason(kind: str, err: dict) -> str:
 
 def _known_keys(model, loc: list) -> list[str]:
     """The field names allowed at a location of a model, for 'did you mean'."""
-    import typing
-
-    from pydantic import BaseModel
-
     current = model
     for token in loc:
         if isinstance(token, int):

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import InputError, InputErrors
+from ..errors import InputErrors
 from ..filing.load import LoadedDocument, load_document
 from .load import pydantic_error_to_input_error
 
