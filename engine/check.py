@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from .errors import InputError, InputErrors
 from .evaluate import Engine, Fired
 from .filing.forms import load_filing, validate_located
-from .filing.load import load_document
 from .filing.validate import validate_document
 from .findings import FindingBuilder, Recorded
 from .indicators import derive
@@ -168,8 +167,8 @@ def _prior(filing, options: Options):
     for key, path in options.previous:
         if tuple(key) == wanted:
             # a path, or (rule tests) the JSON bytes of the filing itself
-            doc = load_document(path, name="<previous>.json", fmt="json") if isinstance(path, bytes) else load_document(path)
-            return doc, validate_document(doc).model_dump(mode="python", exclude_none=True)
+            doc = load_filing(path, name="<previous>.json", fmt="json") if isinstance(path, bytes) else load_filing(path)
+            return doc, validate_located(doc, validate_document).model_dump(mode="python", exclude_none=True)
     return None, None
 
 
@@ -179,8 +178,8 @@ def previous_index(paths: list[str]) -> tuple[tuple, list[Failure]]:
     failures: list[Failure] = []
     for path in paths:
         try:
-            doc = load_document(path)
-            filing = validate_document(doc)
+            doc = load_filing(path)  # last year's filing may be a spreadsheet too
+            filing = validate_located(doc, validate_document)
         except InputErrors as e:
             failures.append(Failure(str(path), EXIT_INVALID, tuple(e.errors)))
             continue

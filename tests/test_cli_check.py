@@ -188,3 +188,27 @@ def test_the_installed_command_runs_end_to_end_on_the_fixtures():
     assert len(results) == len(files)
     assert {r["verdict"] for r in results} == {"qualified", "deferred"}
     assert "Traceback" not in proc.stderr
+
+
+def test_previous_compares_last_years_figures_and_locates_both_filings(tmp_path):
+    def last_year(d):
+        d["district"]["year"] = 2015
+        d["finance"]["teacher_salary"]["current"] = 64000  # this year's filing says 65000 for 2015
+    current = write_filing(tmp_path, "2016.json")
+    before = write_filing(tmp_path, "2015.json", last_year)
+    code, out, err = run("check", current, "--previous", before, "--format", "json")
+    doc = json.loads(out)
+    data05 = [f for f in doc["findings"] if f["rule"] == "DATA-05"]
+    assert code == 1 and len(data05) == 1, out + err
+    files = {loc["file"] for loc in data05[0]["locations"]}
+    assert files == {str(current), str(before)}, data05[0]["locations"]
+    assert data05[0]["observed"]["teacher_salary.previous"] == 65000 and data05[0]["observed"]["prior.teacher_salary.current"] == 64000
+    code, out, err = run("check", current, "--format", "json")
+    assert not [f for f in json.loads(out)["findings"] if f["rule"] == "DATA-05"]
+
+
+def test_an_invalid_previous_filing_is_a_bad_option(tmp_path):
+    current = write_filing(tmp_path, "2016.json")
+    code, out, err = run("check", current, "--previous", ROOT / "fixtures" / "invalid" / "quoted-count.yaml")
+    assert code == 2, out + err
+    assert "quoted-count.yaml:" in err and "--previous" in err
