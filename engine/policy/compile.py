@@ -22,6 +22,7 @@ stage facts ``t: E`` carry ``stage`` 1 (aggregates of missing data) and 2 (verdi
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import typing
@@ -730,6 +731,7 @@ def compile_policy(loaded: LoadedRules) -> Policy:
             compiled_by_identity[identity] = (rule, rule_file, doc, pointer)
             order.append(identity)
     packs: dict[str, CompiledPack] = {}
+    compiled_once: dict = {}
     ids = {rid for rid, _ in order}
     for name, (pack, doc) in sorted(loaded.packs.items()):
         members = _pack_members(name, loaded, compiled_by_identity, order, doc, errors, ids)
@@ -757,9 +759,17 @@ def compile_policy(loaded: LoadedRules) -> Policy:
                                                  f"rule {rule.id} has no param {p!r} (known: {', '.join(sorted(rule.params)) or 'none'})"))
                     updates["params"] = {**rule.params, **override.params}
                 rule = rule.model_copy(update=updates)
-            key_n += 1
-            compiled = compile_rule(rule, f"r{key_n}", rule_file.area, rule_file.area_title, rdoc, pointer, root_paths, school_paths, errors,
-                                    units=loaded.vocabulary.get("units") if isinstance(loaded.vocabulary.get("units"), dict) else None)
+            # A rule that two packs hold alike (no override between them) is compiled once; each pack
+            # gets its own shallow copy, since the chunk a rule's values travel in is the pack's choice.
+            memo_key = (rdoc.file, pointer, rule.model_dump_json())
+            if memo_key in compiled_once:
+                compiled = compiled_once[memo_key]
+                compiled = dataclasses.replace(compiled) if compiled is not None else None
+            else:
+                key_n += 1
+                compiled = compile_rule(rule, f"r{key_n}", rule_file.area, rule_file.area_title, rdoc, pointer, root_paths, school_paths, errors,
+                                        units=loaded.vocabulary.get("units") if isinstance(loaded.vocabulary.get("units"), dict) else None)
+                compiled_once[memo_key] = compiled
             if compiled is not None:
                 rules.append(compiled)
         by_id = {r.id: r for r in rules}
