@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 import typing
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ class Policy:
 # ---------------------------------------------------------------- the fact model: what a rule may name
 
 
+@functools.lru_cache(maxsize=1)  # the filing model does not change within a process
 def _model_paths() -> tuple[frozenset[str], frozenset[str]]:
     """Field paths a rule may name: (from the filing root, in a school record)."""
     from ..filing.model import Filing, School
