@@ -55,10 +55,25 @@ _OUTPUT = click.option(
     metavar="FILE",
     help="Write the report to FILE (atomically: complete or not at all) instead of standard output.",
 )
-_FILINGS_HELP = (
-    "FILING is a file, a folder (every *.yaml, *.yml, *.json below it; a folder of CSV sheets is one filing), "
-    "a quoted glob pattern ('filings/**/*.yaml') or '-' for standard input (see --input-format)."
+_STRICT = click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 2 when a folder or pattern reaches a file that is not a filing (by default it is listed and skipped).",
 )
+_FILINGS_HELP = (
+    "FILING is a file, a folder (every *.yaml, *.yml, *.json, *.xlsx below it; a folder of CSV sheets is one filing), "
+    "a quoted glob pattern ('filings/**/*.xlsx') or '-' for standard input (see --input-format). "
+    "Other files a folder or pattern reaches are listed on stderr as skipped."
+)
+
+
+def _say_skipped(sources, lang: str, strict: bool) -> int:
+    """Name every file a folder or pattern reached that is not a filing; with --strict that is exit 2."""
+    from engine.sources import skipped_lines
+
+    for line in skipped_lines(sources.skipped, lang):
+        click.echo(line, err=True)
+    return ExitStatus.INVALID_INPUT if strict and sources.skipped else ExitStatus.OK
 
 
 def _debug() -> bool:
@@ -129,9 +144,11 @@ def schema() -> None:
 @_FILINGS
 @_INPUT_FORMAT
 @_OUTPUT
+@_STRICT
 @_LANG
 @click.pass_context
-def validate(ctx: click.Context, filings: tuple[str, ...], input_format: str, output: str | None, lang: str) -> None:
+def validate(ctx: click.Context, filings: tuple[str, ...], input_format: str, output: str | None, strict: bool,
+             lang: str) -> None:
     """Check that each FILING is well-formed and follows the schema (检查申报文件格式).
 
     Exit status: 0 when every filing is valid, 2 when any is not, 3 on an internal error.
@@ -142,6 +159,7 @@ def validate(ctx: click.Context, filings: tuple[str, ...], input_format: str, ou
     sources = expand(filings, _stdin(), input_format)
     progress = Progress(len(sources))
     statuses, lines = [], []
+    skipped_status = _say_skipped(sources, lang, strict)
     for done, source in enumerate(sources, 1):
         progress.clear()
         try:
@@ -158,9 +176,9 @@ def validate(ctx: click.Context, filings: tuple[str, ...], input_format: str, ou
             statuses.append(ExitStatus.OK)
         progress.show(done, source.name)
     progress.clear()
-    status = max(max(statuses, default=ExitStatus.OK), _write_report("".join(lines), output, lang))
-    if len(sources) > 1:
-        click.echo(validate_summary_line(statuses, lang), err=True)
+    status = max(max(statuses, default=ExitStatus.OK), _write_report("".join(lines), output, lang), skipped_status)
+    if len(sources) > 1 or sources.skipped:
+        click.echo(validate_summary_line(statuses, lang, skipped=len(sources.skipped)), err=True)
     ctx.exit(int(status))
 
 
@@ -177,9 +195,11 @@ _FAIL_ON = ("blocking", "major", "minor", "info", "never")
 @click.option("--previous", multiple=True, metavar="PATH", help="Last year's filings (files, folders, globs): their figures must match this year's `previous` ones (DATA-05).")
 @_INPUT_FORMAT
 @_OUTPUT
+@_STRICT
 @_LANG
 @click.pass_context
-def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, previous, input_format, output, lang) -> None:
+def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, previous, input_format, output, strict,
+          lang) -> None:
     """Check each FILING against its rule pack and report findings (检查申报数据是否达标).
 
     Exit status: 0 no finding at or above --fail-on, 1 some, 2 invalid input, 3 internal error.
@@ -201,10 +221,12 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
         raise click.BadParameter(f"unknown standard {standard!r} (known: {known}) / 未知规则包", param_hint="--standard")
     options = Options(standard=standard, previous=_previous(previous, lang), details=_formats.NEEDS.get(fmt, frozenset()))
     sources = expand(filings, _stdin(), input_format)
+    skipped_status = _say_skipped(sources, lang, strict)
     progress = Progress(len(sources))  # on a terminal only
     streamer = _formats.STREAMING.get(fmt)
     if streamer is not None:  # each filing's line as soon as it is checked; nothing kept
-        ctx.exit(int(_check_streaming(sources, policy, options, jobs, streamer, output, lang, fail_on, progress)))
+        status = _check_streaming(sources, policy, options, jobs, streamer, output, lang, fail_on, progress)
+        ctx.exit(int(max(status, skipped_status)))
     outcomes = []
     for outcome in check_many(sources, policy, options, jobs=jobs):
         progress.clear()
@@ -214,9 +236,9 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     progress.clear()
     color = fmt == "text" and output is None and sys.stdout.isatty()
     report = _formats.get(fmt)(outcomes, lang=lang, color=color, fail_on=fail_on)
-    status = max(run_status(outcomes, fail_on), _write_report(report, output, lang))
-    if len(outcomes) > 1:
-        click.echo(summary_line(outcomes, lang), err=True)
+    status = max(run_status(outcomes, fail_on), _write_report(report, output, lang), skipped_status)
+    if len(outcomes) > 1 or sources.skipped:
+        click.echo(summary_line(outcomes, lang, skipped=len(sources.skipped)), err=True)
     ctx.exit(int(status))
 
 
@@ -250,8 +272,8 @@ def _check_streaming(sources, policy, options, jobs, streamer, output, lang, fai
         click.echo(f"{output}: cannot write the report ({why})" if lang == "en" else f"{output}: 无法写入报告（{why}）", err=True)
         return ExitStatus.INVALID_INPUT
     progress.clear()
-    if tally.n > 1:
-        click.echo(summary_line(tally, lang), err=True)
+    if tally.n > 1 or sources.skipped:
+        click.echo(summary_line(tally, lang, skipped=len(sources.skipped)), err=True)
     return status
 
 
@@ -263,6 +285,7 @@ def _previous(paths: tuple[str, ...], lang: str) -> tuple:
     from engine.sources import expand
 
     sources = expand(paths, None, "yaml")
+    _say_skipped(sources, lang, strict=False)
     bad = [s for s in sources if s.error is not None]
     for s in bad:
         click.echo(s.error.render(lang), err=True)

@@ -187,22 +187,29 @@ class Tally:
             self.counts["invalid" if failure_status == EXIT_INVALID else "internal"] += 1
 
 
-def summary_line(outcomes, lang: str = "zh") -> str:
-    """The closing line of a check of several filings (from the outcomes, or a Tally)."""
+def summary_line(outcomes, lang: str = "zh", skipped: int = 0) -> str:
+    """The closing line of a check of several filings (from the outcomes, or a Tally).
+
+    ``skipped`` counts the files a folder or pattern reached that are not filings.
+    """
     c = outcomes.counts if isinstance(outcomes, Tally) else _tally(outcomes)
     n = outcomes.n if isinstance(outcomes, Tally) else len(outcomes)
     if lang == "en":
-        return (f"{n} filings, {c['qualified']} qualified, {c['deferred']} deferred, "
+        line = (f"{n} filings, {c['qualified']} qualified, {c['deferred']} deferred, "
                 f"{c['invalid']} invalid, {c['internal']} internal errors")
-    return f"共 {n} 份申报：合格 {c['qualified']}，推迟认定 {c['deferred']}，无效 {c['invalid']}，内部错误 {c['internal']}"
+        return line + (f"; {skipped} skipped file{'s' if skipped != 1 else ''} not a filing" if skipped else "")
+    line = f"共 {n} 份申报：合格 {c['qualified']}，推迟认定 {c['deferred']}，无效 {c['invalid']}，内部错误 {c['internal']}"
+    return line + (f"；跳过 {skipped} 个非申报文件" if skipped else "")
 
 
-def validate_summary_line(statuses: list[int], lang: str = "zh") -> str:
+def validate_summary_line(statuses: list[int], lang: str = "zh", skipped: int = 0) -> str:
     """The closing line of a validation of several filings; ``statuses`` are 0, 2 or 3, one per filing."""
     n = len(statuses)
     valid = sum(s == 0 for s in statuses)
     invalid = sum(s == EXIT_INVALID for s in statuses)
     internal = sum(s == EXIT_INTERNAL for s in statuses)
     if lang == "en":
-        return f"{n} filings, {valid} valid, {invalid} invalid, {internal} internal errors"
-    return f"共 {n} 份申报：有效 {valid}，无效 {invalid}，内部错误 {internal}"
+        line = f"{n} filings, {valid} valid, {invalid} invalid, {internal} internal errors"
+        return line + (f"; {skipped} skipped file{'s' if skipped != 1 else ''} not a filing" if skipped else "")
+    line = f"共 {n} 份申报：有效 {valid}，无效 {invalid}，内部错误 {internal}"
+    return line + (f"；跳过 {skipped} 个非申报文件" if skipped else "")

@@ -147,7 +147,9 @@ def test_validate_reads_standard_input_and_folders_and_globs(tree):
     assert code == 0, out + err
     assert out.splitlines() == ["✓ <stdin>: 有效", "✓ filings/a/yongchuan.yml: 有效", "✓ filings/b/deep/yubei.yaml: 有效",
                                 "✓ filings/nanan.json: 有效", "✓ filings/nanan.json: 有效"]
-    assert err.splitlines() == ["共 5 份申报：有效 5，无效 0，内部错误 0"]
+    assert err.splitlines() == ["filings/README.md: 不是申报文件（只检查 .yaml、.yml、.json、.xlsx 文件和 CSV 工作表文件夹）",
+                                "跳过 1 个非申报文件：filings/README.md",
+                                "共 5 份申报：有效 5，无效 0，内部错误 0；跳过 1 个非申报文件"]
 
 
 def test_validate_reports_an_argument_that_names_nothing_and_goes_on(tree):
@@ -278,3 +280,71 @@ def test_a_batch_exits_with_the_highest_status_any_filing_earns(tree, fmt):
     assert run("check", "filings", "--format", fmt, cwd=tree)[0] == 1
     assert run("check", "filings", "filings/zzz*.yaml", "--format", fmt, cwd=tree)[0] == 2
     assert run("check", "filings", "--format", fmt, "--fail-on", "never", cwd=tree)[0] == 0
+
+
+# ---------------------------------------------------------------- every filing format in folders and globs; nothing skipped silently
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    """A district office's folder: a clean YAML filing, a deferred filing as .xlsx, a CSV-sheet folder and clutter."""
+    from engine.filing.load import load_document
+    from engine.filing.sheets import write_csv_folder, write_workbook
+
+    root = tmp_path / "filings"
+    root.mkdir()
+    shutil.copy(FIX / "yongchuan-2012.yaml", root / "good.yaml")
+    write_workbook(load_document(str(FIX / "yubei-2012.yaml")).data, root / "county.xlsx")
+    write_csv_folder(load_document(str(FIX / "beibei-2012.yaml")).data, root / "beibei-csv")
+    (root / "~$county.xlsx").write_bytes(b"lock")
+    (root / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (root / "notes.docx").write_bytes(b"PK")
+    return tmp_path
+
+
+def test_a_folder_with_a_deferred_xlsx_filing_checks_it_and_fails(mixed):
+    code, out, err = run("check", "filings", "--format", "json", cwd=mixed)
+    assert code == 1, out + err
+    results = {r["file"]: r["verdict"] for r in json.loads(out)["results"]}
+    assert results == {"filings/beibei-csv": "deferred", "filings/county.xlsx": "deferred", "filings/good.yaml": "qualified"}
+
+
+def test_a_quoted_glob_of_xlsx_filings_matches_them(mixed):
+    code, out, err = run("check", "filings/*.xlsx", "--format", "json", cwd=mixed)
+    assert code == 1, out + err
+    assert _files(out) == ["filings/county.xlsx"]
+    assert "~$county.xlsx" in err and "锁定文件" in err
+
+
+def test_files_that_are_not_filings_are_listed_on_stderr_and_in_the_summary(mixed):
+    code, out, err = run("check", "filings", cwd=mixed)
+    assert code == 1, out + err
+    assert "filings/old.xls: 旧版 Excel 工作簿（.xls）" in err and "“另存为” .xlsx" in err
+    assert "filings/notes.docx: 不是申报文件" in err
+    assert "跳过 3 个非申报文件：filings/notes.docx、filings/old.xls、filings/~$county.xlsx" in err
+    assert err.rstrip().endswith("；跳过 3 个非申报文件"), err
+    assert "Traceback" not in err
+
+
+def test_strict_makes_a_skipped_file_exit_2_in_check_validate_and_streaming(mixed):
+    (mixed / "clean").mkdir()
+    shutil.copy(FIX / "yongchuan-2012.yaml", mixed / "clean" / "good.yaml")
+    (mixed / "clean" / "old.xls").write_bytes(b"x")
+    assert run("check", "clean", cwd=mixed)[0] == 0
+    for args in (["check", "clean", "--strict"], ["check", "clean", "--strict", "--format", "jsonl"],
+                 ["validate", "clean", "--strict"]):
+        code, out, err = run(*args, cwd=mixed)
+        assert code == 2 and "old.xls" in err, (args, out, err)
+    assert run("validate", "clean", cwd=mixed)[0] == 0
+
+
+def test_skipped_files_are_said_in_english_with_lang_en(mixed):
+    code, out, err = run("check", "filings", "--lang", "en", cwd=mixed)
+    assert "save it as .xlsx" in err and "skipped 3 files that are not a filing" in err
+
+
+def test_a_folder_holding_only_non_filings_names_what_it_holds(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.xls").write_bytes(b"x")
+    code, out, err = run("check", "docs", cwd=tmp_path)
+    assert code == 2 and "没有申报文件" in err and "docs/a.xls" in err and "“另存为” .xlsx" in err
