@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from engine.generate import Spec, write  # noqa: E402
+from junheng.synthetic import Spec, write  # noqa: E402
 
 JUNHENG = [str(Path(sys.executable).with_name("junheng"))]
 if not Path(JUNHENG[0]).exists():
-    JUNHENG = [sys.executable, "-m", "engine.cli"]
+    JUNHENG = [sys.executable, "-m", "junheng.cli.main"]
 
 
 def _machine() -> str:
@@ -103,14 +103,15 @@ def throughput(name: str, spec: Spec, fmt: str) -> None:
 
 
 def engine_cost_and_stages(samples: int = 200) -> None:
-    from engine import check, direct
-    from engine.evaluate import Fired
-    from engine.filing.load import load_document
-    from engine.filing.validate import validate_document
-    from engine.findings import FindingBuilder
-    from engine.formats import json_format
-    from engine.indicators import derive
-    from engine.policy.compile import compile_rules
+    from junheng.check import run as check
+    from junheng.rete import reference as direct
+    from junheng.rete.session import Fired
+    from junheng.located.read import load_document
+    from junheng.filing.validate import validate_document
+    from junheng.check.explain import FindingBuilder
+    from junheng.report.formats import json_format
+    from junheng.check.derive import derive
+    from junheng.policy.compile import compile_rules
 
     policy = compile_rules()
     folder = _dataset("city", Spec(districts=38, schools=75), "json")
@@ -160,7 +161,7 @@ def engine_cost_and_stages(samples: int = 200) -> None:
 
 
 def _plain(pack):
-    from engine import direct
+    from junheng.rete import reference as direct
 
     if "_plain" not in pack.__dict__:
         pack.__dict__["_plain"] = direct.plain_single_pattern(pack.durable)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import engine.output as output_module
-from engine.cli import junheng
-from engine.output import Progress, summary_line, write_atomically
-from engine.sources import expand
+import junheng.report.output as output_module
+from junheng.cli.main import junheng
+from junheng.report.output import Progress, summary_line, write_atomically
+from junheng.check.sources import expand
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "filings"
@@ -203,7 +203,7 @@ def test_a_write_that_fails_midway_leaves_neither_a_partial_report_nor_a_tempora
 
 
 def test_an_interrupted_check_writes_no_report_and_exits_130(tmp_path, monkeypatch, capsys):
-    from engine.cli import main
+    from junheng.cli.main import main
 
     def interrupted(stream, data):
         stream.write(data[:10])
@@ -266,7 +266,7 @@ def test_progress_is_drawn_in_place_on_a_terminal_and_erased():
 
 
 def test_the_summary_counts_every_outcome():
-    from engine.check import internal_failure
+    from junheng.check.run import internal_failure
 
     assert summary_line([internal_failure("x.yaml", "boom")] * 2, "en") == "2 filings, 0 qualified, 0 deferred, 0 invalid, 2 internal errors"
 
@@ -288,8 +288,8 @@ def test_a_batch_exits_with_the_highest_status_any_filing_earns(tree, fmt):
 @pytest.fixture
 def mixed(tmp_path: Path) -> Path:
     """A district office's folder: a clean YAML filing, a deferred filing as .xlsx, a CSV-sheet folder and clutter."""
-    from engine.filing.load import load_document
-    from engine.filing.sheets import write_csv_folder, write_workbook
+    from junheng.located.read import load_document
+    from junheng.filing.sheets import write_csv_folder, write_workbook
 
     root = tmp_path / "filings"
     root.mkdir()

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from engine.cli import junheng
+from junheng.cli.main import junheng
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "filings"
@@ -154,9 +154,9 @@ def test_english_output_comes_from_the_rule_files():
 
 
 def test_a_crash_in_one_filing_costs_that_filing_only(tmp_path, monkeypatch):
-    import engine.check as check_module
-    from engine.check import Options, check_many
-    from engine.policy.compile import compile_rules
+    import junheng.check.run as check_module
+    from junheng.check.run import Options, check_many
+    from junheng.policy.compile import compile_rules
 
     policy = compile_rules(ROOT / "rules")
     original = check_module.check_one_safely

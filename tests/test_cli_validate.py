@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import engine.filing.validate as validate_module
-from engine.cli import ExitStatus, junheng, main
-from engine.filing.schema import schema_text
+import junheng.filing.validate as validate_module
+from junheng.cli.main import ExitStatus, junheng, main
+from junheng.filing.schema import schema_text
 
 VALID = """\
 schema_version: 1
@@ -178,7 +178,7 @@ def test_schema_prints_the_committed_schema():
     result = _run("schema")
     assert result.exit_code == 0, _explain(result)
     assert result.stdout == schema_text()
-    committed = Path(__file__).resolve().parent.parent / "engine" / "schemas" / "filing.schema.json"
+    committed = Path(__file__).resolve().parent.parent / "engine" / "junheng" / "schemas" / "filing.schema.json"
     assert result.stdout == committed.read_text(encoding="utf-8")
 
 
@@ -202,7 +202,7 @@ def test_main_exits_2_for_an_invalid_filing_and_0_for_a_valid_one(files, capsys)
 
 
 def test_main_turns_an_unexpected_exception_into_status_3(monkeypatch, capsys):
-    import engine.filing.schema as schema_module
+    import junheng.filing.schema as schema_module
 
     monkeypatch.setattr(schema_module, "schema_text", _crash)
     monkeypatch.delenv("JUNHENG_DEBUG", raising=False)

@@ -1,4 +1,4 @@
-"""durable_rules against engine/direct.py, a plain-Python reading of the same compiled conditions:
+"""durable_rules against junheng/rete/reference.py, a plain-Python reading of the same compiled conditions:
 over the same facts and stages, both fire the same engine rules on the same subjects, and the
 findings built from either are the same."""
 
@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from engine.check import _build_findings, _Recorder, check_source, engine_for
-from engine.direct import run as direct_run
-from engine.evaluate import Fired
-from engine.filing.load import load_document
-from engine.filing.validate import validate_document
-from engine.findings import FindingBuilder
-from engine.indicators import derive
-from engine.policy.compile import compile_rules
+from junheng.check.run import _build_findings, _Recorder, check_source, engine_for
+from junheng.rete.reference import run as direct_run
+from junheng.rete.session import Fired
+from junheng.located.read import load_document
+from junheng.filing.validate import validate_document
+from junheng.check.explain import FindingBuilder
+from junheng.check.derive import derive
+from junheng.policy.compile import compile_rules
 from filing_strategies import ROOT, as_json, filings
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

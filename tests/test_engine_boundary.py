@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.evaluate import Engine, EngineError, dumps, sanitize_number
-from engine.indicators import compare
-from engine.policy.compile import _adjust_const
-from engine.workers import run_isolated
+from junheng.rete.session import Engine, EngineError, dumps, sanitize_number
+from junheng.check.derive import compare
+from junheng.policy.compile import _adjust_const
+from junheng.check.workers import run_isolated
 
 
 def _pack(durable: dict, name: str = "t"):

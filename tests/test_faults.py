@@ -20,9 +20,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import engine.check as check_module
-from engine.check import BUG_REPORT_EN
-from engine.cli import junheng
+import junheng.check.run as check_module
+from junheng.check.run import BUG_REPORT_EN
+from junheng.cli.main import junheng
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = yaml.safe_load((ROOT / "rules" / "tests" / "base.yaml").read_text(encoding="utf-8"))
@@ -126,7 +126,7 @@ def test_every_batch_format_reports_a_crashed_filing_and_keeps_the_others(batch,
 
 
 def test_an_internal_error_while_validating_one_filing_is_exit_3_and_the_others_are_validated(batch, monkeypatch):
-    import engine.filing.validate as validate_module
+    import junheng.filing.validate as validate_module
 
     original = validate_module.load_and_validate
 
@@ -148,7 +148,7 @@ def test_an_internal_error_while_validating_one_filing_is_exit_3_and_the_others_
 @pytest.fixture(scope="module")
 def many_filings(tmp_path_factory) -> Path:
     """~200 generated filings, big enough that checking them takes a few seconds."""
-    from engine.generate import Spec, write
+    from junheng.synthetic import Spec, write
 
     folder = tmp_path_factory.mktemp("many")
     write(Spec(districts=200, schools=300, violation_share=0.05), folder)

@@ -17,9 +17,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from engine.cli import junheng
-from engine.errors import InputErrors
-from engine.filing.validate import load_and_validate
+from junheng.cli.main import junheng
+from junheng.errors import InputErrors
+from junheng.filing.validate import load_and_validate
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FILINGS = sorted(p for p in (FIXTURES / "filings").glob("*") if p.suffix.lower() in (".yaml", ".yml", ".json"))

@@ -23,13 +23,14 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from engine import formats
-from engine.check import Options, check_one_safely, internal_failure
-from engine.cli import junheng
-from engine.formats import github, markdown
-from engine.policy.compile import compile_rules
-from engine.policy.model import Text
-from engine.result import SEVERITY_RANK, Failure, Result
+from junheng.report import formats
+from junheng.check.run import Options, check_one_safely, internal_failure
+from junheng.cli.main import junheng
+from junheng.report.formats import github
+from junheng.report.formats import markdown
+from junheng.policy.compile import compile_rules
+from junheng.policy.model import Text
+from junheng.report.result import SEVERITY_RANK, Failure, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "filings"
@@ -261,7 +262,7 @@ def test_sarif_reports_a_filing_not_checked_as_tool_notifications(failures):
 
 
 def test_sarif_uris_are_percent_encoded_references():
-    from engine.formats.sarif import _quote_safe
+    from junheng.report.formats.sarif import _quote_safe
 
     assert _quote_safe("filings/南岸 区.yaml") == "filings/%E5%8D%97%E5%B2%B8%20%E5%8C%BA.yaml"
     assert _quote_safe("/abs/a.yaml") == "file:///abs/a.yaml"

@@ -20,8 +20,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from engine import __version__
-from engine.cli import junheng
+from junheng import __version__
+from junheng.cli.main import junheng
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "formats"

@@ -22,12 +22,12 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.check import check_source
-from engine.cli import junheng
-from engine.errors import InputErrors
-from engine.filing.load import MAX_BYTES, load_document
-from engine.filing.validate import load_and_validate
-from engine.policy.compile import compile_rules
+from junheng.check.run import check_source
+from junheng.cli.main import junheng
+from junheng.errors import InputErrors
+from junheng.located.read import MAX_BYTES, load_document
+from junheng.filing.validate import load_and_validate
+from junheng.policy.compile import compile_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_YAML = (ROOT / "rules" / "tests" / "base.yaml").read_text(encoding="utf-8")

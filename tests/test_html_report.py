@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.check import Options, check_one_safely
-from engine.formats import html, letter
-from engine.policy.compile import compile_rules
-from engine.policy.model import Text
-from engine.result import Result
+from junheng.check.run import Options, check_one_safely
+from junheng.report.formats import html
+from junheng.report.formats import letter
+from junheng.policy.compile import compile_rules
+from junheng.policy.model import Text
+from junheng.report.result import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "filings"

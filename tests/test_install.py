@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,13 @@ def test_a_wheel_installed_in_a_fresh_environment_checks_a_filing_from_another_f
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stderr
     assert '"verdict": "deferred"' in run.stdout
-    shipped = subprocess.run([str(python), "-c", "import engine.policy.load as l; print(l.default_rules_dir())"],
+    shipped = subprocess.run([str(python), "-c", "import junheng.policy.load as l; print(l.default_rules_dir())"],
                              cwd=elsewhere, capture_output=True, text=True, timeout=60)
     assert str(env) in shipped.stdout, shipped.stdout + shipped.stderr
     lint = subprocess.run([str(env / "bin" / "junheng"), "rules", "lint"], cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert lint.returncode == 0, lint.stderr
+    # the wheel installs the package `junheng`, not a bare top-level module another project may also name `engine`
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/", 1)[0] for name in archive.namelist()}
+    assert tops == {"junheng", "junheng-0.1.0.dist-info"}, tops
+    assert not (Path(site) / "engine").exists()

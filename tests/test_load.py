@@ -1,4 +1,4 @@
-"""Tests for engine.filing.load: reading filing files into data plus locations."""
+"""Tests for junheng.located.read: reading filing files into data plus locations."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import InputErrors, pointer_join
-from engine.filing import load as load_module
-from engine.filing.load import MAX_BYTES, LoadedDocument, SourceInt, load_document
+from junheng.errors import InputErrors, pointer_join
+from junheng.located import read as load_module
+from junheng.located.read import MAX_BYTES, LoadedDocument, SourceInt, load_document
 
 
 def yaml_doc(text: str | bytes, name: str = "filing.yaml") -> LoadedDocument:

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from engine.filing import model as m
-from engine.filing.model import Filing, School
+from junheng.filing import model as m
+from junheng.filing.model import Filing, School
 
 
 class SourceInt(int):

@@ -17,7 +17,7 @@ How the guide is read:
   guide uses (``cp``, ``rm``) alike — is run with bash from the root of the
   copy, and must end with ``# 退出码 N``; its exit status must be N. ``junheng``
   is the executable installed next to this Python (or, failing that, a shim
-  that runs ``engine.cli`` from this checkout). Every ``junheng`` command must
+  that runs ``junheng.cli.main`` from this checkout). Every ``junheng`` command must
   say ``--rules …``: without it the installed package's rules would be read,
   not the copy's, and the walk-through would prove nothing.
 - A ```` ```text ```` block shows (part of) what the last command printed: its
@@ -187,7 +187,7 @@ def _junheng_bin(tmp_path: Path) -> Path:
     shim = tmp_path / "bin"
     shim.mkdir(exist_ok=True)
     script = shim / "junheng"
-    script.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}${{PYTHONPATH:+:$PYTHONPATH}}" exec "{sys.executable}" -c "from engine.cli import main; main()" "$@"\n', encoding="utf-8")
+    script.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}/engine${{PYTHONPATH:+:$PYTHONPATH}}" exec "{sys.executable}" -c "from junheng.cli.main import main; main()" "$@"\n', encoding="utf-8")
     script.chmod(0o755)
     return shim
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from engine.cli import junheng
+from junheng.cli.main import junheng
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.policy.compile import compile_rules
-from engine.policy.ruletest import find_test_files, load_test_file, run_file
+from junheng.policy.compile import compile_rules
+from junheng.authoring.ruletest import find_test_files, load_test_file, run_file
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 POLICY = compile_rules(RULES)

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.check import Options, check_many
-from engine.errors import InputErrors
-from engine.filing.load import load_document
-from engine.policy.compile import Policy, compile_rules
-from engine.result import EXIT_INTERNAL, Failure, Result
-from engine.sources import Source
+from junheng.check.run import Options, check_many
+from junheng.errors import InputErrors
+from junheng.located.read import load_document
+from junheng.policy.compile import Policy, compile_rules
+from junheng.report.result import EXIT_INTERNAL, Failure, Result
+from junheng.check.sources import Source
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

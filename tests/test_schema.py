@@ -9,13 +9,13 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from engine.filing.load import load_document
-from engine.filing.model import Filing
-from engine.filing.schema import SCHEMA_PATH, filing_json_schema, schema_text
+from junheng.located.read import load_document
+from junheng.filing.model import Filing
+from junheng.filing.schema import SCHEMA_PATH, filing_json_schema, schema_text
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMITTED = ROOT / "engine" / "schemas" / "filing.schema.json"
-REGENERATE = "the committed schema is out of date; regenerate it with: junheng schema > engine/schemas/filing.schema.json"
+COMMITTED = ROOT / "engine" / "junheng" / "schemas" / "filing.schema.json"
+REGENERATE = "the committed schema is out of date; regenerate it with: junheng schema > engine/junheng/schemas/filing.schema.json"
 
 # The example of the contract (docs: filing v1), every field filled in.
 EXAMPLE = """\

@@ -14,14 +14,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from engine.check import check_source
-from engine.cli import junheng
-from engine.errors import InputError, InputErrors
-from engine.filing import sheets
-from engine.filing.forms import example, load_filing, write_filing, yaml_text
-from engine.filing.load import load_document
-from engine.filing.validate import load_and_validate, validate_document
-from engine.policy.compile import compile_rules
+from junheng.check.run import check_source
+from junheng.cli.main import junheng
+from junheng.errors import InputError, InputErrors
+from junheng.filing import sheets
+from junheng.filing.forms import example, load_filing, write_filing, yaml_text
+from junheng.located.read import load_document
+from junheng.filing.validate import load_and_validate, validate_document
+from junheng.policy.compile import compile_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FILINGS = sorted(p for p in (ROOT / "fixtures" / "filings").iterdir() if p.suffix in (".yaml", ".json"))

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from engine.errors import InputErrors
-from engine.filing.load import load_document
-from engine.filing.model import Filing
-from engine.filing.validate import CODE, load_and_validate, validate_document
+from junheng.errors import InputErrors
+from junheng.located.read import load_document
+from junheng.filing.model import Filing
+from junheng.filing.validate import CODE, load_and_validate, validate_document
 
 # Line numbers in the cases below refer to this text.
 BASE = """\

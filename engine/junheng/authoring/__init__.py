@@ -1,0 +1,1 @@
+"""Tools for policy staff: rule tests, lint, descriptions and impact of a change."""

@@ -1,0 +1,1 @@
+"""Checking filings: subjects, derived values, the engine run, findings, batches in worker processes."""

@@ -1,0 +1,120 @@
+"""The indicators behind a check: every rule's values at every subject, against its standard, for reports.
+
+The derive stage (``indicators.derive``) has already computed every value of every rule for every
+subject, in floats, as the engine's facts; this module only reads them back into ``Series`` (one
+per rule), so that a report can chart each school's value against the standard line and each
+difference coefficient against its limit. The added cost is about one dictionary look-up per value:
+formulas are evaluated again (exactly, ``indicators.evaluate_exact``) only for values a report shows
+that no condition reads — the engine's facts leave those out — such as the coefficients a BAL rule
+labels, and so only for the few subjects of such rules (levels). Whether a rule applies (``applies_when``, ``zero_holds``) is decided
+from the same values with the catalogue's tolerance.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from junheng.check.explain import fmt_value
+from junheng.check.derive import compare, evaluate_exact
+from junheng.policy import expr as ex
+from junheng.report.result import Indicators, Series
+
+_SIMPLE = re.compile(r"\s*(<=|>=|<|>|==|!=)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\Z")
+_SPEC = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([a-z0-9]+)\}")
+
+
+def measure(pack, derived) -> Indicators:
+    """The Series of every rule of ``pack`` that compares figures with a standard (integrity checks,
+    which compare the data with itself, and aggregate rules are left out)."""
+    chunks = {(fact["s"], fact["c"]): fact for fact in derived.facts}
+    by_kind: dict[str, list[int]] = {}
+    for index, subject in enumerate(derived.subjects):
+        by_kind.setdefault(subject.kind, []).append(index)
+    series = []
+    for rule in pack.rules:
+        if rule.rule.aggregate is not None or not rule.rule.report_missing:
+            continue
+        indexes = by_kind.get(rule.rule.subject, [])
+        if not indexes:
+            continue
+        series.append(_series(rule, indexes, derived.subjects, chunks))
+    subjects = tuple((s.name, s.kind, s.variant, s.label) for s in derived.subjects)
+    return Indicators(subjects=subjects, series=tuple(series))
+
+
+def _series(rule, indexes: list[int], subjects: list, chunks: dict) -> Series:
+    fields = {name: field for name, _, field in rule.values}
+    limits = []
+    for name, text in rule.requirement.items():
+        match = _SIMPLE.match(text)
+        if match and name in fields and (match.group(2) in fields or match.group(2) in rule.params[rule.variants[0]]):
+            limits.append((name, match.group(1), match.group(2)))
+    names = list(rule.declared)
+    names += [n for n, _, _ in limits if n not in names]
+    texts = [rule.rule.message.zh, rule.rule.message.en]
+    for case in rule.rule.rectification if isinstance(rule.rule.rectification, list) else [rule.rule.rectification]:
+        texts += [case.zh, case.en]
+    formats = {m.group(1): m.group(2) for text in texts for m in _SPEC.finditer(text)}
+    requirement = {}
+    for variant in rule.variants:
+        params = rule.params[variant]
+        requirement[variant] = tuple((name, re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: fmt_value(params[m.group(0)], formats.get(m.group(0)))
+                                                   if m.group(0) in params else m.group(0), text))
+                                     for name, text in sorted(rule.requirement.items()))
+    # Values the engine's facts leave out (no condition reads them), which a report shows: the
+    # coefficients a BAL rule labels, the sides of its requirement. Evaluated again, exactly, for
+    # the few subjects of such a rule only (district, levels, groups).
+    shown = {n for n, _, r in limits} | {r for _, _, r in limits} | set(rule.rule.labels) | set(rule.requirement)
+    again = any(fields.get(n, "") is None for n in shown)
+    rows = []
+    for index in indexes:
+        subject = subjects[index]
+        fact = chunks.get((index, rule.chunk), {})
+        params = rule.params[subject.variant if rule.variants[0] is not None else None]
+        exact = evaluate_exact(rule, subject).values if again else {}
+
+        def value(name: str):
+            if name in params:
+                return float(params[name])
+            field = fields.get(name, "")
+            if field is None:
+                got = exact.get(name)
+                return float(got) if isinstance(got, (int, float, Fraction)) and not isinstance(got, bool) else None
+            got = fact.get(field)
+            return None if got is None else float(got)
+
+        applies = _applies(rule.applies, value)
+        rows.append((index, applies, tuple(value(n) for n in names), tuple(value(right) for _, _, right in limits)))
+    return Series(rule=rule.rule.id, kind=rule.rule.subject, severity=rule.rule.severity, area=rule.area,
+                  area_title=rule.area_title, title=rule.rule.title, names=tuple(names), labels=dict(rule.rule.labels),
+                  formats=formats, limits=tuple(limits), requirement=requirement, rows=tuple(rows))
+
+
+def _applies(conditions: list, value) -> bool | None:
+    """All of ``applies_when``'s conjuncts hold: True, False, or None when a value is missing."""
+    result: bool | None = True
+    for node in conditions:
+        held = _holds(node, value)
+        if held is False:
+            return False
+        if held is None:
+            result = None
+    return result
+
+
+def _holds(node, value) -> bool | None:
+    if isinstance(node, ex.Not):
+        inner = _holds(node.operand, value)
+        return None if inner is None else not inner
+    if isinstance(node, ex.BoolOp):
+        parts = [_holds(a, value) for a in node.operands]
+        if node.op == "and":
+            return False if False in parts else (None if None in parts else True)
+        return True if True in parts else (None if None in parts else False)
+    if isinstance(node, ex.Cmp):
+        sides = [float(s.value) if isinstance(s, ex.Num) else value(s.name) for s in (node.left, node.right)]
+        if None in sides:
+            return None
+        return compare(node.op, sides[0], sides[1])
+    return None

@@ -1,0 +1,1 @@
+"""The ``junheng`` command line: thin click commands over the library."""

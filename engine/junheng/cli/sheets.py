@@ -1,0 +1,85 @@
+"""``junheng template`` and ``junheng convert``: the filing's forms (YAML, JSON, xlsx, CSV folder) in and out.
+
+Thin commands: parse options, call one library function (``junheng.filing.forms``), exit. Exit status:
+0 written, 2 invalid input (a filing that is not well-formed or breaks the schema, named by file and
+cell) or a bad option, 3 internal error. Registered on the ``junheng`` group in ``cli.py``.
+"""
+
+from __future__ import annotations
+
+import click
+
+from junheng.errors import InputErrors
+from junheng.report.result import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK
+
+__all__ = ["template", "convert"]
+
+_FORMS = ("xlsx", "csv", "yaml", "json")
+_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                     help="Language of messages: zh (中文) or en (English).")
+
+
+def _form(out: str, given: str | None) -> str:
+    from junheng.filing.forms import form_of
+
+    form = given or form_of(out, for_output=True)
+    if form is None:
+        raise click.BadParameter(f"cannot tell the form of {out!r} from its extension: use .yaml, .yml, .json, .xlsx, "
+                                 "or a folder (CSV) / 无法从扩展名判断输出格式", param_hint="OUT")
+    return form
+
+
+def _write(ctx: click.Context, data, out: str, form: str, lang: str) -> None:
+    from junheng.filing.forms import write_filing
+
+    try:
+        write_filing(data, out, form)
+    except OSError as exc:
+        click.echo(f"{out}: cannot write ({exc.strerror or exc})" if lang == "en" else f"{out}: 无法写入（{exc.strerror or exc}）", err=True)
+        ctx.exit(EXIT_INVALID)
+    click.echo(f"✓ {out} ({form})" if lang == "en" else f"✓ 已写入 {out}（{form}）")
+
+
+@click.command()
+@click.option("--format", "form", type=click.Choice(_FORMS), default=None,
+              help="xlsx | csv (a folder) | yaml | json; default: from OUT's extension.")
+@click.argument("out", type=click.Path(path_type=str))
+@_LANG
+@click.pass_context
+def template(ctx: click.Context, form: str | None, out: str, lang: str) -> None:
+    """Write a blank filing form to OUT (写出空白申报表).
+
+    xlsx and csv: every sheet with its Chinese headers and units, the instructions sheet (说明), and
+    (xlsx) drop-down lists and number checks; yaml and json: the contract's example, every field
+    commented with its Chinese label and unit (yaml).
+    """
+    _write(ctx, None, out, _form(out, form), lang)
+    ctx.exit(EXIT_OK)
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=str))
+@click.argument("out", type=click.Path(path_type=str))
+@_LANG
+@click.pass_context
+def convert(ctx: click.Context, source: str, out: str, lang: str) -> None:
+    """Convert the filing SOURCE to OUT, each in the form its extension names (转换申报文件格式).
+
+    Forms: .yaml/.yml, .json, .xlsx, or a folder of .csv files. SOURCE must be a valid filing; its
+    problems are reported with file, line or cell, and pointer (exit 2).
+    """
+    from junheng.filing.validate import load_and_validate
+
+    form = _form(out, None)
+    try:
+        doc, _ = load_and_validate(source)
+    except InputErrors as exc:
+        for error in exc.errors:
+            click.echo(error.render(lang), err=True)
+        ctx.exit(EXIT_INVALID)
+    except Exception as exc:  # a bug: say so, without a traceback
+        click.echo(f"{source}: internal error (a bug in junheng): {type(exc).__name__}: {exc}" if lang == "en"
+                   else f"{source}: 内部错误（junheng 自身的缺陷）：{type(exc).__name__}: {exc}", err=True)
+        ctx.exit(EXIT_INTERNAL)
+    _write(ctx, doc.data, out, form, lang)
+    ctx.exit(EXIT_OK)

@@ -1,0 +1,205 @@
+"""The forms a filing comes in — YAML, JSON, an ``.xlsx`` workbook, a folder of CSV files — read and
+written by their extension, and the blank templates of each.
+
+Reading: ``load_filing`` sends a workbook or a CSV folder to ``sheets.py`` and everything else to
+``load.load_document`` (YAML and JSON, which also explains a wrong extension); ``validate_located``
+validates and names the spreadsheet cell of every schema error. Writing: ``write_filing`` writes
+plain filing data in the form that the output path's extension names; the YAML it writes carries
+every field's Chinese label and unit as a comment (the same labels as the spreadsheets').
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from junheng.errors import InputError, InputErrors
+from junheng.filing import model as _model
+from junheng.located.read import LoadedDocument, SourceInt, load_document
+
+__all__ = ["FORMS", "form_of", "load_filing", "validate_located", "write_filing", "yaml_text", "template"]
+
+FORMS = ("yaml", "json", "xlsx", "csv")
+_EXAMPLE = Path(__file__).with_name("example.yaml")  # the contract's example filing
+
+
+def form_of(path: str | os.PathLike, *, for_output: bool = False) -> str | None:
+    """yaml | json | xlsx | csv (a folder), by the extension; None for anything else.
+
+    An output path without an extension (or an existing folder) is a CSV folder."""
+    text = os.fsdecode(os.fspath(path))
+    ext = os.path.splitext(text.rstrip("/\\"))[1].lower()
+    if os.path.isdir(text) or (for_output and (ext == "" or text.endswith(("/", os.sep)))):
+        return "csv"
+    return {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx"}.get(ext)
+
+
+def load_filing(source: str | os.PathLike | bytes, *, name: str | None = None, fmt: str | None = None) -> LoadedDocument:
+    """Load a filing in any form (a path, or the bytes of a file named ``name``); InputErrors on bad input."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if (fmt or os.path.splitext(name or "")[1].lstrip(".")).lower() == "xlsx":
+            return _sheets().load_workbook(source, name=name)
+        return load_document(source, name=name, fmt=fmt)
+    path = os.fsdecode(os.fspath(source))
+    shown = name if name is not None else path
+    ext = os.path.splitext(path)[1].lower()
+    if fmt is None and os.path.isdir(path):
+        return _sheets().load_csv_folder(path, name=name)
+    if (fmt or ext.lstrip(".")) == "xlsx":
+        return _sheets().load_workbook(path, name=name)
+    if fmt is None and ext not in (".yaml", ".yml", ".json"):
+        zh_hint, en_hint = ("；CSV 格式的申报是一个文件夹（每个工作表一个 .csv 文件），请给出文件夹", "; a CSV filing is a folder (one .csv per sheet): give the folder") \
+            if ext == ".csv" else ("", "")
+        raise InputErrors([InputError("filing_unsupported_format", shown, None, None, "",
+                                      f"不支持的文件类型“{ext or '无扩展名'}”：申报文件须为 .yaml、.yml、.json、.xlsx，或 CSV 文件夹{zh_hint}",
+                                      f"unsupported file type '{ext or 'no extension'}': a filing is .yaml, .yml, .json, .xlsx "
+                                      f"or a folder of .csv files{en_hint}")])
+    return load_document(path, name=name, fmt=fmt)
+
+
+def validate_located(doc: LoadedDocument, validate) -> Any:
+    """``validate(doc)``, with the spreadsheet cell added to each error of a spreadsheet filing."""
+    try:
+        return validate(doc)
+    except InputErrors as exc:
+        if not doc.cells:
+            raise
+        raise InputErrors([dataclasses.replace(e, cell=e.cell or doc.cell(e.pointer)) for e in exc.errors]) from None
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def write_filing(data: dict | None, path: str | os.PathLike, form: str | None = None) -> str:
+    """Write filing data (``None``: a blank form; for YAML, the contract's example) in the form ``path``
+    names, or ``form``; returns the form written."""
+    form = form or form_of(path, for_output=True)
+    if form not in FORMS:
+        raise ValueError(f"unknown output form for {os.fsdecode(os.fspath(path))!r}")
+    if form == "xlsx":
+        _sheets().write_workbook(data, path)
+    elif form == "csv":
+        _sheets().write_csv_folder(data, path)
+    else:
+        if data is None:
+            data = example()
+        text = yaml_text(data) if form == "yaml" else json.dumps(_plain(data, _model.Filing), ensure_ascii=False, indent=2) + "\n"
+        Path(path).write_text(text, encoding="utf-8")
+    return form
+
+
+def example() -> dict:
+    """The contract's example filing, as plain data."""
+    return load_document(_EXAMPLE, name="example.yaml").data
+
+
+def template(path: str | os.PathLike, form: str | None = None) -> str:
+    """A blank form (xlsx, csv), or the contract's example with every field commented (yaml, json)."""
+    return write_filing(None, path, form)
+
+
+def _model_of(model: type[BaseModel], key: str) -> Any:
+    info = model.model_fields.get(key)
+    if info is None:
+        return None, None
+    inner, _ = _sheets()._unwrap(info.annotation)
+    if getattr(inner, "__origin__", None) is list:
+        inner, _ = _sheets()._unwrap(inner.__args__[0])
+    return info, inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+
+
+def _plain(value: Any, model: Any) -> Any:
+    """Filing data in the models' field order, with identifiers as the text written."""
+    if isinstance(value, dict):
+        keys = list(model.model_fields) if model is not None else []
+        ordered = [k for k in keys if k in value] + [k for k in value if k not in keys]
+        out = {}
+        for key in ordered:
+            info, inner = _model_of(model, key) if model is not None else (None, None)
+            item = value[key]
+            if isinstance(item, SourceInt) and info is not None and _sheets()._kind(info)[0] in ("id", "text"):
+                out[key] = item.source
+            else:
+                out[key] = _plain(item, inner)
+        return out
+    if isinstance(value, list):
+        return [_plain(v, model) for v in value]
+    if isinstance(value, SourceInt):
+        return int(value)
+    return value
+
+
+_PLAIN_SCALAR = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`0-9.+~][^:#]*")
+_CORE_WORDS = re.compile(r"(?:null|Null|NULL|~|true|True|TRUE|false|False|FALSE|yes|no|on|off|y|n)\Z", re.IGNORECASE)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(int(value))
+    text = str(value)
+    if _PLAIN_SCALAR.fullmatch(text) and not _CORE_WORDS.match(text) and text == text.strip():
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def _comment(info) -> str:
+    column = _sheets()._column(("x",), [info.title or ""], info)
+    if column.kind == "enum":
+        return f"{column.label}：" + " | ".join(f"{value}（{zh}）" for value, zh in column.choices)
+    if column.kind == "bool":
+        return f"{column.label}：true | false"
+    if column.kind == "rate":
+        return f"{column.label}：0–1 的小数，或 \"97%\" 这样的百分数"
+    return column.label
+
+
+def yaml_text(data: dict) -> str:
+    """Filing data as YAML, in the models' field order, each field with its Chinese label and unit as a comment."""
+    lines = ["# 区县义务教育均衡发展申报数据（申报格式第 1 版）", "# 注释为字段的中文名称和单位；详见 junheng schema。", ""]
+
+    def emit(value: dict, model: type[BaseModel], indent: str, first_prefix: str | None = None) -> None:
+        plain = _plain(value, model)
+        for n, (key, item) in enumerate(plain.items()):
+            info, inner = _model_of(model, key)
+            prefix = first_prefix if (first_prefix is not None and n == 0) else indent
+            note = f"  # {_comment(info)}" if info is not None else ""
+            if isinstance(item, dict) and item:
+                lines.append(f"{prefix}{key}:{note}")
+                emit(item, inner, indent + "  ")
+            elif isinstance(item, list) and item:
+                lines.append(f"{prefix}{key}:{note}")
+                for record in item:
+                    if isinstance(record, dict) and record:
+                        emit(record, inner, indent + "    ", first_prefix=indent + "  - ")
+                    else:
+                        lines.append(f"{indent}  - {_scalar(record)}")
+            elif isinstance(item, dict):
+                lines.append(f"{prefix}{key}: {{}}{note}")
+            elif isinstance(item, list):
+                lines.append(f"{prefix}{key}: []{note}")
+            else:
+                lines.append(f"{prefix}{key}: {_scalar(item)}{note}")
+            if indent == "" and key != "schema_version":
+                lines.append("")
+
+    emit(data, _model.Filing, "")
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _sheets():
+    """The spreadsheet module, imported only for a spreadsheet (it costs start-up time)."""
+    from junheng.filing import sheets
+
+    return sheets

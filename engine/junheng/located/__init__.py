@@ -1,0 +1,1 @@
+"""Reading YAML and JSON while remembering where every value was written (file, line, column, pointer)."""

@@ -1,0 +1,61 @@
+"""Small pieces every machine format shares: texts in the chosen language, severity and verdict words."""
+
+from __future__ import annotations
+
+from junheng.check.explain import fmt_number
+from junheng.report.result import Finding, Result
+
+# How each severity maps onto the three levels CI tools know (SARIF, GitHub annotations).
+LEVELS = {"blocking": "error", "major": "warning", "minor": "note", "info": "note"}
+
+
+_CONTROL = __import__("re").compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text for a terminal or a page: control characters a filing may carry (ESC, BEL …) shown as �.
+
+    JSON and the machine formats keep what was filed; the formats people read must not let a
+    school's name ring a bell or move a terminal's cursor.
+    """
+    return _CONTROL.sub("\ufffd", text)
+
+
+def pick(text, lang: str) -> str:
+    return text.en if lang == "en" else text.zh
+
+
+def vocab(result: Result, section: str, key: str, lang: str) -> str:
+    """A word from the rules' vocabulary (severities, verdicts …), the key itself when absent."""
+    entry = result.vocabulary.get(section, {}).get(key, {})
+    return entry.get(lang, key) if isinstance(entry, dict) else key
+
+
+def rule_label(finding: Finding) -> str:
+    """``FIN-01``, or ``DATA-MISSING/SOC-01`` for missing data."""
+    return finding.rule if finding.for_rule is None else f"{finding.rule}/{finding.for_rule}"
+
+
+def shortfall_text(finding: Finding) -> str:
+    if finding.shortfall is None:
+        return ""
+    return f"{fmt_number(finding.shortfall[0], 2)} {finding.shortfall[1]}"
+
+
+def rectification(finding: Finding, lang: str) -> str:
+    """The rectification, followed by the quantified shortfall in brackets when there is one."""
+    text = pick(finding.rectification, lang)
+    amount = shortfall_text(finding)
+    return f"{text} [{amount}]" if amount else text
+
+
+def district_title(result: Result, lang: str) -> str:
+    d = result.district
+    if lang == "en":
+        return f"{d['name']} ({d['code']}), {d['year']}"
+    return f"{d['name']}（{d['code']}）{d['year']} 年"
+
+
+def where(finding: Finding) -> str:
+    """Every location of a finding, ``file:line:column /pointer``, one per line."""
+    return "\n".join(f"{loc.file}:{loc.line}:{loc.column} {loc.pointer or '/'}" for loc in finding.locations)

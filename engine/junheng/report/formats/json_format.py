@@ -1,0 +1,20 @@
+"""``--format json``: one JSON document, keys sorted, non-ASCII unescaped, byte-identical for identical input."""
+
+from __future__ import annotations
+
+import json
+
+from junheng.report.result import Failure
+
+
+def document(outcomes: list, lang: str = "zh"):
+    """The JSON value of a run: the result object for one filing, ``{"results": […]}`` for several."""
+    items = [o.to_json(lang) for o in outcomes]
+    return items[0] if len(items) == 1 else {"results": items}
+
+
+def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
+    return json.dumps(document(outcomes, lang), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+__all__ = ["render", "document", "Failure"]

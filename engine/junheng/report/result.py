@@ -1,0 +1,182 @@
+"""Findings, results, verdicts and exit status: the data every output format renders.
+
+A finding carries its texts in both languages (``Text``); a formatter picks
+one. The exit status of a run is decided here, in one place, from the results
+and the errors (output.md: 0 clean, 1 findings at or above ``--fail-on``,
+2 invalid input, 3 internal error; the highest over all filings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from junheng.errors import InputError
+from junheng.policy.model import Text
+
+SEVERITY_RANK = {"blocking": 0, "major": 1, "minor": 2, "info": 3}
+FAIL_ON = ("blocking", "major", "minor", "info", "never")
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INVALID = 2
+EXIT_INTERNAL = 3
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+    column: int
+    pointer: str
+    cell: str | None = None  # a spreadsheet filing's cell, "学校!F12"
+
+    def to_json(self) -> dict:
+        out = {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer}
+        if self.cell is not None:  # only for spreadsheets: other filings' output stays as it was
+            out["cell"] = self.cell
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    subject: str
+    severity: str
+    title: Text
+    message: Text
+    observed: dict
+    threshold: dict
+    basis: Text
+    rectification: Text
+    locations: tuple[Location, ...]
+    shortfall: tuple | None = None  # (value, unit)
+    for_rule: str | None = None
+    missing: tuple[str, ...] | None = None
+    area: str = ""
+    area_title: Text | None = None
+
+    @property
+    def identity(self) -> tuple:
+        return (self.rule, self.for_rule or "", self.subject)
+
+    def sort_key(self) -> tuple:
+        return (SEVERITY_RANK[self.severity], self.rule, self.for_rule or "", self.subject)
+
+    def to_json(self, lang: str = "zh") -> dict:
+        out = {
+            "rule": self.rule,
+            "subject": self.subject,
+            "severity": self.severity,
+            "title": _pick(self.title, lang),
+            "message": _pick(self.message, lang),
+            "observed": self.observed,
+            "threshold": self.threshold,
+            "basis": _pick(self.basis, lang),
+            "rectification": _pick(self.rectification, lang),
+            "locations": [loc.to_json() for loc in self.locations],
+        }
+        if self.shortfall is not None:
+            out["shortfall"] = {"value": self.shortfall[0], "unit": self.shortfall[1]}
+        if self.for_rule is not None:
+            out["for_rule"] = self.for_rule
+            out["missing"] = list(self.missing or ())
+        return out
+
+
+def _pick(text: Text, lang: str) -> str:
+    return text.en if lang == "en" else text.zh
+
+
+@dataclass(frozen=True)
+class Series:
+    """One rule's values at every subject of its kind, as the derive stage computed them (floats):
+    what a report tabulates and charts. Reports only: not part of the JSON output."""
+
+    rule: str
+    kind: str  # the rule's subject kind: district | level | group | school | unit
+    severity: str
+    area: str
+    area_title: Text
+    title: Text
+    names: tuple[str, ...]  # the values each row carries, the rule's declared values first
+    labels: dict  # value name → Text, where the rule file names a value (BAL coefficients)
+    formats: dict  # value name → the format its texts use ("pct", "int" …)
+    # (value name, operator that must hold, right-hand name) for each requirement against one name
+    limits: tuple[tuple[str, str, str], ...]
+    requirement: dict  # variant (or None) → ((value name, "≥ 25"), …), policy numbers filled in
+    # (subject index, applies (None: unknown), values in `names` order, limit values in `limits` order);
+    # a value that is missing or undefined is None
+    rows: tuple[tuple, ...]
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """Every indicator of a checked filing against its standard, for reports (HTML charts)."""
+
+    subjects: tuple[tuple[str, str, str | None, str], ...]  # (subject, kind, variant, readable label)
+    series: tuple[Series, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    """The check of one filing."""
+
+    file: str
+    district: dict  # {code, name, year}
+    standard: str
+    standard_title: Text
+    verdict: str  # qualified | deferred
+    findings: tuple[Finding, ...]
+    vocabulary: dict = field(default_factory=dict, compare=False, repr=False)
+    # Every (rule id, subject) pair the pack judged, passed or not, sorted: what a JUnit report counts as tests.
+    checks: tuple[tuple[str, str], ...] = ()
+    # The indicators behind the findings (see ``Indicators``); None when not computed.
+    indicators: Indicators | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def summary(self) -> dict:
+        counts = {s: 0 for s in SEVERITY_RANK}
+        for f in self.findings:
+            counts[f.severity] += 1
+        return counts
+
+    def to_json(self, lang: str = "zh") -> dict:
+        return {
+            "schema_version": 1,
+            "file": self.file,
+            "district": self.district,
+            "standard": self.standard,
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "findings": [f.to_json(lang) for f in self.findings],
+        }
+
+    def status(self, fail_on: str = "blocking") -> int:
+        if fail_on == "never":
+            return EXIT_OK
+        limit = SEVERITY_RANK[fail_on]
+        return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] <= limit for f in self.findings) else EXIT_OK
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A filing that could not be checked: invalid input (2) or an internal error (3)."""
+
+    file: str
+    status: int
+    errors: tuple[InputError, ...]
+
+    def to_json(self, lang: str = "zh") -> dict:
+        return {"file": self.file, "status": self.status, "errors": [e.to_json(lang) for e in self.errors]}
+
+
+Outcome = Result | Failure
+
+
+def outcome_status(outcome: Outcome, fail_on: str) -> int:
+    return outcome.status if isinstance(outcome, Failure) else outcome.status(fail_on)
+
+
+def run_status(outcomes: list[Outcome], fail_on: str) -> int:
+    """The exit status of a run: the highest any filing earns."""
+    return max((outcome_status(o, fail_on) for o in outcomes), default=EXIT_OK)

@@ -1,0 +1,221 @@
+"""The engine boundary: durable_rules sessions, sanitised facts, one recorder for every action.
+
+Everything that knows durable_rules' hazards lives here (see the project's
+notes on durable_rules 2.0.28):
+- one ``Host`` per compiled pack, whose background dispatcher threads are
+  switched off (``_run``) so that evaluation is synchronous, and whose every
+  action is the same recorder;
+- the ruleset and every fact are serialised by us, in plain fixed notation
+  (an exponent form such as ``5e-05`` or ``Infinity`` crashes its parser),
+  with magnitudes clamped to what the parser takes;
+- facts are asserted through the low-level ``assert_facts`` (the ``Host``
+  helpers raise when one fact of a batch matches nothing), and actions are
+  driven synchronously with ``do_actions``;
+- exceptions inside actions are swallowed by durable_rules: the recorder
+  catches and keeps them, and the session is reported as an internal error;
+- every session ends with the verdict stage, which always fires one action,
+  so ``delete_state`` (which segfaults on a session with no action) is safe,
+  and is always called, so the 1,024-session limit is never reached.
+
+A crash inside the extension cannot be caught in Python; ``check.py`` runs
+evaluations in worker processes so that a crash costs one filing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+
+import durable_rules_engine as _dre
+from durable import engine as _durable
+
+from junheng.policy.compile import CompiledPack
+
+_HUGE = 1e300  # stands for an overflow to infinity (a division by a tiny filed figure)
+_RULE_CLAMP = 1e20  # the ruleset parser rejects constants with ~30 integer digits (measured)
+# A float in exponent form, or a whole JSON string (matched so that text inside strings is left alone).
+_EXPONENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?<=[:\[,])(-?)(\d+(?:\.\d+)?)[eE]([-+]?\d+)')
+_names = itertools.count(1)
+
+
+class EngineError(RuntimeError):
+    """A fault in the engine or in junheng's use of it (an internal error, exit 3)."""
+
+
+def sanitize_number(x):
+    """A fact value the engine can take: finite (an overflow becomes ±1e300), an int within 53 bits.
+
+    The engine compares an int with a float as two doubles (2**53 + 1 is not above 2**53.0 there),
+    and saturates ints beyond 2**63: an int that a double cannot hold exactly is made a float here,
+    so that the engine compares exactly the numbers it is given."""
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, int):
+        if -(2**53) <= x <= 2**53:
+            return x
+        x = float(x)
+    if isinstance(x, float):
+        if math.isnan(x):
+            raise EngineError("NaN reached the engine boundary")
+        if math.isinf(x):
+            return _HUGE if x > 0 else -_HUGE
+    return x
+
+
+def _fixed(match: re.Match) -> str:
+    sign, mantissa, exponent = match.groups()
+    if mantissa is None:  # a string: as it was
+        return match.group()
+    from decimal import Decimal
+
+    text = format(Decimal(f"{mantissa}e{exponent}"), "f")
+    if "." not in text:
+        text += ".0"
+    return sign + text
+
+
+def dumps(obj) -> str:
+    """JSON as the engine can read it: compact, no NaN/Infinity, floats in fixed notation."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if "e-" in text or "e+" in text:  # a float's exponent form (or, rarely, a string that holds these)
+        return _EXPONENT.sub(_fixed, text)
+    return text
+
+
+def _sanitize_tree(obj):
+    if isinstance(obj, dict):
+        return {k: _sanitize_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_sanitize_tree(v) for v in obj]
+    if isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        return max(-_RULE_CLAMP, min(_RULE_CLAMP, sanitize_number(obj)))
+    return obj
+
+
+class _SafeRuleset(_durable.Ruleset):
+    """durable's Ruleset, but serialising the definition with ``dumps`` (no exponent forms)."""
+
+    def __init__(self, name, host, ruleset_definition):
+        self._actions = {}
+        self._name = name
+        self._host = host
+        for rule_name, rule in ruleset_definition.items():
+            action = rule.pop("run")
+            self._actions[rule_name] = _durable.Promise(host.get_action(action))
+        self._handle = _dre.create_ruleset(name, dumps(_sanitize_tree(ruleset_definition)))
+        self._definition = ruleset_definition
+
+
+@dataclass
+class Fired:
+    """One action: the engine rule that fired and the facts it matched (alias → fact)."""
+
+    name: str
+    facts: dict
+
+
+@dataclass
+class Session:
+    """What one filing's evaluation produced."""
+
+    fired: list[Fired] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class _Host(_durable.Host):
+    """A Host whose actions all go to one recorder, and which runs nothing in the background."""
+
+    def __init__(self, engine: "Engine"):
+        self._engine = engine
+        super().__init__()
+
+    def _run(self):  # no dispatcher threads: we drive the actions ourselves
+        pass
+
+    def get_action(self, action_name):
+        engine = self._engine
+        return lambda c: engine._record(action_name, c)
+
+    def register_rulesets(self, ruleset_definitions):
+        for name, definition in ruleset_definitions.items():
+            if name in self._ruleset_directory:
+                raise EngineError(f"ruleset {name} already registered")
+            ruleset = _SafeRuleset(name, self, definition)
+            self._ruleset_directory[name] = ruleset
+            self._ruleset_list.append(ruleset)
+        return list(ruleset_definitions)
+
+
+class Engine:
+    """One compiled pack in durable_rules; ``run`` evaluates one filing's facts in its own session.
+
+    ``on_fire(fired) -> list[dict]`` is called for every action and returns the
+    facts to assert in response (finding facts, which aggregates and the
+    verdict match); it runs inside the engine's action, so it must not raise —
+    anything it raises is recorded as an internal error of the session.
+    """
+
+    def __init__(self, pack: CompiledPack):
+        self.pack = pack
+        self._ruleset_name = f"junheng_{pack.name}_{next(_names)}"
+        self._host = _Host(self)
+        definition = {name: {**json.loads(json.dumps(rule)), "run": name} for name, rule in pack.durable.items()}
+        self._host.set_rulesets({self._ruleset_name: definition})
+        self._ruleset = self._host.get_ruleset(self._ruleset_name)
+        self._lock = threading.Lock()
+        self._session: Session | None = None
+        self._on_fire = None
+        self._sid = None
+        self._sessions = itertools.count(1)
+
+    # the one action of every engine rule
+    def _record(self, name: str, c) -> None:
+        try:
+            # durable passes the matched facts as {alias: fact}
+            facts = {k: (v._d if hasattr(v, "_d") else v) for k, v in (c._m or {}).items()}
+            fired = Fired(name, facts)
+            self._session.fired.append(fired)
+            for fact in self._on_fire(fired) or ():
+                self._assert(fact)
+        except BaseException as e:  # noqa: BLE001 - durable would swallow it; keep it instead
+            self._session.errors.append(f"{type(e).__name__}: {e}")
+
+    def _assert(self, fact: dict) -> None:
+        fact = dict(fact)
+        fact["sid"] = self._sid
+        _dre.assert_fact(self._ruleset._handle, dumps(fact))
+
+    def run(self, stages: list[list[dict]], on_fire) -> Session:
+        """Assert each stage's facts in turn and run every action to quiescence; always deletes the session."""
+        with self._lock:
+            self._session = Session()
+            self._on_fire = on_fire
+            self._sid = str(next(self._sessions))
+            handle = self._ruleset._handle
+            acted = False
+            try:
+                for facts in stages:
+                    if not facts:
+                        continue
+                    batch = []
+                    for f in facts:
+                        f = dict(f)
+                        f["sid"] = self._sid
+                        batch.append(f)
+                    result = _dre.assert_facts(handle, dumps(batch))
+                    state_handle = result[1] if isinstance(result, (tuple, list)) else result
+                    errors: list = []
+                    self._ruleset.do_actions(state_handle, lambda e, s: errors.append(e) if e else None)
+                    acted = acted or bool(self._session.fired)
+                    if errors:
+                        self._session.errors.extend(f"{type(e).__name__}: {e}" for e in errors)
+            finally:
+                if acted:
+                    _dre.delete_state(handle, self._sid)
+                else:  # delete_state segfaults on a session where no action ran
+                    self._session.errors.append("no engine action ran for this filing (the verdict stage never fired)")
+            return self._session
