@@ -103,21 +103,25 @@ def throughput(name: str, spec: Spec, fmt: str) -> None:
 
 
 def engine_cost_and_stages(samples: int = 200) -> None:
-    from junheng.check import run as check
-    from junheng.rete import reference as direct
-    from junheng.rete.session import Fired
-    from junheng.located.read import load_document
-    from junheng.filing.validate import validate_document
-    from junheng.check.explain import FindingBuilder
-    from junheng.report.formats import json_format
     from junheng.check.derive import derive
-    from junheng.policy.compile import compile_rules
+    from junheng.check.explain import FindingBuilder
+    from junheng.check.recorder import Recorder, build_findings
+    from junheng.check.run import prepare
+    from junheng.filing.validate import validate_document
+    from junheng.located.read import load_document
+    from junheng.policy.packs import compile_rules
+    from junheng.report.formats import json_format
+    from junheng.report.result import Result
+    from junheng.rete import reference as direct
+    from junheng.rete.facts import STAGE_AGGREGATE_MISSING, STAGE_VERDICT, stage_fact
+    from junheng.rete.session import Fired
 
     policy = compile_rules()
     folder = _dataset("city", Spec(districts=38, schools=75), "json")
     paths = sorted(folder.glob("*.json"))
     stages = {"load": 0.0, "validate": 0.0, "derive": 0.0, "evaluate": 0.0, "report": 0.0}
     engine_time = plain_time = 0.0
+    plains: dict = {}  # pack name → the plain-Python predicates of its single-pattern rules
     n = 0
     for k in range(samples):
         path = paths[k % len(paths)]
@@ -128,26 +132,27 @@ def engine_cost_and_stages(samples: int = 200) -> None:
         data = filing.model_dump(mode="python", exclude_none=True)
         t2 = time.perf_counter()
         pack = policy.packs[filing.district.standard]
-        derived = derive(pack, data)
+        prepared = prepare(pack)
+        derived = derive(pack, prepared.plan, prepared.steps, data)
         t3 = time.perf_counter()
-        recorder = check._Recorder(pack, derived.subjects)
-        facts = [derived.facts, [{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}]]
-        session = check.engine_for(pack).run(facts, recorder.on_fire)
+        recorder = Recorder(pack, prepared.plan, derived.subjects)
+        stages_after = [[stage_fact(STAGE_AGGREGATE_MISSING)], [stage_fact(STAGE_VERDICT)]]
+        session = prepared.engine.run([derived.facts, *stages_after], recorder.on_fire)
         t4 = time.perf_counter()
         builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary)
-        findings = check._build_findings(pack, recorder, builder, derived.subjects)
-        json_format.render([check.Result(doc.file, {}, pack.name, pack.title, "qualified", tuple(findings), policy.vocabulary)])
+        findings = build_findings(pack, recorder, builder, derived.subjects)
+        json_format.render([Result(doc.file, {}, pack.name, pack.title, "qualified", tuple(findings), policy.vocabulary)])
         t5 = time.perf_counter()
         for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
             stages[key] += dt
         # the same compiled comparisons, evaluated in plain Python over the same facts
-        predicates = _plain(pack)
+        predicates = plains.setdefault(pack.name, direct.plain_single_pattern(prepared.plan.durable))
         t6 = time.perf_counter()
         hits = [(name, f) for f in derived.facts for name, pred in predicates.get(f["t"], ()) if pred(f)]
-        rec2 = check._Recorder(pack, derived.subjects)
+        rec2 = Recorder(pack, prepared.plan, derived.subjects)
         answers = [a for name, f in hits for a in rec2.on_fire(Fired(name, {"s": f}))]
-        multi = {k: v for k, v in pack.durable.items() if len(v["all"]) > 1 or len(v["all"][0]) > 1}
-        direct.run(multi, [answers, [{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}]], lambda name, bound: rec2.on_fire(Fired(name, bound)))
+        multi = {k: v for k, v in prepared.plan.durable.items() if len(v["all"]) > 1 or len(v["all"][0]) > 1}
+        direct.run(multi, [answers, *stages_after], lambda name, bound: rec2.on_fire(Fired(name, bound)))
         t7 = time.perf_counter()
         engine_time += t4 - t3
         plain_time += t7 - t6
@@ -158,14 +163,6 @@ def engine_cost_and_stages(samples: int = 200) -> None:
           f"plain Python {plain_time / n * 1000:.2f} ms/filing, ratio {engine_time / plain_time:.2f}× (target ≤ 3×)")
     print(f"4. where one filing's time goes ({total / n * 1000:.1f} ms in this process): " +
           ", ".join(f"{k} {v / total * 100:.0f}% ({v / n * 1000:.2f} ms)" for k, v in stages.items()))
-
-
-def _plain(pack):
-    from junheng.rete import reference as direct
-
-    if "_plain" not in pack.__dict__:
-        pack.__dict__["_plain"] = direct.plain_single_pattern(pack.durable)
-    return pack.__dict__["_plain"]
 
 
 def main() -> None:

@@ -155,8 +155,9 @@ def test_english_output_comes_from_the_rule_files():
 
 def test_a_crash_in_one_filing_costs_that_filing_only(tmp_path, monkeypatch):
     import junheng.check.run as check_module
-    from junheng.check.run import Options, check_many
-    from junheng.policy.compile import compile_rules
+    from junheng.check.batch import check_many
+    from junheng.check.run import Options
+    from junheng.policy.packs import compile_rules
 
     policy = compile_rules(ROOT / "rules")
     original = check_module.check_one_safely

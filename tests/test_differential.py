@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from junheng.check.run import _build_findings, _Recorder, check_source, engine_for
+from junheng.check.derive import derive
+from junheng.check.explain import FindingBuilder
+from junheng.check.recorder import Recorder, build_findings
+from junheng.check.run import check_source, prepare
+from junheng.filing.validate import validate_document
+from junheng.located.read import load_document
+from junheng.policy.packs import compile_rules
 from junheng.rete.reference import run as direct_run
 from junheng.rete.session import Fired
-from junheng.located.read import load_document
-from junheng.filing.validate import validate_document
-from junheng.check.explain import FindingBuilder
-from junheng.check.derive import derive
-from junheng.policy.compile import compile_rules
 from filing_strategies import ROOT, as_json, filings
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -36,19 +37,22 @@ def _prepared(data: dict):
     doc = load_document(as_json(data), name="generated.json")
     plain = validate_document(doc).model_dump(mode="python", exclude_none=True)
     pack = _policy().packs[plain["district"]["standard"]]
-    return doc, plain, pack, derive(pack, plain)
+    prepared = prepare(pack)
+    return doc, plain, pack, derive(pack, prepared.plan, prepared.steps, plain)
 
 
-def _by_engine(pack, derived) -> tuple[set, _Recorder]:
-    recorder = _Recorder(pack, derived.subjects)
-    session = engine_for(pack).run([derived.facts, *_STAGES_AFTER_FACTS], recorder.on_fire)
+def _by_engine(pack, derived) -> tuple[set, Recorder]:
+    prepared = prepare(pack)
+    recorder = Recorder(pack, prepared.plan, derived.subjects)
+    session = prepared.engine.run([derived.facts, *_STAGES_AFTER_FACTS], recorder.on_fire)
     assert not session.errors, session.errors
     return {_matched(f.name, f.facts) for f in session.fired}, recorder
 
 
-def _by_direct(pack, derived) -> tuple[set, _Recorder]:
-    recorder = _Recorder(pack, derived.subjects)
-    fired = direct_run(pack.durable, [derived.facts, *_STAGES_AFTER_FACTS], lambda name, bound: recorder.on_fire(Fired(name, bound)))
+def _by_direct(pack, derived) -> tuple[set, Recorder]:
+    plan = prepare(pack).plan
+    recorder = Recorder(pack, plan, derived.subjects)
+    fired = direct_run(plan.durable, [derived.facts, *_STAGES_AFTER_FACTS], lambda name, bound: recorder.on_fire(Fired(name, bound)))
     return {_matched(name, bound) for name, bound in fired}, recorder
 
 
@@ -67,7 +71,7 @@ def test_the_findings_built_from_the_plain_python_run_are_the_findings_of_check_
     doc, plain, pack, derived = _prepared(data)
     _, recorder = _by_direct(pack, derived)
     builder = FindingBuilder(pack, doc, plain, derived.subjects, _policy().vocabulary, None)
-    direct_findings = _build_findings(pack, recorder, builder, derived.subjects)
+    direct_findings = build_findings(pack, recorder, builder, derived.subjects)
     result = check_source(as_json(data), _policy(), name="generated.json")
     assert [f.to_json("en") for f in direct_findings] == [f.to_json("en") for f in result.findings]
     verdict = "deferred" if "deferred" in recorder.verdicts else "qualified" if "qualified" in recorder.verdicts else None

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from junheng.rete.session import Engine, EngineError, dumps, sanitize_number
-from junheng.check.derive import compare
-from junheng.policy.compile import _adjust_const
+from junheng.policy.tolerance import compare
+from junheng.rete.facts import EngineError, dumps, sanitize_number
+from junheng.rete.plan import adjust_const
+from junheng.rete.session import Engine
 from junheng.check.workers import run_isolated
 
 
@@ -77,7 +78,7 @@ _OPS = ["<", "<=", ">", ">="]
 )
 def test_the_engine_compares_with_the_catalogue_tolerance(op, t, rel):
     v = t * (1 + rel)
-    durable = {"cmp": {"all": [{"s": {"$and": [{"t": "S"}, {"$ex": {"x": 1}}, {_durable(op): {"x": _adjust_const(op, t)}}]}}]}, **_END}
+    durable = {"cmp": {"all": [{"s": {"$and": [{"t": "S"}, {"$ex": {"x": 1}}, {_durable(op): {"x": adjust_const(op, t)}}]}}]}, **_END}
     engine = _engine_for(json.dumps(durable))
     fired = "cmp" in _fired_names(engine, [{"t": "S", "x": sanitize_number(v)}])
     if abs(v - t) <= 1e-9 * max(abs(v), abs(t)) * 0.999 or abs(v - t) >= 1e-9 * max(abs(v), abs(t)) * 1.001 or t == 0:

@@ -21,6 +21,7 @@ import yaml
 from click.testing import CliRunner
 
 import junheng.check.run as check_module
+from junheng.check.recorder import Recorder
 from junheng.check.run import BUG_REPORT_EN
 from junheng.cli.main import junheng
 
@@ -77,18 +78,18 @@ def _engine_crash(monkeypatch):
 
 def _action_error(monkeypatch):
     """An exception inside an engine action (durable_rules would swallow it): the session reports it."""
-    original_check, original_fire = check_module.check_source, check_module._Recorder.on_fire
+    original_check, original_fire = check_module.check_source, Recorder.on_fire
 
     def failing_fire(self, fired):
         raise KeyError("an action failed")
 
     def checking(source, *args, **kwargs):
         if _is_b(source):
-            monkeypatch.setattr(check_module._Recorder, "on_fire", failing_fire)  # in this worker only
+            monkeypatch.setattr(Recorder, "on_fire", failing_fire)  # in this worker only
         try:
             return original_check(source, *args, **kwargs)
         finally:
-            check_module._Recorder.on_fire = original_fire
+            Recorder.on_fire = original_fire
 
     monkeypatch.setattr(check_module, "check_source", checking)
 
@@ -126,16 +127,16 @@ def test_every_batch_format_reports_a_crashed_filing_and_keeps_the_others(batch,
 
 
 def test_an_internal_error_while_validating_one_filing_is_exit_3_and_the_others_are_validated(batch, monkeypatch):
-    import junheng.filing.validate as validate_module
+    import junheng.filing.read as validate_module
 
-    original = validate_module.load_and_validate
+    original = validate_module.read_filing
 
     def failing(source, *args, **kwargs):
         if _is_b(source):
             raise AssertionError("a bug in the loader")
         return original(source, *args, **kwargs)
 
-    monkeypatch.setattr(validate_module, "load_and_validate", failing)
+    monkeypatch.setattr(validate_module, "read_filing", failing)
     result = CliRunner().invoke(junheng, ["validate", *map(str, batch), "--lang", "en"])
     assert result.exit_code == 3, _explain(result)
     assert f"✓ {batch[0]}: valid" in result.stdout and f"✓ {batch[2]}: valid" in result.stdout

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from junheng.cli.main import junheng
 from junheng.errors import InputErrors
-from junheng.filing.validate import load_and_validate
+from junheng.filing.read import read_filing as load_and_validate
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FILINGS = sorted(p for p in (FIXTURES / "filings").glob("*") if p.suffix.lower() in (".yaml", ".yml", ".json"))

@@ -28,7 +28,7 @@ from junheng.check.run import Options, check_one_safely, internal_failure
 from junheng.cli.main import junheng
 from junheng.report.formats import github
 from junheng.report.formats import markdown
-from junheng.policy.compile import compile_rules
+from junheng.policy.packs import compile_rules
 from junheng.policy.model import Text
 from junheng.report.result import SEVERITY_RANK, Failure, Result
 

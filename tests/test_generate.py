@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from junheng.check.run import Options, check_one_safely
 from junheng.cli.main import junheng
 from junheng.synthetic import Spec, filing, write
-from junheng.policy.compile import compile_rules
+from junheng.policy.packs import compile_rules
 
 
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_bytes(tmp_path):

@@ -26,8 +26,8 @@ from junheng.check.run import check_source
 from junheng.cli.main import junheng
 from junheng.errors import InputErrors
 from junheng.located.read import MAX_BYTES, load_document
-from junheng.filing.validate import load_and_validate
-from junheng.policy.compile import compile_rules
+from junheng.filing.read import read_filing as load_and_validate
+from junheng.policy.packs import compile_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_YAML = (ROOT / "rules" / "tests" / "base.yaml").read_text(encoding="utf-8")

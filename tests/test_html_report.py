@@ -18,7 +18,7 @@ import pytest
 from junheng.check.run import Options, check_one_safely
 from junheng.report.formats import html
 from junheng.report.formats import letter
-from junheng.policy.compile import compile_rules
+from junheng.policy.packs import compile_rules
 from junheng.policy.model import Text
 from junheng.report.result import Result
 

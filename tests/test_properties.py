@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from junheng.report import formats
 from junheng.check.run import check_source
 from junheng.errors import InputErrors
-from junheng.policy.compile import compile_rules
+from junheng.policy.packs import compile_rules
 from filing_strategies import ROOT, as_json, as_yaml, filings, reordered, scaled_finance
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from junheng.policy.compile import compile_rules
+from junheng.policy.packs import compile_rules
 from junheng.authoring.ruletest import find_test_files, load_test_file, run_file
 
 RULES = Path(__file__).resolve().parent.parent / "rules"

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from junheng.check.run import Options, check_many
+from junheng.check.batch import check_many
+from junheng.check.run import Options, prepare
 from junheng.errors import InputErrors
 from junheng.located.read import load_document
-from junheng.policy.compile import Policy, compile_rules
+from junheng.policy.compiled import Policy
+from junheng.policy.packs import compile_rules
 from junheng.report.result import EXIT_INTERNAL, Failure, Result
 from junheng.check.sources import Source
 
@@ -248,7 +250,7 @@ def test_a_mutated_rule_file_either_compiles_whole_or_fails_with_located_errors(
             return
         assert isinstance(policy, Policy) and policy.packs, what
         for pack in policy.packs.values():
-            assert {"verdict|deferred", "verdict|qualified"} <= set(pack.durable), what
+            assert {"verdict|deferred", "verdict|qualified"} <= set(prepare(pack).plan.durable), what
         for outcome in _check_base(policy):
             assert isinstance(outcome, (Result, Failure)), what
             if isinstance(outcome, Failure):

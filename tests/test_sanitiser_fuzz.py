@@ -14,7 +14,8 @@ from types import SimpleNamespace
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from junheng.rete.session import Engine, dumps, sanitize_number
+from junheng.rete.facts import dumps, sanitize_number
+from junheng.rete.session import Engine
 
 _EDGES = (
     0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1e-300, 5e-05, 1e-07, 0.1, 1 / 3,

@@ -20,8 +20,9 @@ from junheng.errors import InputError, InputErrors
 from junheng.filing import sheets
 from junheng.filing.forms import example, load_filing, write_filing, yaml_text
 from junheng.located.read import load_document
-from junheng.filing.validate import load_and_validate, validate_document
-from junheng.policy.compile import compile_rules
+from junheng.filing.read import read_filing as load_and_validate
+from junheng.filing.validate import validate_document
+from junheng.policy.packs import compile_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FILINGS = sorted(p for p in (ROOT / "fixtures" / "filings").iterdir() if p.suffix in (".yaml", ".json"))

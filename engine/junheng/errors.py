@@ -7,7 +7,10 @@ carry a stable ``code`` so that machines can tell kinds apart.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -85,3 +88,20 @@ def escape_pointer_token(token: object) -> str:
 
 def pointer_join(parent: str, token: object) -> str:
     return f"{parent}/{escape_pointer_token(token)}"
+
+
+class Hint(NamedTuple):
+    """A "did you mean …?" to append to a message, in both languages; empty strings when nothing is close."""
+
+    zh: str
+    en: str
+    match: str | None
+
+
+def suggest(word: str, pool: Iterable[str], own: Iterable[str] = (), cutoff: float = 0.6) -> Hint:
+    """The one "did you mean": the closest of ``own`` (a rule's own names, say) first, then of ``pool``."""
+    close = difflib.get_close_matches(word, list(own), n=1, cutoff=cutoff) or \
+        difflib.get_close_matches(word, list(pool), n=1, cutoff=cutoff)
+    if not close:
+        return Hint("", "", None)
+    return Hint(f"，是否应为 “{close[0]}”？", f"; did you mean {close[0]!r}?", close[0])

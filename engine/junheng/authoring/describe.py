@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from junheng.check.explain import fmt_number
+from junheng.report.numbers import fmt_number
 from junheng.policy import expr as ex
-from junheng.policy.compile import CompiledRule, Policy
+from junheng.policy.compiled import CompiledRule, Policy
 
 SUBJECT_NAMES = {
     "district": ("区县", "district"),
@@ -151,7 +151,7 @@ def explain(policy: Policy, rule_id: str, standard: str | None = None, lang: str
             lines.append(f"    {name} = {text}")
         lines.append(f"  {L('阈值', 'thresholds')}: {params_text(rule)}")
         if rule.requirement:
-            req = "; ".join(f"{k} {v}" for k, v in rule.requirement.items())
+            req = "; ".join(f"{r.name} {r.op} {r.text}" for r in rule.requirement)
             lines.append(f"  {L('达标要求', 'requirement')}: {req}")
         if r.report_missing:
             lines.append("  " + L("数据缺失时：报 DATA-MISSING（同等严重程度），不能因缺报而通过", "missing figures: a DATA-MISSING finding of the same severity; leaving figures out never passes"))

@@ -21,7 +21,8 @@ from fractions import Fraction
 
 from junheng.errors import InputError, InputErrors
 from junheng.policy import expr as ex
-from junheng.policy.compile import CompiledRule, Policy, compile_policy
+from junheng.policy.compiled import CompiledRule, Policy
+from junheng.policy.packs import compile_policy
 from junheng.policy.load import load_rules
 
 RATE_SUFFIXES = ("_share", "_rate", "share", "rate", "satisfaction")

@@ -1,644 +1,100 @@
-"""Derived values: growth, shares, per-student figures, level totals, difference coefficients.
+"""The derive stage: every rule's values for every subject of a filing, as the engine's facts.
 
-The derive stage of the pipeline. A rule file declares its values as formulas
-(``books / students``, ``sum(staff_quota)``, ``cv(books / students)``); this
-module compiles each formula once into a Python closure (no ``eval``) and
-evaluates it for every subject of a filing — the district, each school level,
-each survey group, each school record, each school unit (campus), each
-repeated school id. The durable_rules engine then compares the values (see
-``evaluate.py``); nothing here decides whether a rule is violated.
-
-Two modes:
-- *fast*: floats, used for every subject, to build the engine's facts;
-- *exact*: fractions of the decimals as written, with every input read recorded
-  (its JSON pointer), used only for the few subjects a rule fires on — the
-  shortfall (``ceil(t × n)`` computed exactly), the observed inputs and the
-  locations of a finding.
-
-A field that is absent, ``null``, or zero where the rule says zero means
-missing (``zero_is_missing``), evaluates to ``MISSING``; everything built on it
-is ``MISSING`` too, and the pointers of all such fields are collected.
-Division by zero gives ``UNDEFINED``: the value is left out of the facts, so no
-comparison can fire on it (a share whose whole is zero holds: ``zero_holds``).
+The rules' formulas were compiled to closures once (``policy/formula.py``); here they
+run for the district, each school level, each survey group, each school record, each
+school unit (campus) and each repeated school id. Values a condition compares go into
+the subject's facts (``rete/facts.py``); nothing here decides whether a rule is violated.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Any, Callable
-
-from junheng.policy import expr as ex
-
-MISSING = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda self: False})()
-UNDEFINED = type("Undefined", (), {"__repr__": lambda self: "UNDEFINED", "__bool__": lambda self: False})()
-_ABSENT = (MISSING, UNDEFINED)
-
-REL_TOL = 1e-9  # the catalogue's tolerance: math.isclose(a, b, rel_tol=1e-9)
-
-# `prior.finance.…` names the previous year's filing of the same district; its
-# pointers are marked with this prefix so that findings locate them in that file.
-PRIOR = "prior"
-PRIOR_POINTER = "prior:"
-
-# Names every school record offers besides its filed fields.
-SCHOOL_BUILTINS = ("in_balance_set",)
-
-Closure = Callable[["Env"], Any]
-
-
-@dataclass
-class Env:
-    """What a formula sees while it is evaluated for one subject."""
-
-    base: dict  # the subject's own object: the filing root, or one school record
-    base_pointer: str  # "" or "/schools/3"
-    records: list  # [(index, record, in_balance_set)] the subject's school records
-    placeholders: dict  # {"level": "primary"} / {"group": "parents"}
-    params: dict  # policy numbers for this subject's variant (exact fractions)
-    values: dict = field(default_factory=dict)
-    exact: bool = False
-    track: bool = False
-    inputs: dict = field(default_factory=dict)  # pointer → value as filed (track mode)
-    missing: set = field(default_factory=set)  # pointers of absent / zero-as-missing inputs
-    record_inputs: set = field(default_factory=set)  # indexes of school records read
-    # inside sum()/count()/cv(): the record being visited
-    cur: tuple | None = None
-    # value name → (input pointers, record indexes, missing pointers) it read first (exact mode)
-    value_reads: dict = field(default_factory=dict)
-    prior: dict | None = None  # the previous year's filing data (district subjects, --previous)
-    float_params: dict = field(default_factory=dict)  # the same policy numbers as floats (fast mode)
-
-
-def number(value: Any, exact: bool) -> Any:
-    """A filed number as the mode wants it: float, or the exact decimal written."""
-    if isinstance(value, bool):
-        value = int(value)
-    if exact:
-        if isinstance(value, float):
-            return Fraction(repr(value))
-        return Fraction(value)
-    return value
-
-
-def isclose(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=REL_TOL)
-
-
-class FormulaCompiler:
-    """Turns parsed formulas into closures; name lookup is fixed when a rule is compiled.
-
-    ``kinds`` maps every name the rule may use to where it comes from:
-    ``value`` (declared earlier in ``values``), ``param`` (a policy number),
-    ``field`` (a path into the subject's object), ``builtin``.
-    """
-
-    def __init__(self, resolve: Callable[[str], str], zero_is_missing: frozenset[str]):
-        self.resolve = resolve
-        self.zero_is_missing = zero_is_missing
-
-    def compile(self, node, *, in_aggregate: bool = False) -> Closure:
-        c = self.compile
-        if isinstance(node, ex.Num):
-            frac = node.value
-            flt = float(frac)
-            return lambda env: frac if env.exact else flt
-        if isinstance(node, ex.Str):
-            text = node.value
-            return lambda env: text
-        if isinstance(node, ex.Name):
-            return self._name(node.name, in_aggregate)
-        if isinstance(node, ex.Neg):
-            inner = c(node.operand, in_aggregate=in_aggregate)
-
-            def neg(env):
-                v = inner(env)
-                return v if v in _ABSENT else -v
-
-            return neg
-        if isinstance(node, ex.BinOp):
-            return _binop(node.op, c(node.left, in_aggregate=in_aggregate), c(node.right, in_aggregate=in_aggregate))
-        if isinstance(node, ex.Cmp):
-            return _compare(node.op, c(node.left, in_aggregate=in_aggregate), c(node.right, in_aggregate=in_aggregate))
-        if isinstance(node, ex.BoolOp):
-            parts = [c(a, in_aggregate=in_aggregate) for a in node.operands]
-            return _boolop(node.op, parts)
-        if isinstance(node, ex.Not):
-            inner = c(node.operand, in_aggregate=in_aggregate)
-
-            def not_(env):
-                v = inner(env)
-                return v if v in _ABSENT else not v
-
-            return not_
-        if isinstance(node, ex.Call):
-            return self._call(node, in_aggregate)
-        raise TypeError(node)
-
-    def _name(self, name: str, in_aggregate: bool) -> Closure:
-        kind = self.resolve(name) if not in_aggregate else self.resolve_record(name)
-        if kind == "value":
-            return lambda env: env.values.get(name, MISSING)
-        if kind == "param":
-            return lambda env: env.params[name] if env.exact else env.float_params[name]
-        if kind == "builtin:in_balance_set":
-            if in_aggregate:
-                return lambda env: 1 if env.cur[2] else 0
-            return lambda env: 1 if env.records and env.records[0][2] else 0
-        # a field path; prior.… reads the same district's filing for the year before (--previous)
-        tokens = name.split(".")
-        if tokens[0] == PRIOR and not in_aggregate:
-            return _field_reader(tokens[1:], name in self.zero_is_missing, False, prior=True)
-        return _field_reader(tokens, name in self.zero_is_missing, in_aggregate)
-
-    def resolve_record(self, name: str) -> str:
-        """Inside sum()/count()/cv() a name is a school-record field (or builtin)."""
-        if name in SCHOOL_BUILTINS:
-            return f"builtin:{name}"
-        return "field"
-
-    def _call(self, node: ex.Call, in_aggregate: bool) -> Closure:
-        fn = node.fn
-        if fn in ex.AGGREGATES:
-            inner = self.compile(node.args[0], in_aggregate=True)
-            return {"sum": _sum, "count": _count, "cv": _cv}[fn](inner)
-        args = [self.compile(a, in_aggregate=in_aggregate) for a in node.args]
-        if fn == "balance_count":
-            return lambda env: sum(1 for r in env.records if r[2])
-        if fn == "if":
-            cond, then, other = args
-
-            def if_(env):
-                c = cond(env)
-                if c in _ABSENT:
-                    return c
-                return then(env) if c else other(env)
-
-            return if_
-        if fn in ("ceil", "floor"):
-            (arg,) = args
-            op = math.ceil if fn == "ceil" else math.floor
-
-            def rounding(env):
-                # exact where it matters: ceil(0.85 × 400) must be 340, not 341. A float far
-                # from a whole number rounds the same either way; near one, redo it exactly.
-                if not env.exact:
-                    v = arg(env)
-                    if v in _ABSENT:
-                        return v
-                    if abs(v - round(v)) > 1e-6 * max(1.0, abs(v)):
-                        return float(op(v))
-                old, env.exact = env.exact, True
-                try:
-                    v = arg(env)
-                finally:
-                    env.exact = old
-                if v in _ABSENT:
-                    return v
-                r = op(v)
-                return Fraction(r) if env.exact else float(r)
-
-            return rounding
-        if fn == "abs":
-            (arg,) = args
-
-            def absolute(env):
-                v = arg(env)
-                return v if v in _ABSENT else abs(v)
-
-            return absolute
-        if fn in ("min", "max", "mean"):
-            agg = {"min": min, "max": max, "mean": lambda vs: sum(float(v) for v in vs) / len(vs)}[fn]
-
-            def multi(env):
-                vs = [a(env) for a in args]
-                for v in vs:
-                    if v is MISSING:
-                        return MISSING
-                for v in vs:
-                    if v is UNDEFINED:
-                        return UNDEFINED
-                return agg(vs)
-
-            return multi
-        raise TypeError(fn)
-
-
-def _field_reader(tokens: list[str], zero_missing: bool, in_aggregate: bool, prior: bool = False) -> Closure:
-    if len(tokens) == 1 and "{" not in tokens[0] and not prior and not zero_missing:
-        return _school_field_reader(tokens, in_aggregate)
-    return _general_reader(tokens, in_aggregate, zero_missing, prior)
-
-
-def _general_reader(tokens: list[str], in_aggregate: bool, zero_missing: bool = False, prior: bool = False) -> Closure:
-    has_ph = any("{" in t for t in tokens)
-    single = tokens[0] if len(tokens) == 1 and not has_ph else None
-
-    def read(env: Env):
-        if in_aggregate:
-            obj = env.cur[1]
-        elif prior:
-            obj = env.prior
-            if obj is None:  # no filing for the year before: nothing to compare
-                return MISSING
-        else:
-            obj = env.base
-        if single is not None:  # the common case: a school field
-            obj = obj.get(single)
-            path = tokens
-        else:
-            path = [t.format(**env.placeholders) for t in tokens] if has_ph else tokens
-            for t in path:
-                obj = obj.get(t) if isinstance(obj, dict) else None
-                if obj is None:
-                    break
-        if obj is None or (zero_missing and obj == 0) or isinstance(obj, dict):
-            if env.track:
-                env.missing.add(_pointer(env, in_aggregate, prior) + "/" + "/".join(path))
-            return MISSING
-        if env.track:
-            if not in_aggregate:  # records read by sum()/cv() are located as records
-                env.inputs[_pointer(env, in_aggregate, prior) + "/" + "/".join(path)] = obj
-            return number(obj, env.exact) if not isinstance(obj, str) else obj
-        if env.exact:
-            return number(obj, True) if not isinstance(obj, str) else obj
-        return obj
-
-    return read
-
-
-def _school_field_reader(tokens: list[str], in_aggregate: bool) -> Closure:
-    """The common case — one field of a school record (or of the district) — with a short fast path."""
-    name = tokens[0]
-    general = _general_reader(tokens, in_aggregate)
-
-    if in_aggregate:
-        def read(env: Env):
-            obj = env.cur[1].get(name)
-            if obj is None or env.track or env.exact or obj.__class__ is dict or obj.__class__ is bool:
-                return general(env)
-            return obj
-    else:
-        def read(env: Env):
-            obj = env.base.get(name)
-            if obj is None or env.track or env.exact or obj.__class__ is dict or obj.__class__ is bool:
-                return general(env)
-            return obj
-
-    return read
-
-
-def _pointer(env: Env, in_aggregate: bool, prior: bool) -> str:
-    if in_aggregate:
-        return f"/schools/{env.cur[0]}"
-    return PRIOR_POINTER if prior else env.base_pointer
-
-
-def _binop(op: str, left: Closure, right: Closure) -> Closure:
-    """One closure per operator: the innermost loop of the derive stage.
-
-    The sentinels MISSING and UNDEFINED support no arithmetic, so the common case (two numbers)
-    runs without a test and an absent operand surfaces as a TypeError, handled off the fast path.
-    """
-
-    def absent(a, b):
-        if a is MISSING or b is MISSING:
-            return MISSING
-        return UNDEFINED
-
-    if op == "+":
-        def apply(env):
-            a = left(env)
-            b = right(env)
-            try:
-                return a + b
-            except TypeError:
-                return absent(a, b)
-    elif op == "-":
-        def apply(env):
-            a = left(env)
-            b = right(env)
-            try:
-                return a - b
-            except TypeError:
-                return absent(a, b)
-    elif op == "*":
-        def apply(env):
-            a = left(env)
-            b = right(env)
-            try:
-                return a * b
-            except TypeError:
-                return absent(a, b)
-    else:
-        def apply(env):
-            a = left(env)
-            b = right(env)
-            try:
-                return a / b
-            except ZeroDivisionError:
-                return UNDEFINED
-            except TypeError:
-                return absent(a, b)
-
-    return apply
-
-
-def _compare(op: str, left: Closure, right: Closure) -> Closure:
-    def cmp(env):
-        a = left(env)
-        b = right(env)
-        if a is MISSING or b is MISSING:
-            return MISSING
-        if a is UNDEFINED or b is UNDEFINED:
-            return UNDEFINED
-        return compare(op, a, b)
-
-    return cmp
-
-
-def compare(op: str, a, b) -> bool:
-    """A comparison with the catalogue's tolerance (numbers within 1e-9 relative are equal)."""
-    if isinstance(a, str) or isinstance(b, str):
-        return {"==": a == b, "!=": a != b}.get(op, False)
-    close = isclose(float(a), float(b))
-    if op == "<":
-        return a < b and not close
-    if op == "<=":
-        return a <= b or close
-    if op == ">":
-        return a > b and not close
-    if op == ">=":
-        return a >= b or close
-    if op == "==":
-        return close
-    return not close
-
-
-def _boolop(op: str, parts: list[Closure]) -> Closure:
-    def apply(env):
-        results = [p(env) for p in parts]
-        for r in results:
-            if r is MISSING:
-                return MISSING
-        if op == "and":
-            return all(r is not UNDEFINED and r for r in results)
-        return any(r is not UNDEFINED and r for r in results)
-
-    return apply
-
-
-def _sum(inner: Closure) -> Closure:
-    def apply(env):
-        total = Fraction(0) if env.exact else 0
-        missing = False
-        old = env.cur
-        for rec in env.records:
-            env.cur = rec
-            if env.track:
-                env.record_inputs.add(rec[0])
-            v = inner(env)
-            if v is MISSING:
-                missing = True
-            elif v is UNDEFINED:
-                continue
-            elif not missing:
-                total += v
-        env.cur = old
-        return MISSING if missing else total
-
-    return apply
-
-
-def _count(inner: Closure) -> Closure:
-    def apply(env):
-        n = 0
-        old = env.cur
-        for rec in env.records:
-            env.cur = rec
-            v = inner(env)
-            if v is MISSING:
-                env.cur = old
-                return MISSING
-            if v is not UNDEFINED and v:
-                n += 1
-        env.cur = old
-        return Fraction(n) if env.exact else n
-
-    return apply
-
-
-def _cv(inner: Closure) -> Closure:
-    """差异系数: enrolment-weighted coefficient of variation over the balance set."""
-
-    def apply(env):
-        xs: list[tuple[float, float]] = []
-        missing = False
-        old = env.cur
-        for rec in env.records:
-            if not rec[2]:
-                continue
-            env.cur = rec
-            if env.track:
-                env.record_inputs.add(rec[0])
-            v = inner(env)
-            if v is MISSING:
-                missing = True
-            elif v is not UNDEFINED:
-                xs.append((float(v), float(rec[1]["students"])))
-        env.cur = old
-        if missing:
-            return MISSING
-        return weighted_cv(xs)
-
-    return apply
-
-
-def weighted_cv(pairs: list[tuple[float, float]]) -> float:
-    """CV = S / x̄ with x̄ = Σ nᵢxᵢ / N and S = sqrt(Σ (nᵢ/N)(xᵢ − x̄)²); 0 when x̄ is 0."""
-    n_total = sum(n for _, n in pairs)
-    if not pairs or n_total == 0:
-        return 0.0
-    mean = math.fsum(n * x for x, n in pairs) / n_total
-    if mean == 0:
-        return 0.0
-    var = math.fsum((n / n_total) * (x - mean) ** 2 for x, n in pairs)
-    return math.sqrt(var) / mean
-
-
-def weighted_mean(pairs: list[tuple[float, float]]) -> float:
-    n_total = sum(n for _, n in pairs)
-    return math.fsum(n * x for x, n in pairs) / n_total if n_total else 0.0
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What a finding can be about: the district, a level, a survey group, a school record,
-    a school unit (a campus, or a record without one), or a school id used more than once."""
-
-    kind: str
-    name: str  # the subject string of the output: "500108", "500108/primary", "2150000101#2" …
-    variant: str | None  # primary | junior | nine_year | parents | teachers | deputies
-    base: dict
-    base_pointer: str
-    records: tuple  # ((index, record, in_balance_set), …)
-    placeholders: dict
-    label: str  # a readable name: the school's name, else the subject string
-    prior: dict | None = None  # district subject: the same district's filing for the year before
-
-
-LEVELS = ("primary", "junior")
-GROUPS = ("parents", "teachers", "deputies")
-
-
-def enumerate_subjects(data: dict, teaching_point_cutoff: int, prior: dict | None = None) -> dict[str, list[Subject]]:
-    """Every subject of a filing, by kind, in a stable order (file order for schools)."""
-    code = str(data["district"]["code"])
-    schools = data.get("schools") or []
-    records = []
-    for i, rec in enumerate(schools):
-        small_point = bool(rec.get("teaching_point")) and rec["students"] < teaching_point_cutoff
-        records.append((i, rec, not small_point))
-    id_count: dict[str, int] = {}
-    for _, rec, _ in records:
-        id_count[rec["id"]] = id_count.get(rec["id"], 0) + 1
-    seen: dict[str, int] = {}
-    school_subjects = []
-    for r in records:
-        sid = r[1]["id"]
-        if id_count[sid] > 1:
-            seen[sid] = seen.get(sid, 0) + 1
-            name = f"{sid}#{seen[sid]}"
-        else:
-            name = sid
-        school_subjects.append(
-            Subject("school", name, r[1]["level"], r[1], f"/schools/{r[0]}", (r,), {"level": r[1]["level"]}, r[1].get("name") or name)
-        )
-    out: dict[str, list[Subject]] = {
-        "district": [Subject("district", code, None, data, "", tuple(records), {}, data["district"].get("name") or code, prior)],
-        "level": [],
-        "group": [],
-        "school": school_subjects,
-        "unit": [],
-        "school_id": [],
-    }
-    for level in LEVELS:
-        recs = tuple(r for r in records if r[1]["level"] == level)
-        if recs:
-            out["level"].append(Subject("level", f"{code}/{level}", level, data, "", recs, {"level": level}, f"{code}/{level}"))
-    for group in GROUPS:
-        out["group"].append(Subject("group", f"{code}/{group}", group, data, "", (), {"group": group}, f"{code}/{group}"))
-    campuses: dict[str, list] = {}
-    for subj, r in zip(school_subjects, records):
-        campus = r[1].get("campus")
-        if campus is None:
-            out["unit"].append(Subject("unit", subj.name, subj.variant, r[1], subj.base_pointer, (r,), {}, subj.label))
-        else:
-            campuses.setdefault(campus, []).append(r)
-    for campus, recs in campuses.items():
-        levels = {r[1]["level"] for r in recs}
-        variant = levels.pop() if len(levels) == 1 else "nine_year"
-        label = _common_name([r[1].get("name") or "" for r in recs]) or campus
-        out["unit"].append(Subject("unit", campus, variant, recs[0][1], f"/schools/{recs[0][0]}", tuple(recs), {}, label))
-    # Only ids used more than once are candidates for DATA-01; the rule itself decides.
-    for sid, n in id_count.items():
-        if n > 1:
-            recs = tuple(r for r in records if r[1]["id"] == sid)
-            out["school_id"].append(Subject("school_id", sid, None, recs[0][1], f"/schools/{recs[0][0]}", recs, {}, sid))
-    return out
-
-
-def _common_name(names: list[str]) -> str:
-    """The shared prefix of a campus's record names, trimmed of a level suffix (小学部/初中部)."""
-    if not names:
-        return ""
-    first = names[0]
-    n = len(first)
-    for other in names[1:]:
-        n = min(n, len(other))
-        for i in range(n):
-            if first[i] != other[i]:
-                n = i
-                break
-    return first[:n].rstrip("（(-— ")
-
+from dataclasses import dataclass
+from typing import Any
+
+from junheng.check.subjects import Subject, enumerate_subjects
+from junheng.policy.compiled import CompiledPack, CompiledRule
+from junheng.policy.formula import MISSING, UNDEFINED, Closure, Env
+from junheng.rete.facts import HUGE, KIND_CODES, SubjectFact, missing_marker, sanitize_number, subject_fact
+from junheng.rete.plan import Plan
+
+__all__ = ["Derived", "derive", "derive_plans", "evaluate_exact"]
 
 @dataclass
 class Derived:
     """The derive stage's output for one filing: its subjects and the engine's facts about them."""
 
-    subjects: list  # index = the facts' "s"
-    facts: list
+    subjects: list[Subject]  # index = the facts' "s"
+    facts: list[SubjectFact]
 
 
-def derive(pack, data: dict, prior: dict | None = None) -> Derived:
-    """Evaluate every value of every rule of a pack for every subject (fast mode)."""
-    from junheng.rete.session import _HUGE, sanitize_number
-    from junheng.policy.compile import KIND_CODES
+# One rule of a kind, flattened for the derive loop: per variant?, params, float params, the steps per
+# variant (name, closure, slot, share key), the chunk its slots travel in, its missing marker.
+Step = tuple[str, Closure, "str | None", "int | None"]
+RulePlan = tuple[bool, dict, dict, dict, int, "str | None"]
 
+
+def derive_plans(pack: CompiledPack, plan: Plan) -> dict[str, list[RulePlan]]:
+    """A pack's rules, by subject kind, flattened once for the derive loop."""
+    plans: dict[str, list[RulePlan]] = {}
+    for kind in KIND_CODES:
+        plans[kind] = []
+        for rule in pack.rules_for(kind):
+            steps = {v: [(n, c, f, share) for (n, c, f), share in zip(rule.values, rule.share_keys[v], strict=True)]
+                     for v in rule.variants}
+            plans[kind].append((rule.variants[0] is not None, rule.params, rule.float_params, steps, plan.chunk_of[rule.key],
+                                missing_marker(rule.key) if rule.rule.report_missing else None))
+    return plans
+
+
+def derive(pack: CompiledPack, plan: Plan, steps: dict[str, list[RulePlan]], data: dict[str, Any],
+           prior: dict[str, Any] | None = None) -> Derived:
+    """Evaluate every value of every rule of a pack for every subject (fast mode): the engine's facts."""
     by_kind = enumerate_subjects(data, pack.teaching_point_min_students, prior)
-    subjects: list = []
-    facts: list = []
+    subjects: list[Subject] = []
+    facts: list[SubjectFact] = []
     for kind, members in by_kind.items():
-        plan = _plan(pack, kind)
-        if not plan:
+        rules = steps[kind]
+        if not rules:
             continue
-        code = KIND_CODES[kind]
-        n_chunks = pack.chunks[kind]
         for subject in members:
             index = len(subjects)
             subjects.append(subject)
-            chunk_facts = []
-            for c in range(n_chunks):
-                fact = {"t": code, "s": index, "c": c}
-                if subject.variant is not None:
-                    fact["v"] = subject.variant
-                chunk_facts.append(fact)
-            env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, {}, prior=subject.prior)
-            shared: dict = {}  # values several rules compute alike, computed once for this subject
-            variant = subject.variant
-            for per_variant, params, float_params, steps, chunk, marker in plan:
-                v_key = variant if per_variant else None
-                env.params = params[v_key]
-                env.float_params = float_params[v_key]
-                env.values = values = {}
-                fact = chunk_facts[chunk]
-                missing = False
-                for name, closure, fact_field, share in steps[v_key]:
-                    if share is None:
-                        v = closure(env)
-                    else:
-                        v = shared.get(share, shared)
-                        if v is shared:
-                            v = shared[share] = closure(env)
-                    values[name] = v
-                    if v is MISSING:
-                        missing = True
-                    elif fact_field is not None and v is not UNDEFINED and v.__class__ is not str:
-                        v = float(v)
-                        fact[fact_field] = v if -_HUGE < v < _HUGE else sanitize_number(v)
-                if missing and marker is not None:
-                    fact[marker] = 1
+            chunk_facts = [subject_fact(kind, index, c, subject.variant) for c in range(plan.chunks[kind])]
+            _derive_subject(subject, rules, chunk_facts)
             facts.extend(chunk_facts)
     return Derived(subjects, facts)
 
 
-def _plan(pack, kind: str) -> list:
-    """A pack's rules of one subject kind, flattened once for the derive loop (kept on the pack)."""
-    plans = pack.__dict__.setdefault("_derive_plans", {})
-    plan = plans.get(kind)
-    if plan is None:
-        plan = []
-        for rule in pack.rules_for(kind):
-            steps = {v: [(n, c, f, share) for (n, c, f), share in zip(rule.values, rule.share_keys[v])] for v in rule.variants}
-            plan.append((rule.variants[0] is not None, rule.params, rule.float_params, steps, rule.chunk,
-                         rule.key + "_m" if rule.rule.report_missing else None))
-        plans[kind] = plan
-    return plan
+def _derive_subject(subject: Subject, rules: list[RulePlan], chunk_facts: list[SubjectFact]) -> None:
+    """The innermost loop of the derive stage: every value of every rule for one subject, into its facts."""
+    env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, {}, prior=subject.prior)
+    shared: dict[int, Any] = {}  # values several rules compute alike, computed once for this subject
+    variant = subject.variant
+    for per_variant, params, float_params, steps, chunk, marker in rules:
+        v_key = variant if per_variant else None
+        env.params = params[v_key]
+        env.float_params = float_params[v_key]
+        env.values = values = {}
+        fact: dict[str, Any] = chunk_facts[chunk]  # type: ignore[assignment]  # slots are beyond the TypedDict
+        missing = False
+        for name, closure, slot, share in steps[v_key]:
+            if share is None:
+                v = closure(env)
+            else:
+                v = shared.get(share, shared)
+                if v is shared:
+                    v = shared[share] = closure(env)
+            values[name] = v
+            if v is MISSING:
+                missing = True
+            elif slot is not None and v is not UNDEFINED and v.__class__ is not str:
+                v = float(v)
+                fact[slot] = v if -HUGE < v < HUGE else sanitize_number(v)
+        if missing and marker is not None:
+            fact[marker] = 1
 
 
-def evaluate_exact(rule, subject: Subject) -> Env:
+def evaluate_exact(rule: CompiledRule, subject: Subject) -> Env:
     """Re-evaluate one rule for one subject exactly, recording every input read (for a finding)."""
     params = rule.params[subject.variant if rule.variants[0] is not None else None]
     env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, params, exact=True, track=True, prior=subject.prior,
@@ -654,3 +110,4 @@ def evaluate_exact(rule, subject: Subject) -> Env:
         env.missing, env.inputs = tracked[0], {**tracked[1], **{k: x for k, x in env.inputs.items() if k not in tracked[1]}}
         env.values[name] = v
     return env
+

@@ -10,15 +10,17 @@ templates, and locates every input in the filing.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
+from junheng.check.derive import evaluate_exact
+from junheng.check.subjects import Subject
 from junheng.located.read import LoadedDocument
-from junheng.check.derive import MISSING, PRIOR, PRIOR_POINTER, UNDEFINED, Subject, evaluate_exact, weighted_mean
-from junheng.policy.compile import CompiledPack, CompiledRule
+from junheng.policy import expr as ex
+from junheng.policy.compiled import CompiledPack, CompiledRule
+from junheng.policy.formula import MISSING, PRIOR, PRIOR_POINTER, UNDEFINED, Env, weighted_mean
 from junheng.policy.model import Text
+from junheng.report.numbers import as_decimal, as_filed, fill, fmt_number, fmt_value, round4
 from junheng.report.result import Finding, Location
 
 SECTIONS = ("finance", "staffing", "survey", "equity", "district")
@@ -32,88 +34,6 @@ class Recorded:
     key: str
     subject: int
     causes: set = field(default_factory=set)
-
-
-# ---------------------------------------------------------------- numbers and texts
-
-
-# Decimal arithmetic here never uses the thread's context: its 28 digits cannot quantize a figure
-# of 1e24 or more to 4 decimals (a filing's numbers reach 1e15, their products 1e30), and whatever
-# another module set there must not change a report. 400 digits hold any finite figure with decimals.
-_CONTEXT = Context(prec=400, rounding=ROUND_HALF_EVEN)
-
-
-def _decimal(v) -> Decimal:
-    if isinstance(v, Fraction):
-        return _CONTEXT.divide(Decimal(v.numerator), Decimal(v.denominator))
-    if isinstance(v, float):
-        return Decimal(repr(v))
-    return Decimal(v)
-
-
-def round4(v):
-    """Half-even to 4 decimals; whole numbers as integers."""
-    if isinstance(v, bool) or v is None or isinstance(v, str):
-        return v
-    d = _decimal(v).quantize(Decimal("0.0001"), context=_CONTEXT)
-    if d == d.to_integral_value():
-        return int(d)
-    return float(d)
-
-
-def as_filed(v):
-    """A filed number for ``observed``: money fields are floats in the model; whole ones print as integers."""
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return int(v)
-    return v
-
-
-def _trim(text: str) -> str:
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def fmt_number(v, places: int = 4) -> str:
-    """1234567.5 → '1,234,567.5'; ratios keep up to 4 decimals."""
-    if v is None or v is MISSING or v is UNDEFINED:
-        return "—"
-    if isinstance(v, str):
-        return v
-    d = _decimal(v).quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
-    text = _trim(format(d, ","))
-    return "0" if text in ("-0", "") else text
-
-
-def fmt_value(v, spec: str | None) -> str:
-    if v is None or v is MISSING or v is UNDEFINED or isinstance(v, str):
-        return fmt_number(v)
-    if spec == "pct":
-        return fmt_number(_CONTEXT.multiply(_decimal(v), 100), 1) + "%"
-    if spec == "pct2":
-        return fmt_number(_CONTEXT.multiply(_decimal(v), 100), 2) + "%"
-    if spec == "growth":
-        return fmt_number(_CONTEXT.multiply(_CONTEXT.subtract(_decimal(v), 1), 100), 1) + "%"
-    if spec == "int":
-        return fmt_number(v, 0)
-    return fmt_number(v)
-
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([a-z0-9]+))?\}")
-
-
-def fill(template: str, names: dict) -> str:
-    def sub(m):
-        name, spec = m.group(1), m.group(2)
-        if name not in names:
-            return m.group(0)
-        return fmt_value(names[name], spec)
-
-    return _PLACEHOLDER.sub(sub, template)
 
 
 def _short(name: str) -> str:
@@ -134,7 +54,7 @@ def shortfall_number(value: Fraction, unit: str, units: dict):
     v = round_up(value, step)
     if v.denominator == 1:
         return int(v)
-    return float(_decimal(v))
+    return float(as_decimal(v))
 
 
 # ---------------------------------------------------------------- locations
@@ -187,8 +107,6 @@ def locate(doc: LoadedDocument, data, pointers, prior_doc: LoadedDocument | None
 
 def _keep_reads_of(env, rule: CompiledRule, causes: set) -> None:
     """A rule with several causes (DATA-02) observes and locates only what its fired causes read."""
-    from junheng.policy import expr as ex
-
     names = set()
     for i in causes:
         names |= {n.name for n in ex.names(rule.causes[i][0])}
@@ -261,11 +179,10 @@ class FindingBuilder:
     def _threshold(self, rule: CompiledRule, params: dict) -> dict:
         """The requirement per compared name, params as numbers, filing paths named as in ``observed``."""
 
-        def sub(m):
-            word = m.group(0)
-            return fmt_number(params[word]) if word in params else _short(word)
+        def show(name: str) -> str:
+            return fmt_number(params[name]) if name in params else _short(name)
 
-        return dict(sorted((_short(k), re.sub(r"[A-Za-z_][A-Za-z0-9_.]*", sub, v)) for k, v in rule.requirement.items()))
+        return dict(sorted((_short(req.name), req.render(show)) for req in rule.requirement))
 
     def _pointers(self, subject: Subject, env) -> list[str]:
         pointers = [input_object(p) for p in env.inputs]
@@ -338,8 +255,6 @@ class FindingBuilder:
         if best is None:
             return out
         inner = rule.cv_inner[best]
-        from junheng.check.derive import Env
-
         probe = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, env.params, float_params=env.float_params)
         xs = []
         for rec in subject.records:

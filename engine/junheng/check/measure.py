@@ -1,10 +1,10 @@
 """The indicators behind a check: every rule's values at every subject, against its standard, for reports.
 
-The derive stage (``indicators.derive``) has already computed every value of every rule for every
+The derive stage (``check/derive.py``) has already computed every value of every rule for every
 subject, in floats, as the engine's facts; this module only reads them back into ``Series`` (one
 per rule), so that a report can chart each school's value against the standard line and each
 difference coefficient against its limit. The added cost is about one dictionary look-up per value:
-formulas are evaluated again (exactly, ``indicators.evaluate_exact``) only for values a report shows
+formulas are evaluated again (exactly, ``derive.evaluate_exact``) only for values a report shows
 that no condition reads — the engine's facts leave those out — such as the coefficients a BAL rule
 labels, and so only for the few subjects of such rules (levels). Whether a rule applies (``applies_when``, ``zero_holds``) is decided
 from the same values with the catalogue's tolerance.
@@ -12,19 +12,23 @@ from the same values with the catalogue's tolerance.
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
+from typing import Any
 
-from junheng.check.explain import fmt_value
-from junheng.check.derive import compare, evaluate_exact
+from junheng.check.derive import Derived, evaluate_exact
+from junheng.check.subjects import Subject
 from junheng.policy import expr as ex
+from junheng.policy.compiled import CompiledPack, CompiledRule
+from junheng.policy.passes import placeholders
+from junheng.policy.tolerance import compare
+from junheng.report.numbers import fmt_value
 from junheng.report.result import Indicators, Series
+from junheng.rete.plan import Plan
 
-_SIMPLE = re.compile(r"\s*(<=|>=|<|>|==|!=)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\Z")
-_SPEC = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([a-z0-9]+)\}")
+__all__ = ["measure"]
 
 
-def measure(pack, derived) -> Indicators:
+def measure(pack: CompiledPack, plan: Plan, derived: Derived) -> Indicators:
     """The Series of every rule of ``pack`` that compares figures with a standard (integrity checks,
     which compare the data with itself, and aggregate rules are left out)."""
     chunks = {(fact["s"], fact["c"]): fact for fact in derived.facts}
@@ -38,39 +42,41 @@ def measure(pack, derived) -> Indicators:
         indexes = by_kind.get(rule.rule.subject, [])
         if not indexes:
             continue
-        series.append(_series(rule, indexes, derived.subjects, chunks))
+        series.append(_series(rule, plan.chunk_of[rule.key], indexes, derived.subjects, chunks))
     subjects = tuple((s.name, s.kind, s.variant, s.label) for s in derived.subjects)
     return Indicators(subjects=subjects, series=tuple(series))
 
 
-def _series(rule, indexes: list[int], subjects: list, chunks: dict) -> Series:
+def _series(rule: CompiledRule, chunk: int, indexes: list[int], subjects: list[Subject], chunks: dict[tuple[int, int], Any]) -> Series:
     fields = {name: field for name, _, field in rule.values}
     limits = []
-    for name, text in rule.requirement.items():
-        match = _SIMPLE.match(text)
-        if match and name in fields and (match.group(2) in fields or match.group(2) in rule.params[rule.variants[0]]):
-            limits.append((name, match.group(1), match.group(2)))
+    for req in rule.requirement:
+        right = req.simple
+        if right is not None and req.name in fields and (right in fields or right in rule.params[rule.variants[0]]):
+            limits.append((req.name, req.op, right))
     names = list(rule.declared)
     names += [n for n, _, _ in limits if n not in names]
     texts = [rule.rule.message.zh, rule.rule.message.en]
     for case in rule.rule.rectification if isinstance(rule.rule.rectification, list) else [rule.rule.rectification]:
         texts += [case.zh, case.en]
-    formats = {m.group(1): m.group(2) for text in texts for m in _SPEC.finditer(text)}
+    formats = {name: spec for text in texts for name, spec in placeholders(text) if spec is not None}
     requirement = {}
     for variant in rule.variants:
         params = rule.params[variant]
-        requirement[variant] = tuple((name, re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: fmt_value(params[m.group(0)], formats.get(m.group(0)))
-                                                   if m.group(0) in params else m.group(0), text))
-                                     for name, text in sorted(rule.requirement.items()))
+
+        def show(name: str) -> str:
+            return fmt_value(params[name], formats.get(name)) if name in params else name  # noqa: B023 - used at once
+
+        requirement[variant] = tuple((req.name, req.render(show)) for req in sorted(rule.requirement, key=lambda r: r.name))
     # Values the engine's facts leave out (no condition reads them), which a report shows: the
     # coefficients a BAL rule labels, the sides of its requirement. Evaluated again, exactly, for
     # the few subjects of such a rule only (district, levels, groups).
-    shown = {n for n, _, r in limits} | {r for _, _, r in limits} | set(rule.rule.labels) | set(rule.requirement)
+    shown = {n for n, _, r in limits} | {r for _, _, r in limits} | set(rule.rule.labels) | {req.name for req in rule.requirement}
     again = any(fields.get(n, "") is None for n in shown)
     rows = []
     for index in indexes:
         subject = subjects[index]
-        fact = chunks.get((index, rule.chunk), {})
+        fact = chunks.get((index, chunk), {})
         params = rule.params[subject.variant if rule.variants[0] is not None else None]
         exact = evaluate_exact(rule, subject).values if again else {}
 

@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from junheng.errors import InputError, InputErrors
+from junheng.filing import read as _read
+from junheng.filing.model import Filing
+from junheng.located.read import MAX_BYTES, LoadedDocument
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -73,8 +76,6 @@ def expand(arguments: Iterable[str], stdin: BinaryIO | None = None, input_format
     ``stdin`` is read (at most once, and no further than the loader's size limit) only
     when an argument is ``-``; no ``stdin`` reads as empty.
     """
-    from junheng.located.read import MAX_BYTES
-
     read: list[bytes] = []  # standard input, read at most once
     sources = Intake()
     for argument in arguments:
@@ -96,17 +97,13 @@ def expand(arguments: Iterable[str], stdin: BinaryIO | None = None, input_format
     return sources
 
 
-def load_source(source: Source):
-    """Load and validate one source: ``(document, filing)``, or ``InputErrors``."""
-    from junheng.filing import validate as _validate  # looked up when called: tests replace it
-    from junheng.located.read import load_document
-
+def load_source(source: Source) -> tuple[LoadedDocument, Filing]:
+    """Read one source, the one way (``filing.read``): ``(document, filing)``, or ``InputErrors``."""
     if source.error is not None:
         raise InputErrors([source.error])
     if source.data is None:
-        return _validate.load_and_validate(source.name)
-    doc = load_document(source.data, name=source.name, fmt=source.fmt)
-    return doc, _validate.validate_document(doc)
+        return _read.read_filing(source.name)  # looked up when called: tests replace it
+    return _read.read_filing(source.data, name=source.name, fmt=source.fmt)
 
 
 def _is_filing(path: str) -> bool:

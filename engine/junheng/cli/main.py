@@ -204,8 +204,9 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
 
     Exit status: 0 no finding at or above --fail-on, 1 some, 2 invalid input, 3 internal error.
     """
-    from junheng.check.run import Options, check_many
-    from junheng.policy.compile import compile_rules
+    from junheng.check.batch import check_many
+    from junheng.check.run import Options
+    from junheng.policy.packs import compile_rules
     from junheng.report.output import Progress, summary_line
     from junheng.report.result import run_status
     from junheng.check.sources import expand
@@ -251,7 +252,7 @@ def _report_failure(outcome, lang: str) -> None:
 
 
 def _check_streaming(sources, policy, options, jobs, streamer, output, lang, fail_on, progress) -> int:
-    from junheng.check.run import check_many
+    from junheng.check.batch import check_many
     from junheng.report.output import ReportStream, Tally, summary_line
     tally, status = Tally(), ExitStatus.OK
     try:

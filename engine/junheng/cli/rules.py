@@ -18,7 +18,7 @@ _RULES = click.option("--rules", "rules_dir", multiple=True, type=click.Path(fil
 
 
 def _policy(ctx: click.Context, rules_dir, lang: str):
-    from junheng.policy.compile import compile_rules
+    from junheng.policy.packs import compile_rules
 
     try:
         return compile_rules(list(rules_dir) or None)

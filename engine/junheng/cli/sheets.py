@@ -68,11 +68,11 @@ def convert(ctx: click.Context, source: str, out: str, lang: str) -> None:
     Forms: .yaml/.yml, .json, .xlsx, or a folder of .csv files. SOURCE must be a valid filing; its
     problems are reported with file, line or cell, and pointer (exit 2).
     """
-    from junheng.filing.validate import load_and_validate
+    from junheng.filing.read import read_filing
 
     form = _form(out, None)
     try:
-        doc, _ = load_and_validate(source)
+        doc, _ = read_filing(source)
     except InputErrors as exc:
         for error in exc.errors:
             click.echo(error.render(lang), err=True)

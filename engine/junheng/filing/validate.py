@@ -22,7 +22,7 @@ from junheng.errors import InputError, InputErrors, pointer_join
 from junheng.located.read import LoadedDocument
 from junheng.filing.model import CODE_PATTERN, ID_PATTERN, MAX_NUMBER, STANDARD_PATTERN, Filing
 
-__all__ = ["CODE", "validate_document", "load_and_validate"]
+__all__ = ["CODE", "validate_document"]
 
 CODE = "filing_schema_error"
 
@@ -35,14 +35,6 @@ def validate_document(doc: LoadedDocument) -> Filing:
         return Filing.model_validate(doc.data)
     except ValidationError as exc:
         raise InputErrors([_input_error(doc, error) for error in exc.errors(include_url=False)]) from None
-
-
-def load_and_validate(source: str | Path | bytes, name: str | None = None) -> tuple[LoadedDocument, Filing]:
-    """Load a filing (a path, or the bytes of one named ``name``) and validate it."""
-    from junheng.filing.forms import load_filing, validate_located  # YAML, JSON, or a spreadsheet
-
-    doc = load_filing(source, name=name)
-    return doc, validate_located(doc, validate_document)
 
 
 # --- one pydantic error → one located InputError ---------------------------------

@@ -17,7 +17,7 @@ notes on durable_rules 2.0.28):
   so ``delete_state`` (which segfaults on a session with no action) is safe,
   and is always called, so the 1,024-session limit is never reached.
 
-A crash inside the extension cannot be caught in Python; ``check.py`` runs
+A crash inside the extension cannot be caught in Python; ``check/batch.py`` runs
 evaluations in worker processes so that a crash costs one filing.
 """
 
@@ -25,75 +25,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
-import re
 import threading
 from dataclasses import dataclass, field
 
 import durable_rules_engine as _dre
 from durable import engine as _durable
 
-from junheng.policy.compile import CompiledPack
+from junheng.rete.facts import EngineError, dumps, sanitize_tree
+from junheng.rete.plan import Plan
 
-_HUGE = 1e300  # stands for an overflow to infinity (a division by a tiny filed figure)
-_RULE_CLAMP = 1e20  # the ruleset parser rejects constants with ~30 integer digits (measured)
-# A float in exponent form, or a whole JSON string (matched so that text inside strings is left alone).
-_EXPONENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?<=[:\[,])(-?)(\d+(?:\.\d+)?)[eE]([-+]?\d+)')
 _names = itertools.count(1)
-
-
-class EngineError(RuntimeError):
-    """A fault in the engine or in junheng's use of it (an internal error, exit 3)."""
-
-
-def sanitize_number(x):
-    """A fact value the engine can take: finite (an overflow becomes ±1e300), an int within 53 bits.
-
-    The engine compares an int with a float as two doubles (2**53 + 1 is not above 2**53.0 there),
-    and saturates ints beyond 2**63: an int that a double cannot hold exactly is made a float here,
-    so that the engine compares exactly the numbers it is given."""
-    if isinstance(x, bool):
-        return int(x)
-    if isinstance(x, int):
-        if -(2**53) <= x <= 2**53:
-            return x
-        x = float(x)
-    if isinstance(x, float):
-        if math.isnan(x):
-            raise EngineError("NaN reached the engine boundary")
-        if math.isinf(x):
-            return _HUGE if x > 0 else -_HUGE
-    return x
-
-
-def _fixed(match: re.Match) -> str:
-    sign, mantissa, exponent = match.groups()
-    if mantissa is None:  # a string: as it was
-        return match.group()
-    from decimal import Decimal
-
-    text = format(Decimal(f"{mantissa}e{exponent}"), "f")
-    if "." not in text:
-        text += ".0"
-    return sign + text
-
-
-def dumps(obj) -> str:
-    """JSON as the engine can read it: compact, no NaN/Infinity, floats in fixed notation."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    if "e-" in text or "e+" in text:  # a float's exponent form (or, rarely, a string that holds these)
-        return _EXPONENT.sub(_fixed, text)
-    return text
-
-
-def _sanitize_tree(obj):
-    if isinstance(obj, dict):
-        return {k: _sanitize_tree(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_sanitize_tree(v) for v in obj]
-    if isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        return max(-_RULE_CLAMP, min(_RULE_CLAMP, sanitize_number(obj)))
-    return obj
 
 
 class _SafeRuleset(_durable.Ruleset):
@@ -106,7 +47,7 @@ class _SafeRuleset(_durable.Ruleset):
         for rule_name, rule in ruleset_definition.items():
             action = rule.pop("run")
             self._actions[rule_name] = _durable.Promise(host.get_action(action))
-        self._handle = _dre.create_ruleset(name, dumps(_sanitize_tree(ruleset_definition)))
+        self._handle = _dre.create_ruleset(name, dumps(sanitize_tree(ruleset_definition)))
         self._definition = ruleset_definition
 
 
@@ -151,7 +92,7 @@ class _Host(_durable.Host):
 
 
 class Engine:
-    """One compiled pack in durable_rules; ``run`` evaluates one filing's facts in its own session.
+    """One pack's plan in durable_rules; ``run`` evaluates one filing's facts in its own session.
 
     ``on_fire(fired) -> list[dict]`` is called for every action and returns the
     facts to assert in response (finding facts, which aggregates and the
@@ -159,11 +100,11 @@ class Engine:
     anything it raises is recorded as an internal error of the session.
     """
 
-    def __init__(self, pack: CompiledPack):
-        self.pack = pack
-        self._ruleset_name = f"junheng_{pack.name}_{next(_names)}"
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self._ruleset_name = f"junheng_{plan.name}_{next(_names)}"
         self._host = _Host(self)
-        definition = {name: {**json.loads(json.dumps(rule)), "run": name} for name, rule in pack.durable.items()}
+        definition = {name: {**json.loads(json.dumps(rule)), "run": name} for name, rule in plan.durable.items()}
         self._host.set_rulesets({self._ruleset_name: definition})
         self._ruleset = self._host.get_ruleset(self._ruleset_name)
         self._lock = threading.Lock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from junheng.check.explain import fmt_number
+from junheng.report.numbers import fmt_number
 from junheng.report.result import Finding, Result
 
 # How each severity maps onto the three levels CI tools know (SARIF, GitHub annotations).

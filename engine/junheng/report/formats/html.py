@@ -15,7 +15,7 @@ import re
 from html import escape
 
 from junheng.filing.model import School
-from junheng.check.explain import fmt_number, fmt_value
+from junheng.report.numbers import fmt_number, fmt_value
 from junheng.report.result import SEVERITY_RANK, Failure, Finding, Result, Series
 
 __all__ = ["render"]

@@ -9,7 +9,7 @@ its errors. The texts come from the rule files; the frame of the letter is writt
 
 from __future__ import annotations
 
-from junheng.check.explain import fmt_number
+from junheng.report.numbers import fmt_number
 from junheng.report.result import SEVERITY_RANK, Failure, Finding, Result
 
 __all__ = ["render"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from junheng.check.explain import fmt_number
+from junheng.report.numbers import fmt_number
 from junheng.report.formats._shared import printable
 from junheng.report.result import SEVERITY_RANK, Failure, Result
 

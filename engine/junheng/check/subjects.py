@@ -1,0 +1,99 @@
+"""The subjects of a filing: what a finding can be about (district, level, group, school, unit, school id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a finding can be about: the district, a level, a survey group, a school record,
+    a school unit (a campus, or a record without one), or a school id used more than once."""
+
+    kind: str
+    name: str  # the subject string of the output: "500108", "500108/primary", "2150000101#2" …
+    variant: str | None  # primary | junior | nine_year | parents | teachers | deputies
+    base: dict
+    base_pointer: str
+    records: tuple  # ((index, record, in_balance_set), …)
+    placeholders: dict
+    label: str  # a readable name: the school's name, else the subject string
+    prior: dict | None = None  # district subject: the same district's filing for the year before
+
+
+LEVELS = ("primary", "junior")
+GROUPS = ("parents", "teachers", "deputies")
+
+
+def enumerate_subjects(data: dict, teaching_point_cutoff: int, prior: dict | None = None) -> dict[str, list[Subject]]:
+    """Every subject of a filing, by kind, in a stable order (file order for schools)."""
+    code = str(data["district"]["code"])
+    schools = data.get("schools") or []
+    records = []
+    for i, rec in enumerate(schools):
+        small_point = bool(rec.get("teaching_point")) and rec["students"] < teaching_point_cutoff
+        records.append((i, rec, not small_point))
+    id_count: dict[str, int] = {}
+    for _, rec, _ in records:
+        id_count[rec["id"]] = id_count.get(rec["id"], 0) + 1
+    seen: dict[str, int] = {}
+    school_subjects = []
+    for r in records:
+        sid = r[1]["id"]
+        if id_count[sid] > 1:
+            seen[sid] = seen.get(sid, 0) + 1
+            name = f"{sid}#{seen[sid]}"
+        else:
+            name = sid
+        school_subjects.append(
+            Subject("school", name, r[1]["level"], r[1], f"/schools/{r[0]}", (r,), {"level": r[1]["level"]}, r[1].get("name") or name)
+        )
+    out: dict[str, list[Subject]] = {
+        "district": [Subject("district", code, None, data, "", tuple(records), {}, data["district"].get("name") or code, prior)],
+        "level": [],
+        "group": [],
+        "school": school_subjects,
+        "unit": [],
+        "school_id": [],
+    }
+    for level in LEVELS:
+        recs = tuple(r for r in records if r[1]["level"] == level)
+        if recs:
+            out["level"].append(Subject("level", f"{code}/{level}", level, data, "", recs, {"level": level}, f"{code}/{level}"))
+    for group in GROUPS:
+        out["group"].append(Subject("group", f"{code}/{group}", group, data, "", (), {"group": group}, f"{code}/{group}"))
+    campuses: dict[str, list] = {}
+    for subj, r in zip(school_subjects, records):
+        campus = r[1].get("campus")
+        if campus is None:
+            out["unit"].append(Subject("unit", subj.name, subj.variant, r[1], subj.base_pointer, (r,), {}, subj.label))
+        else:
+            campuses.setdefault(campus, []).append(r)
+    for campus, recs in campuses.items():
+        levels = {r[1]["level"] for r in recs}
+        variant = levels.pop() if len(levels) == 1 else "nine_year"
+        label = _common_name([r[1].get("name") or "" for r in recs]) or campus
+        out["unit"].append(Subject("unit", campus, variant, recs[0][1], f"/schools/{recs[0][0]}", tuple(recs), {}, label))
+    # Only ids used more than once are candidates for DATA-01; the rule itself decides.
+    for sid, n in id_count.items():
+        if n > 1:
+            recs = tuple(r for r in records if r[1]["id"] == sid)
+            out["school_id"].append(Subject("school_id", sid, None, recs[0][1], f"/schools/{recs[0][0]}", recs, {}, sid))
+    return out
+
+
+def _common_name(names: list[str]) -> str:
+    """The shared prefix of a campus's record names, trimmed of a level suffix (小学部/初中部)."""
+    if not names:
+        return ""
+    first = names[0]
+    n = len(first)
+    for other in names[1:]:
+        n = min(n, len(other))
+        for i in range(n):
+            if first[i] != other[i]:
+                n = i
+                break
+    return first[:n].rstrip("（(-— ")
+

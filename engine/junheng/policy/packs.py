@@ -1,0 +1,256 @@
+"""Compile a loaded rules folder into packs: each pack's members, overrides and aggregate rules checked.
+
+``compile_policy`` is where a rules folder becomes a ``Policy``: every rule compiled
+once by its passes (``passes.py``) — a rule that two packs hold alike is compiled
+once —, every pack's members found along its ``extends`` chain, overrides applied,
+aggregate rules (QLT-08) checked against their pack. Every mistake of the whole
+folder is collected and raised together as ``InputErrors``: a broken rules folder
+stops a run before any filing is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from junheng.errors import InputError, InputErrors, suggest
+from junheng.located.read import LoadedDocument
+from junheng.policy.compiled import CompiledPack, CompiledRule, Policy
+from junheng.policy.load import LoadedRules, load_rules
+from junheng.policy.model import Rule, RuleFile
+from junheng.policy.params import fraction
+from junheng.policy.passes import compile_rule
+
+__all__ = ["compile_policy", "compile_rules", "failures_at_least"]
+
+Identity = tuple[str, str]  # (rule id, subject kind): a rule may be defined once per subject kind
+
+
+@dataclass(frozen=True)
+class _Defined:
+    """A rule as a rule file defines it, before any pack's override."""
+
+    rule: Rule
+    file: RuleFile
+    doc: LoadedDocument
+    pointer: str
+
+
+def compile_rules(root: Any = None) -> Policy:
+    """Load and compile a rules folder (the shipped one by default, or several layered)."""
+    return compile_policy(load_rules(root))
+
+
+def compile_policy(loaded: LoadedRules) -> Policy:
+    """Compile every pack of a loaded rules folder; raises InputErrors listing every mistake."""
+    errors: list[InputError] = []
+    defined, order = _definitions(loaded, errors)
+    compiler = _Once(loaded, errors)
+    packs: dict[str, CompiledPack] = {}
+    ids = {rid for rid, _ in order}
+    for name, (pack, doc) in sorted(loaded.packs.items()):
+        members = _pack_members(name, loaded, defined, order, doc, errors, ids)
+        if members is None:
+            continue
+        cutoff = _inherited(name, loaded, "teaching_point_min_students")
+        if cutoff is None:
+            errors.append(InputError("rule_schema_error", doc.file, 1, 1, "", f"规则包 {name} 须设置 teaching_point_min_students（或继承自 extends）",
+                                     f"pack {name} must set teaching_point_min_students (or inherit it through extends)"))
+            continue
+        rules = [r for r in (compiler.compile(_with_override(name, defined[i], loaded, doc, errors)) for i in members) if r is not None]
+        by_id = {r.id: r for r in rules}
+        for r in rules:
+            if r.rule.aggregate:
+                errors.extend(_aggregate_problems(r, name, by_id, loaded))
+        packs[name] = CompiledPack(
+            name=name, pack=pack, title=pack.title, rules=rules, by_key={r.key: r for r in rules},
+            deferred_when_any=tuple(_inherited(name, loaded, "deferred_when_any") or ("blocking",)),
+            teaching_point_min_students=cutoff, vocabulary=loaded.vocabulary,
+        )
+    if errors:
+        unique = {(e.file, e.line, e.column, e.pointer, e.en): e for e in errors}  # a rule is compiled once per pack
+        raise InputErrors(list(unique.values()))
+    return Policy(roots=loaded.roots, packs=packs, vocabulary=loaded.vocabulary, loaded=loaded)
+
+
+def _definitions(loaded: LoadedRules, errors: list[InputError]) -> tuple[dict[Identity, _Defined], list[Identity]]:
+    """Every rule the files define, once per (id, subject), in file order; duplicates and unknown packs are errors."""
+    defined: dict[Identity, _Defined] = {}
+    order: list[Identity] = []
+    seen: dict[Identity, str] = {}
+    for rule_file, doc in loaded.files:
+        for i, rule in enumerate(rule_file.rules):
+            pointer = f"/rules/{i}"
+            identity = (rule.id, rule.subject)
+            if identity in seen:
+                line, col = doc.location(pointer + "/id")
+                errors.append(InputError("rule_compile_error", doc.file, line, col, pointer + "/id",
+                                         f"规则 {rule.id}（{rule.subject}）重复定义（首次在 {seen[identity]}）",
+                                         f"rule {rule.id} ({rule.subject}) is defined twice (first in {seen[identity]})"))
+                continue
+            seen[identity] = f"{doc.file}:{doc.location(pointer)[0]}"
+            for j, pack_name in enumerate(rule.packs):
+                if pack_name not in loaded.packs:
+                    line, col = doc.location(f"{pointer}/packs/{j}")
+                    hint = suggest(pack_name, loaded.packs, cutoff=0.6)
+                    known = ", ".join(sorted(loaded.packs))
+                    errors.append(InputError("rule_compile_error", doc.file, line, col, f"{pointer}/packs/{j}",
+                                             f"规则 {rule.id}：未知规则包 “{pack_name}”" + (hint.zh or f"（已有：{known}）"),
+                                             f"rule {rule.id}: unknown pack {pack_name!r}" + (hint.en or f" (known: {known})")))
+            defined[identity] = _Defined(rule, rule_file, doc, pointer)
+            order.append(identity)
+    return defined, order
+
+
+def _with_override(pack_name: str, d: _Defined, loaded: LoadedRules, doc: LoadedDocument, errors: list[InputError]) -> _Defined:
+    """The rule as this pack holds it: its severity and params as the nearest override along ``extends`` sets them."""
+    rule = d.rule
+    override = _override_for(pack_name, rule.id, loaded)
+    if override is None:
+        return d
+    updates: dict[str, Any] = {}
+    if override.severity:
+        updates["severity"] = override.severity
+    if override.params:
+        for p in sorted(set(override.params) - set(rule.params)):
+            line, col = doc.location(f"/overrides/{rule.id}/params/{p}")
+            errors.append(InputError("rule_compile_error", doc.file, line, col, f"/overrides/{rule.id}/params/{p}",
+                                     f"规则 {rule.id} 没有参数 “{p}”（已有：{', '.join(sorted(rule.params)) or '无'}）",
+                                     f"rule {rule.id} has no param {p!r} (known: {', '.join(sorted(rule.params)) or 'none'})"))
+        updates["params"] = {**rule.params, **override.params}
+    return _Defined(rule.model_copy(update=updates), d.file, d.doc, d.pointer)
+
+
+class _Once:
+    """Compiles each distinct rule once: a rule two packs hold alike (no override between them) is shared."""
+
+    def __init__(self, loaded: LoadedRules, errors: list[InputError]):
+        self.errors = errors
+        units = loaded.vocabulary.get("units")
+        self.units = units if isinstance(units, dict) else None
+        self.done: dict[tuple[str, str, str], CompiledRule | None] = {}
+
+    def compile(self, d: _Defined) -> CompiledRule | None:
+        memo = (d.doc.file, d.pointer, d.rule.model_dump_json())
+        if memo not in self.done:
+            key = f"r{len(self.done) + 1}"
+            self.done[memo] = compile_rule(d.rule, key, d.file.area, d.file.area_title, d.doc, d.pointer, self.errors, units=self.units)
+        return self.done[memo]
+
+
+def failures_at_least(rule: CompiledRule) -> Any:
+    """``aggregate.failures_at_least``: a count, or the name of one of the rule's params holding it."""
+    n = rule.rule.aggregate.failures_at_least
+    if isinstance(n, str):
+        n = rule.params[None][n] if n in rule.params.get(None, {}) else Fraction(n) if n.strip().isdigit() else n
+    return int(n) if isinstance(n, Fraction) and n.denominator == 1 else n
+
+
+def _aggregate_problems(rule: CompiledRule, pack_name: str, by_id: dict, loaded: LoadedRules) -> list[InputError]:
+    """What makes an aggregate rule impossible to build: members outside the pack or listed twice, a count
+    that is not a whole number from 1 to the number of members (durable_rules cannot create a rule of
+    thousands of patterns, and building it eats the memory), a fraction that is not a number."""
+    agg, errors = rule.rule.aggregate, []
+
+    def error(rel: str, zh: str, en: str) -> None:
+        doc = next((d for _, d in loaded.files if d.file == rule.file), None)
+        line, col = doc.location(rule.pointer + rel) if doc is not None else (None, None)
+        errors.append(InputError("rule_compile_error", rule.file, line, col, rule.pointer + rel, f"规则 {rule.id}：{zh}", f"rule {rule.id}: {en}"))
+
+    for i, rid in enumerate(agg.of):
+        if rid not in by_id:
+            error(f"/aggregate/of/{i}", f"汇总的规则 {rid} 不在规则包 {pack_name} 中", f"aggregated rule {rid} is not in pack {pack_name}")
+        elif rid in agg.of[:i]:
+            error(f"/aggregate/of/{i}", f"汇总的规则 {rid} 重复列出", f"aggregated rule {rid} is listed twice")
+    n = failures_at_least(rule)
+    if not (isinstance(n, int) and 1 <= n <= len(agg.of)):
+        error("/aggregate/failures_at_least", f"failures_at_least 须为 1 到 {len(agg.of)} 之间的整数（或取此值的参数名），实为 {n!r}",
+              f"failures_at_least must be a whole number from 1 to {len(agg.of)} (or a param holding one), not {n!r}")
+    if agg.single_below_fraction is not None:
+        try:
+            if fraction(agg.single_below_fraction) < 0:
+                raise ValueError("negative")
+        except (ValueError, ZeroDivisionError):
+            error("/aggregate/single_below_fraction", f"single_below_fraction 须为非负数，实为 {agg.single_below_fraction!r}",
+                  f"single_below_fraction must be a number of at least 0, not {agg.single_below_fraction!r}")
+    return errors
+
+
+def _inherited(name: str, loaded: LoadedRules, attr: str):
+    seen = set()
+    while name and name not in seen:
+        seen.add(name)
+        pack = loaded.packs.get(name)
+        if pack is None:
+            return None
+        value = getattr(pack[0], attr)
+        if attr == "deferred_when_any" and "deferred_when_any" not in pack[0].model_fields_set:
+            value = None
+        if value is not None:
+            return value
+        name = pack[0].extends
+    return None
+
+
+def _override_for(pack_name: str, rule_id: str, loaded: LoadedRules):
+    """The nearest override of a rule along the extends chain (a pack's own wins)."""
+    chain = []
+    name, seen = pack_name, set()
+    while name and name not in seen and name in loaded.packs:
+        seen.add(name)
+        chain.append(loaded.packs[name][0])
+        name = loaded.packs[name][0].extends
+    merged = None
+    for pack in reversed(chain):
+        o = pack.overrides.get(rule_id)
+        if o is None:
+            continue
+        if merged is None:
+            merged = o
+        else:
+            merged = merged.model_copy(update={"severity": o.severity or merged.severity, "params": {**merged.params, **o.params}})
+    return merged
+
+
+def _pack_members(name, loaded, by_identity, order, doc, errors, ids) -> list | None:
+    chain = []
+    current, seen = name, set()
+    while current:
+        if current in seen:
+            errors.append(InputError("rule_compile_error", doc.file, *doc.location("/extends"), "/extends",
+                                     f"规则包 {name} 的 extends 形成循环", f"pack {name}: extends forms a cycle"))
+            return None
+        seen.add(current)
+        if current not in loaded.packs:
+            hint = suggest(current, loaded.packs)
+            errors.append(InputError("rule_compile_error", doc.file, *doc.location("/extends"), "/extends",
+                                     f"规则包 {name} 继承的 “{current}” 不存在" + hint.zh,
+                                     f"pack {name} extends unknown pack {current!r}" + hint.en))
+            return None
+        chain.append(loaded.packs[current][0])
+        current = loaded.packs[current][0].extends
+    members: list = []
+    for pack in reversed(chain):
+        own = [ident for ident in order if pack.name in by_identity[ident].rule.packs]
+        for ident in own:
+            if ident not in members:
+                members.append(ident)
+        for field_name in ("include", "exclude", "overrides"):
+            listed = getattr(pack, field_name)
+            for j, rid in enumerate(listed):
+                if rid not in ids:
+                    pdoc = loaded.packs[pack.name][1]
+                    pointer = f"/{field_name}/{j}" if field_name != "overrides" else f"/overrides/{rid}"
+                    hint = suggest(rid, sorted(ids))
+                    errors.append(InputError("rule_compile_error", pdoc.file, *pdoc.location(pointer), pointer,
+                                             f"未知规则 “{rid}”" + hint.zh, f"unknown rule {rid!r}" + hint.en))
+        for rid in pack.include:
+            for ident in order:
+                if ident[0] == rid and ident not in members:
+                    members.append(ident)
+        members = [m for m in members if m[0] not in pack.exclude]
+    return [ident for ident in order if ident in members]
+
+
