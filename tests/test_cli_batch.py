@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import junheng.report.output as output_module
+from junheng.check.sources import expand
 from junheng.cli.main import junheng
 from junheng.report.output import Progress, summary_line, write_atomically
-from junheng.check.sources import expand
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "filings"
@@ -288,8 +288,8 @@ def test_a_batch_exits_with_the_highest_status_any_filing_earns(tree, fmt):
 @pytest.fixture
 def mixed(tmp_path: Path) -> Path:
     """A district office's folder: a clean YAML filing, a deferred filing as .xlsx, a CSV-sheet folder and clutter."""
-    from junheng.located.read import load_document
     from junheng.filing.sheets import write_csv_folder, write_workbook
+    from junheng.located.read import load_document
 
     root = tmp_path / "filings"
     root.mkdir()

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 import junheng.filing.read as validate_module
-from junheng.cli.main import ExitStatus, junheng, main
+from junheng.cli.main import junheng, main
+from junheng.errors import ExitStatus
 from junheng.filing.schema import schema_text
 
 VALID = """\

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
+from filing_strategies import ROOT, as_json, filings
 from junheng.check.derive import derive
 from junheng.check.explain import FindingBuilder
 from junheng.check.recorder import Recorder, build_findings
@@ -15,7 +16,6 @@ from junheng.located.read import load_document
 from junheng.policy.packs import compile_rules
 from junheng.rete.reference import run as direct_run
 from junheng.rete.session import Fired
-from filing_strategies import ROOT, as_json, filings
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 _STAGES_AFTER_FACTS = ([{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}])

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from junheng.check.workers import run_isolated
 from junheng.policy.tolerance import compare
 from junheng.rete.facts import EngineError, dumps, sanitize_number
 from junheng.rete.plan import adjust_const
 from junheng.rete.session import Engine
-from junheng.check.workers import run_isolated
 
 
 def _pack(durable: dict, name: str = "t"):

@@ -23,13 +23,12 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from junheng.report import formats
 from junheng.check.run import Options, check_one_safely, internal_failure
 from junheng.cli.main import junheng
-from junheng.report.formats import github
-from junheng.report.formats import markdown
-from junheng.policy.packs import compile_rules
 from junheng.policy.model import Text
+from junheng.policy.packs import compile_rules
+from junheng.report import formats
+from junheng.report.formats import github, markdown
 from junheng.report.result import SEVERITY_RANK, Failure, Result
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ from click.testing import CliRunner
 
 from junheng.check.run import Options, check_one_safely
 from junheng.cli.main import junheng
-from junheng.synthetic import Spec, filing, write
 from junheng.policy.packs import compile_rules
+from junheng.synthetic import Spec, filing, write
 
 
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_bytes(tmp_path):

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from junheng.check.run import check_source
 from junheng.cli.main import junheng
 from junheng.errors import InputErrors
-from junheng.located.read import MAX_BYTES, load_document
 from junheng.filing.read import read_filing as load_and_validate
+from junheng.located.read import MAX_BYTES, load_document
 from junheng.policy.packs import compile_rules
 
 ROOT = Path(__file__).resolve().parent.parent

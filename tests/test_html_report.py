@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 
 from junheng.check.run import Options, check_one_safely
-from junheng.report.formats import html
-from junheng.report.formats import letter
-from junheng.policy.packs import compile_rules
 from junheng.policy.model import Text
+from junheng.policy.packs import compile_rules
+from junheng.report.formats import html, letter
 from junheng.report.result import Result
 
 ROOT = Path(__file__).resolve().parent.parent

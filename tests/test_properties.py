@@ -14,11 +14,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from junheng.report import formats
+from filing_strategies import ROOT, as_json, as_yaml, filings, reordered, scaled_finance
 from junheng.check.run import check_source
 from junheng.errors import InputErrors
 from junheng.policy.packs import compile_rules
-from filing_strategies import ROOT, as_json, as_yaml, filings, reordered, scaled_finance
+from junheng.report import formats
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 _POLICY: list = []

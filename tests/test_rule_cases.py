@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from junheng.policy.packs import compile_rules
 from junheng.authoring.ruletest import find_test_files, load_test_file, run_file
+from junheng.policy.packs import compile_rules
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 POLICY = compile_rules(RULES)

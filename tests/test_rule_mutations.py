@@ -19,12 +19,12 @@ import yaml
 
 from junheng.check.batch import check_many
 from junheng.check.run import Options, prepare
-from junheng.errors import InputErrors
+from junheng.check.sources import Source
+from junheng.errors import ExitStatus, InputErrors
 from junheng.located.read import load_document
 from junheng.policy.compiled import Policy
 from junheng.policy.packs import compile_rules
-from junheng.report.result import EXIT_INTERNAL, Failure, Result
-from junheng.check.sources import Source
+from junheng.report.result import Failure, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -254,6 +254,6 @@ def test_a_mutated_rule_file_either_compiles_whole_or_fails_with_located_errors(
         for outcome in _check_base(policy):
             assert isinstance(outcome, (Result, Failure)), what
             if isinstance(outcome, Failure):
-                assert outcome.status != EXIT_INTERNAL, f"{name}: {what}\n" + "\n".join(e.render("en") for e in outcome.errors)
+                assert outcome.status != ExitStatus.INTERNAL_ERROR, f"{name}: {what}\n" + "\n".join(e.render("en") for e in outcome.errors)
     finally:
         shutil.copy(RULES / name, target)

@@ -9,9 +9,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from junheng.located.read import load_document
 from junheng.filing.model import Filing
 from junheng.filing.schema import SCHEMA_PATH, filing_json_schema, schema_text
+from junheng.located.read import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "engine" / "junheng" / "schemas" / "filing.schema.json"

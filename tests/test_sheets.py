@@ -19,9 +19,9 @@ from junheng.cli.main import junheng
 from junheng.errors import InputError, InputErrors
 from junheng.filing import sheets
 from junheng.filing.forms import example, load_filing, write_filing, yaml_text
-from junheng.located.read import load_document
 from junheng.filing.read import read_filing as load_and_validate
 from junheng.filing.validate import validate_document
+from junheng.located.read import load_document
 from junheng.policy.packs import compile_rules
 
 ROOT = Path(__file__).resolve().parent.parent

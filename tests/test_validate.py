@@ -7,10 +7,10 @@ import re
 import pytest
 
 from junheng.errors import InputErrors
-from junheng.located.read import load_document
 from junheng.filing.model import Filing
 from junheng.filing.read import read_filing as load_and_validate
 from junheng.filing.validate import CODE, validate_document
+from junheng.located.read import load_document
 
 # Line numbers in the cases below refer to this text.
 BASE = """\

@@ -10,7 +10,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import NamedTuple
+
+
+class ExitStatus(IntEnum):
+    """The process exit status, decided in one place (the output contract): the highest over all filings."""
+
+    OK = 0  # every filing checked, no finding at or above --fail-on
+    FINDINGS = 1  # a finding at or above --fail-on
+    INVALID_INPUT = 2  # a filing, a rule file or an option that cannot be used: InputErrors
+    INTERNAL_ERROR = 3  # a bug in junheng or its engine
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class InputErrors(Exception):
     """Raised by a loading or validation stage with every error it found."""
 
     errors: list[InputError] = field(default_factory=list)
+    exit_status = ExitStatus.INVALID_INPUT  # what broken input makes the run exit with
 
     def __post_init__(self) -> None:
         self.errors = sorted(self.errors, key=InputError.sort_key)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from junheng.report.numbers import fmt_number
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledRule, Policy
+from junheng.report.numbers import fmt_number
 
 SUBJECT_NAMES = {
     "district": ("区县", "district"),
@@ -181,8 +181,8 @@ def explain(policy: Policy, rule_id: str, standard: str | None = None, lang: str
 
 def example_finding(policy: Policy, rule_id: str, standard: str | None = None):
     """The first finding of this rule that a rule test produces: (where, Finding) or None."""
-    from junheng.check.run import Options, check_source
     from junheng.authoring.ruletest import build_case_filing, find_test_files, load_test_file
+    from junheng.check.run import Options, check_source
 
     for root in policy.roots:
         for path in find_test_files(root):

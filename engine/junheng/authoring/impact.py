@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from junheng.errors import InputError, InputErrors
-from junheng.report.numbers import fmt_number
 from junheng.policy.compiled import Policy
 from junheng.policy.packs import compile_rules
+from junheng.report.numbers import fmt_number
 
 
 @dataclass

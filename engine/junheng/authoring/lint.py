@@ -22,8 +22,8 @@ from fractions import Fraction
 from junheng.errors import InputError, InputErrors
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledRule, Policy
-from junheng.policy.packs import compile_policy
 from junheng.policy.load import load_rules
+from junheng.policy.packs import compile_policy
 
 RATE_SUFFIXES = ("_share", "_rate", "share", "rate", "satisfaction")
 RATE_PARAMS = ("rate", "share", "fraction")  # params that are fractions whatever they are compared with

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from junheng.check import run as _run
 from junheng.check.run import Options, internal_failure
 from junheng.check.sources import Source
 from junheng.check.workers import run_isolated
+from junheng.errors import ExitStatus
 from junheng.policy.compiled import Policy
-from junheng.report.result import EXIT_INVALID, Failure, Result, outcome_status
+from junheng.report.result import Failure, outcome_status
 
 __all__ = ["Rendered", "check_many"]
 
@@ -61,7 +60,7 @@ def check_many(sources: list[str | Source], policy: Policy, options: Options = O
         if not isinstance(source, Source):
             return finish(_run.check_one_safely(source, policy, options))  # looked up when called: tests replace it
         if source.error is not None:
-            return finish(Failure(source.name, EXIT_INVALID, (source.error,)))
+            return finish(Failure(source.name, ExitStatus.INVALID_INPUT, (source.error,)))
         if source.data is None:
             return finish(_run.check_one_safely(source.name, policy, options))
         return finish(_run.check_one_safely(source.data, policy, options, name=source.name, fmt=source.fmt))

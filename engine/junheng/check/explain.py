@@ -20,7 +20,7 @@ from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledPack, CompiledRule
 from junheng.policy.formula import MISSING, PRIOR, PRIOR_POINTER, UNDEFINED, Env, weighted_mean
 from junheng.policy.model import Text
-from junheng.report.numbers import as_decimal, as_filed, fill, fmt_number, fmt_value, round4
+from junheng.report.numbers import as_decimal, as_filed, fill, fmt_number, round4
 from junheng.report.result import Finding, Location
 
 SECTIONS = ("finance", "staffing", "survey", "equity", "district")

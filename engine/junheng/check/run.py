@@ -18,12 +18,12 @@ from junheng.check.explain import FindingBuilder
 from junheng.check.measure import measure
 from junheng.check.recorder import Recorder, build_findings
 from junheng.check.subjects import Subject
-from junheng.errors import InputError, InputErrors, suggest
+from junheng.errors import ExitStatus, InputError, InputErrors, suggest
 from junheng.filing.model import Filing
 from junheng.filing.read import read_filing
 from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import CompiledPack, Policy
-from junheng.report.result import EXIT_INTERNAL, EXIT_INVALID, Failure, Indicators, Result
+from junheng.report.result import Failure, Indicators, Result
 from junheng.rete.facts import STAGE_AGGREGATE_MISSING, STAGE_VERDICT, stage_fact
 from junheng.rete.plan import Plan, plan_pack
 from junheng.rete.session import Engine
@@ -166,11 +166,11 @@ def previous_index(paths: list[str]) -> tuple[tuple, list[Failure]]:
         try:
             doc, filing = read_filing(path)  # last year's filing may be a spreadsheet too
         except InputErrors as e:
-            failures.append(Failure(str(path), EXIT_INVALID, tuple(e.errors)))
+            failures.append(Failure(str(path), ExitStatus.INVALID_INPUT, tuple(e.errors)))
             continue
         key = (filing.district.code, filing.district.year)
         if key in index:
-            failures.append(Failure(str(path), EXIT_INVALID, (InputError(
+            failures.append(Failure(str(path), ExitStatus.INVALID_INPUT, (InputError(
                 "previous_ambiguous", doc.file, 1, 1, "/district",
                 f"上年申报中 {key[0]} 区县 {key[1]} 年有两份：{index[key]} 与 {path}",
                 f"two previous filings for district {key[0]}, year {key[1]}: {index[key]} and {path}"),)))
@@ -180,7 +180,7 @@ def previous_index(paths: list[str]) -> tuple[tuple, list[Failure]]:
 
 
 def internal_failure(file: str, error: str) -> Failure:
-    return Failure(file, EXIT_INTERNAL, (InputError("internal_error", file, None, None, "", f"内部错误：{error}。{BUG_REPORT_ZH}", f"internal error: {error}. {BUG_REPORT_EN}"),))
+    return Failure(file, ExitStatus.INTERNAL_ERROR, (InputError("internal_error", file, None, None, "", f"内部错误：{error}。{BUG_REPORT_ZH}", f"internal error: {error}. {BUG_REPORT_EN}"),))
 
 
 def check_one_safely(source, policy: Policy, options: Options, name: str | None = None, fmt: str | None = None):
@@ -189,7 +189,7 @@ def check_one_safely(source, policy: Policy, options: Options, name: str | None 
     try:
         return check_source(source, policy, options, name=name, fmt=fmt)
     except InputErrors as e:
-        return Failure(display, EXIT_INVALID, tuple(e.errors))
+        return Failure(display, ExitStatus.INVALID_INPUT, tuple(e.errors))
     except Exception as e:  # noqa: BLE001 - anything else is a bug, reported as such (exit 3)
         if os.environ.get("JUNHENG_DEBUG"):
             traceback.print_exc()

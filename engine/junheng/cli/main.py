@@ -10,24 +10,14 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from enum import IntEnum
 
 import click
 
 from junheng import __version__
+from junheng.errors import ExitStatus, InputErrors
 from junheng.report import formats as _formats
-from junheng.errors import InputErrors
 
 __all__ = ["ExitStatus", "junheng", "main"]
-
-
-class ExitStatus(IntEnum):
-    """The process exit status, decided in one place (see the output contract)."""
-
-    OK = 0
-    FINDINGS = 1  # used by ``check``: a finding at or above --fail-on
-    INVALID_INPUT = 2
-    INTERNAL_ERROR = 3
 
 
 _LANG = click.option(
@@ -153,8 +143,8 @@ def validate(ctx: click.Context, filings: tuple[str, ...], input_format: str, ou
 
     Exit status: 0 when every filing is valid, 2 when any is not, 3 on an internal error.
     """
-    from junheng.report.output import Progress, validate_summary_line
     from junheng.check.sources import expand, load_source
+    from junheng.report.output import Progress, validate_summary_line
 
     sources = expand(filings, _stdin(), input_format)
     progress = Progress(len(sources))
@@ -206,10 +196,10 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     """
     from junheng.check.batch import check_many
     from junheng.check.run import Options
+    from junheng.check.sources import expand
     from junheng.policy.packs import compile_rules
     from junheng.report.output import Progress, summary_line
     from junheng.report.result import run_status
-    from junheng.check.sources import expand
 
     try:
         policy = compile_rules(list(rules_dir) or None)
@@ -305,7 +295,9 @@ junheng.add_command(_rules_group)
 from junheng.cli.generate import generate as _generate  # noqa: E402 - synthetic filings for load tests
 
 junheng.add_command(_generate)
-from junheng.cli.sheets import convert as _convert, template as _template  # noqa: E402 - the filing's forms in and out
+from junheng.cli.sheets import convert as _convert  # noqa: E402 - the filing's forms in and out
+from junheng.cli.sheets import template as _template
+
 junheng.add_command(_template)
 junheng.add_command(_convert)
 

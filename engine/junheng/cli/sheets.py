@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import click
 
-from junheng.errors import InputErrors
-from junheng.report.result import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK
+from junheng.errors import ExitStatus, InputErrors
 
 __all__ = ["template", "convert"]
 
@@ -36,7 +35,7 @@ def _write(ctx: click.Context, data, out: str, form: str, lang: str) -> None:
         write_filing(data, out, form)
     except OSError as exc:
         click.echo(f"{out}: cannot write ({exc.strerror or exc})" if lang == "en" else f"{out}: 无法写入（{exc.strerror or exc}）", err=True)
-        ctx.exit(EXIT_INVALID)
+        ctx.exit(ExitStatus.INVALID_INPUT)
     click.echo(f"✓ {out} ({form})" if lang == "en" else f"✓ 已写入 {out}（{form}）")
 
 
@@ -54,7 +53,7 @@ def template(ctx: click.Context, form: str | None, out: str, lang: str) -> None:
     commented with its Chinese label and unit (yaml).
     """
     _write(ctx, None, out, _form(out, form), lang)
-    ctx.exit(EXIT_OK)
+    ctx.exit(ExitStatus.OK)
 
 
 @click.command()
@@ -76,10 +75,10 @@ def convert(ctx: click.Context, source: str, out: str, lang: str) -> None:
     except InputErrors as exc:
         for error in exc.errors:
             click.echo(error.render(lang), err=True)
-        ctx.exit(EXIT_INVALID)
+        ctx.exit(ExitStatus.INVALID_INPUT)
     except Exception as exc:  # a bug: say so, without a traceback
         click.echo(f"{source}: internal error (a bug in junheng): {type(exc).__name__}: {exc}" if lang == "en"
                    else f"{source}: 内部错误（junheng 自身的缺陷）：{type(exc).__name__}: {exc}", err=True)
-        ctx.exit(EXIT_INTERNAL)
+        ctx.exit(ExitStatus.INTERNAL_ERROR)
     _write(ctx, doc.data, out, form, lang)
-    ctx.exit(EXIT_OK)
+    ctx.exit(ExitStatus.OK)

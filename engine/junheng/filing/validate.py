@@ -12,15 +12,14 @@ import difflib
 import math
 import types
 import typing
-from pathlib import Path
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from junheng.errors import InputError, InputErrors, pointer_join
-from junheng.located.read import LoadedDocument
 from junheng.filing.model import CODE_PATTERN, ID_PATTERN, MAX_NUMBER, STANDARD_PATTERN, Filing
+from junheng.located.read import LoadedDocument
 
 __all__ = ["CODE", "validate_document"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
-from typing import Any
 
 from junheng.policy.formula import MISSING, UNDEFINED
 

@@ -14,7 +14,8 @@ import secrets
 import sys
 from typing import TextIO
 
-from junheng.report.result import EXIT_INTERNAL, EXIT_INVALID, Failure, Result
+from junheng.errors import ExitStatus
+from junheng.report.result import Failure, Result
 
 __all__ = ["Progress", "ReportStream", "Tally", "encode", "summary_line", "validate_summary_line", "write_atomically"]
 
@@ -162,7 +163,7 @@ def _tally(outcomes: list) -> dict:
         if isinstance(outcome, Result):
             counts[outcome.verdict] = counts.get(outcome.verdict, 0) + 1
         elif isinstance(outcome, Failure):
-            counts["invalid" if outcome.status == EXIT_INVALID else "internal"] += 1
+            counts["invalid" if outcome.status == ExitStatus.INVALID_INPUT else "internal"] += 1
     return counts
 
 
@@ -184,7 +185,7 @@ class Tally:
         if verdict is not None:
             self.counts[verdict] = self.counts.get(verdict, 0) + 1
         elif failure_status is not None:
-            self.counts["invalid" if failure_status == EXIT_INVALID else "internal"] += 1
+            self.counts["invalid" if failure_status == ExitStatus.INVALID_INPUT else "internal"] += 1
 
 
 def summary_line(outcomes, lang: str = "zh", skipped: int = 0) -> str:
@@ -206,8 +207,8 @@ def validate_summary_line(statuses: list[int], lang: str = "zh", skipped: int = 
     """The closing line of a validation of several filings; ``statuses`` are 0, 2 or 3, one per filing."""
     n = len(statuses)
     valid = sum(s == 0 for s in statuses)
-    invalid = sum(s == EXIT_INVALID for s in statuses)
-    internal = sum(s == EXIT_INTERNAL for s in statuses)
+    invalid = sum(s == ExitStatus.INVALID_INPUT for s in statuses)
+    internal = sum(s == ExitStatus.INTERNAL_ERROR for s in statuses)
     if lang == "en":
         line = f"{n} filings, {valid} valid, {invalid} invalid, {internal} internal errors"
         return line + (f"; {skipped} skipped file{'s' if skipped != 1 else ''} not a filing" if skipped else "")

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from junheng.errors import InputError
+from junheng.errors import ExitStatus, InputError
 from junheng.policy.model import Text
 
 SEVERITY_RANK = {"blocking": 0, "major": 1, "minor": 2, "info": 3}
 FAIL_ON = ("blocking", "major", "minor", "info", "never")
 
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_INVALID = 2
-EXIT_INTERNAL = 3
 
 
 @dataclass(frozen=True)
@@ -153,9 +149,9 @@ class Result:
 
     def status(self, fail_on: str = "blocking") -> int:
         if fail_on == "never":
-            return EXIT_OK
+            return ExitStatus.OK
         limit = SEVERITY_RANK[fail_on]
-        return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] <= limit for f in self.findings) else EXIT_OK
+        return ExitStatus.FINDINGS if any(SEVERITY_RANK[f.severity] <= limit for f in self.findings) else ExitStatus.OK
 
 
 @dataclass(frozen=True)
@@ -179,4 +175,4 @@ def outcome_status(outcome: Outcome, fail_on: str) -> int:
 
 def run_status(outcomes: list[Outcome], fail_on: str) -> int:
     """The exit status of a run: the highest any filing earns."""
-    return max((outcome_status(o, fail_on) for o in outcomes), default=EXIT_OK)
+    return max((outcome_status(o, fail_on) for o in outcomes), default=ExitStatus.OK)

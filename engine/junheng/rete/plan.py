@@ -22,8 +22,17 @@ from junheng.policy.compiled import CompiledPack, CompiledRule
 from junheng.policy.packs import failures_at_least
 from junheng.policy.params import fraction
 from junheng.policy.tolerance import REL_TOL
-from junheng.rete.facts import (DATA_MISSING, FINDING, KIND_CODES, NO_RULE, STAGE, STAGE_AGGREGATE_MISSING, STAGE_VERDICT, Action,
-                                missing_marker)
+from junheng.rete.facts import (
+    DATA_MISSING,
+    FINDING,
+    KIND_CODES,
+    NO_RULE,
+    STAGE,
+    STAGE_AGGREGATE_MISSING,
+    STAGE_VERDICT,
+    Action,
+    missing_marker,
+)
 
 __all__ = ["MAX_FIELDS_PER_FACT", "Plan", "adjust_const", "plan_pack"]
 

@@ -9,8 +9,8 @@ in properties also ``:`` and ``,``). One plain log line per filing gives its ver
 
 from __future__ import annotations
 
-from junheng.report.result import SEVERITY_RANK, Failure, Result
 from junheng.report.formats._shared import pick, rectification, rule_label, vocab
+from junheng.report.result import SEVERITY_RANK, Failure, Result
 
 _COMMANDS = {"blocking": "error", "major": "warning", "minor": "notice", "info": "notice"}
 _LABELS = {"zh": {"invalid": "无法检查（输入有误）", "internal": "无法检查（内部错误）"},

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from junheng.report.result import SEVERITY_RANK, Failure, Finding, Result
 from junheng.report.formats._shared import district_title, pick, rectification, rule_label, vocab, where
+from junheng.report.result import SEVERITY_RANK, Failure, Finding, Result
 
 _LABELS = {
     "zh": {"severity": "严重程度", "subject": "对象", "message": "问题", "rect": "整改", "basis": "依据", "where": "位置",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
+from junheng.report.formats._shared import district_title, pick, printable, rectification, rule_label, vocab
 from junheng.report.output import summary_line
 from junheng.report.result import SEVERITY_RANK, Failure, Result
-from junheng.report.formats._shared import printable, district_title, pick, rectification, rule_label, vocab
 
 _LABELS = {
     "zh": {"title": "junheng 检查结果", "filing": "申报文件", "standard": "规则包", "district": "区县", "verdict": "结论",

@@ -20,8 +20,9 @@ from pathlib import PurePath
 from urllib.parse import quote
 
 from junheng import __version__
-from junheng.report.result import EXIT_INTERNAL, SEVERITY_RANK, Failure, Finding, Location, Result
+from junheng.errors import ExitStatus
 from junheng.report.formats._shared import LEVELS, pick, rectification, shortfall_text, vocab
+from junheng.report.result import SEVERITY_RANK, Failure, Finding, Location, Result
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 DATA_MISSING = "DATA-MISSING"
@@ -143,7 +144,7 @@ def document(outcomes: list, lang: str = "zh") -> dict:
                             "rules": [rules[i] for i in ids]}},
         "invocations": [{
             # Invalid input is the tool doing its job; only an internal error is a failed execution.
-            "executionSuccessful": not any(f.status == EXIT_INTERNAL for f in failures),
+            "executionSuccessful": not any(f.status == ExitStatus.INTERNAL_ERROR for f in failures),
             "toolExecutionNotifications": notifications,
         }],
         "columnKind": "unicodeCodePoints",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
-from junheng.report.numbers import fmt_number
 from junheng.report.formats._shared import printable
+from junheng.report.numbers import fmt_number
 from junheng.report.result import SEVERITY_RANK, Failure, Result
 
 _LABELS = {
