@@ -45,7 +45,7 @@ class InputError:
     def message(self, lang: str = "zh") -> str:
         return self.en if lang == "en" else self.zh
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.file, self.line or 0, self.column or 0, self.pointer, self.code, self.zh)
 
     def render(self, lang: str = "zh") -> str:
@@ -63,8 +63,8 @@ class InputError:
         pointer = self.pointer if self.pointer else "/"
         return f"{where}: {pointer}: {self.message(lang)}"
 
-    def to_json(self, lang: str = "zh") -> dict:
-        out = {
+    def to_json(self, lang: str = "zh") -> dict[str, str | int | None]:
+        out: dict[str, str | int | None] = {
             "code": self.code,
             "message": self.message(lang),
             "file": self.file,

@@ -14,10 +14,17 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypedDict
 
 import yaml
 
-LEVEL = {
+# A school level's per-student standards (with a margin) and class sizes; "class" is a keyword, hence this form.
+_Level = TypedDict("_Level", {
+    "class": int, "max": int, "books": int, "computers": float, "land": int, "building": int, "aux": float, "sports": float,
+    "equipment": int, "multimedia": float, "teacher_ratio": int, "quota_ratio": float,
+})
+
+LEVEL: dict[str, _Level] = {
     # per-student standards with a margin, and class sizes
     "primary": {"class": 40, "max": 44, "books": 30, "computers": 0.09, "land": 22, "building": 8, "aux": 5.2, "sports": 8.5,
                 "equipment": 2400, "multimedia": 0.03, "teacher_ratio": 17, "quota_ratio": 18},
@@ -26,7 +33,7 @@ LEVEL = {
 }
 
 # (field, how to break it) for school checks: a figure moved across its standard
-_SCHOOL_BREAKS = (
+_SCHOOL_BREAKS: tuple[tuple[str, float | None], ...] = (
     ("books", 0.7), ("computers", 0.5), ("land_area", 0.6), ("building_area", 0.6), ("multimedia_classrooms", 0.5),
     ("max_class_size", None), ("staff", 0.9),
 )
@@ -42,7 +49,7 @@ class Spec:
     standard: str = "basic"
 
 
-def _school(rng: random.Random, k: int, i: int, level: str, spec: Spec) -> dict:
+def _school(rng: random.Random, k: int, i: int, level: str, spec: Spec) -> dict[str, Any]:
     L = LEVEL[level]
     location = rng.choices(["urban", "town", "rural"], weights=[4, 3, 3])[0]
     teaching_point = location == "rural" and level == "primary" and rng.random() < 0.05
@@ -50,7 +57,7 @@ def _school(rng: random.Random, k: int, i: int, level: str, spec: Spec) -> dict:
     classes = max(1, -(-students // L["class"]))
     teachers = max(2, round(students / L["teacher_ratio"]))
     quota = max(2, int(-(-students // L["quota_ratio"])) + rng.randint(0, 3))
-    s = {
+    s: dict[str, Any] = {
         "id": f"{100000 + k}{i:04d}",
         "name": f"第{k}区县第{i}{'小学' if level == 'primary' else '中学'}",
         "level": level,
@@ -80,7 +87,7 @@ def _school(rng: random.Random, k: int, i: int, level: str, spec: Spec) -> dict:
     s["teaching_aux_area"] = round(min(s["building_area"] * 0.9, students * L["aux"] * rng.uniform(1.0, 1.2)), 1)
     for field, factor in _SCHOOL_BREAKS:
         if rng.random() < spec.violation_share:
-            if field == "max_class_size":
+            if factor is None:  # max_class_size: a class over the maximum, with the classes that gives
                 s[field] = L["max"] + rng.randint(3, 20)
                 s["classes"] = max(1, -(-students // s[field]))
             else:
@@ -88,11 +95,11 @@ def _school(rng: random.Random, k: int, i: int, level: str, spec: Spec) -> dict:
     return s
 
 
-def _finance(rng: random.Random, spec: Spec) -> dict:
-    def pair(cur, growth):
+def _finance(rng: random.Random, spec: Spec) -> dict[str, Any]:
+    def pair(cur: float, growth: float) -> dict[str, int]:
         return {"current": round(cur), "previous": round(cur / growth)}
 
-    def maybe(ok, bad):
+    def maybe(ok: float, bad: float) -> float:
         return bad if rng.random() < spec.violation_share else ok
 
     revenue_growth = rng.uniform(1.05, 1.15)
@@ -121,7 +128,7 @@ def _finance(rng: random.Random, spec: Spec) -> dict:
     }
 
 
-def filing(k: int, spec: Spec) -> dict:
+def filing(k: int, spec: Spec) -> dict[str, Any]:
     """District number k of a generated set (deterministic in spec.seed and k)."""
     rng = random.Random(f"{spec.seed}/{k}")
     levels = ["primary"] * (spec.schools * 2 // 3) + ["junior"] * (spec.schools - spec.schools * 2 // 3)
@@ -158,13 +165,14 @@ def filing(k: int, spec: Spec) -> dict:
 def write(spec: Spec, out: Path, fmt: str = "json") -> list[Path]:
     """Write the set as one file per district; returns the paths."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
+    paths: list[Path] = []
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when PyYAML has it: the same text, faster
     for k in range(spec.districts):
         data = filing(k, spec)
         path = out / f"district-{100000 + k}.{fmt}"
         if fmt == "json":
             path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         else:
-            path.write_text(yaml.dump(data, allow_unicode=True, sort_keys=False, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper)), encoding="utf-8")
+            path.write_text(yaml.dump(data, allow_unicode=True, sort_keys=False, Dumper=dumper), encoding="utf-8")
         paths.append(path)
     return paths

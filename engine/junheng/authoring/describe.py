@@ -7,11 +7,19 @@ own data test produces.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
 
+from junheng.authoring.ruletest import build_case_filing, find_test_files, load_test_file
+from junheng.check.run import Options, check_source
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledRule, Policy
 from junheng.report.numbers import fmt_number
+from junheng.report.result import Finding
+
+__all__ = ["SUBJECT_NAMES", "RuleRow", "example_finding", "explain", "find_rule", "params_text", "render_table", "rule_rows"]
 
 SUBJECT_NAMES = {
     "district": ("区县", "district"),
@@ -25,6 +33,8 @@ SUBJECT_NAMES = {
 
 @dataclass(frozen=True)
 class RuleRow:
+    """One line of ``rules list``: a rule as one or more packs have it."""
+
     id: str
     packs: tuple[str, ...]
     subject: str
@@ -33,16 +43,14 @@ class RuleRow:
     title_zh: str
     title_en: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "packs": list(self.packs), "subject": self.subject, "severity": self.severity,
                 "thresholds": self.thresholds, "title": {"zh": self.title_zh, "en": self.title_en}}
 
 
-def _param(x) -> str:
-    """A policy number as written: 2017, 0.7, 1/3 — never 2,017 or 0.3333."""
-    from junheng.policy.expr import _fraction_text
-
-    return _fraction_text(x)
+def _param(x: Fraction) -> str:
+    """A policy number as written: 2017, 0.7, 1/3 — never 2,017 or 0.3333 (as a formula writes the number)."""
+    return ex.unparse(ex.Num(x, 1))
 
 
 def params_text(rule: CompiledRule) -> str:
@@ -59,7 +67,8 @@ def params_text(rule: CompiledRule) -> str:
 
 
 def rule_rows(policy: Policy, standard: str | None = None) -> list[RuleRow]:
-    rows: dict[tuple, RuleRow] = {}
+    """One row per rule as it reads in a pack; a rule that reads the same in several packs is one row naming them."""
+    rows: dict[tuple[str, str, str, str], RuleRow] = {}
     for pack_name in sorted(policy.packs):
         if standard and pack_name != standard:
             continue
@@ -71,14 +80,21 @@ def rule_rows(policy: Policy, standard: str | None = None) -> list[RuleRow]:
     return sorted(rows.values(), key=lambda r: (_id_key(r.id), r.subject, r.packs))
 
 
-def _id_key(rule_id: str) -> tuple:
+def _id_key(rule_id: str) -> tuple[str, int, str]:
+    """STD-2 before STD-10."""
     prefix, _, number = rule_id.partition("-")
     return (prefix, int(number) if number.isdigit() else 0, number)
 
 
+_HEAD_ZH = ("规则", "规则包", "对象", "严重程度", "阈值", "要求")
+_HEAD_EN = ("rule", "packs", "subject", "severity", "thresholds", "requirement")
+
+
 def render_table(rows: list[RuleRow], lang: str = "zh") -> str:
-    head = ("规则", "规则包", "对象", "严重程度", "阈值", "要求") if lang == "zh" else ("rule", "packs", "subject", "severity", "thresholds", "requirement")
-    table = [head] + [(r.id, ",".join(r.packs), r.subject, r.severity, r.thresholds, r.title_zh if lang == "zh" else r.title_en) for r in rows]
+    """The rows as columns padded to their width on screen (a Chinese character takes two)."""
+    zh = lang == "zh"
+    head = _HEAD_ZH if zh else _HEAD_EN
+    table = [head] + [(r.id, ",".join(r.packs), r.subject, r.severity, r.thresholds, r.title_zh if zh else r.title_en) for r in rows]
     widths = [max(_width(row[i]) for row in table) for i in range(len(head) - 1)]
     lines = []
     for row in table:
@@ -88,19 +104,18 @@ def render_table(rows: list[RuleRow], lang: str = "zh") -> str:
 
 
 def _width(text: str) -> int:
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _line_of(policy: Policy, rule: CompiledRule) -> int:
-    for _, doc in policy.loaded.files:
+    for _, doc in policy.loaded.files if policy.loaded is not None else ():
         if doc.file == rule.file:
             return doc.location(rule.pointer)[0]
     return 1
 
 
 def find_rule(policy: Policy, rule_id: str, standard: str | None = None) -> list[tuple[str, CompiledRule]]:
+    """(pack name, compiled rule) of every pack that has the rule (only ``standard`` when given)."""
     found = []
     for pack_name in sorted(policy.packs):
         if standard and pack_name != standard:
@@ -111,79 +126,94 @@ def find_rule(policy: Policy, rule_id: str, standard: str | None = None) -> list
     return found
 
 
-def explain(policy: Policy, rule_id: str, standard: str | None = None, lang: str = "zh", example=None) -> str:
+def explain(policy: Policy, rule_id: str, standard: str | None = None, lang: str = "zh",
+            example: tuple[str, Finding] | None = None) -> str:
     """The requirement, basis, condition in words, thresholds per level, rectification and an example."""
     found = find_rule(policy, rule_id, standard)
-    zh = lang == "zh"
-    vocab_sev = policy.vocabulary.get("severities", {})
     lines: list[str] = []
-    shown = set()
-    for pack_name, rule in found:
+    shown: set[tuple[str, str, str]] = set()
+    for _, rule in found:  # a rule that reads the same in several packs is shown once, naming them all
         key = (rule.rule.subject, rule.rule.severity, params_text(rule))
-        packs = [p for p, r in found if (r.rule.subject, r.rule.severity, params_text(r)) == key]
         if key in shown:
             continue
         shown.add(key)
-        r = rule.rule
-        title = r.title.zh if zh else r.title.en
-        sev = vocab_sev.get(r.severity, {}).get(lang, r.severity)
-        subject = SUBJECT_NAMES[r.subject][0 if zh else 1]
-        L = (lambda a, b: a if zh else b)
-        lines.append(f"{rule.id}  {title}")
-        lines.append(f"  {L('规则包', 'packs')}: {', '.join(packs)}    {L('严重程度', 'severity')}: {r.severity}（{sev}）" if zh else f"  packs: {', '.join(packs)}    severity: {r.severity} ({sev})")
-        lines.append(f"  {L('对象', 'subject')}: {subject}")
-        lines.append(f"  {L('依据', 'basis')}: {r.basis.zh if zh else r.basis.en}")
-        lines.append(f"  {L('所在文件', 'file')}: {rule.file}:{_line_of(policy, rule)}")
-        if r.aggregate is not None:
-            a = r.aggregate
-            lines.append(f"  {L('汇总规则', 'aggregate of')}: {', '.join(a.of)}")
-            lines.append("  " + L(f"违规条件：同一学校 {a.failures_at_least} 项及以上未达标，或 1 项未达标且低于标准的 {fmt_number(float(a.single_below_fraction or 0) * 100)}%",
-                                  f"violated when: {a.failures_at_least} or more of them fail at one school, or one fails below {fmt_number(float(a.single_below_fraction or 0) * 100)}% of its standard"))
-        if r.applies_when or r.zero_holds:
-            cond = " and ".join(([r.applies_when] if r.applies_when else []) + [f"{z} > 0" for z in r.zero_holds])
-            lines.append(f"  {L('适用条件', 'applies when')}: {cond}")
-        for i, (node, text) in enumerate(rule.causes):
-            label = f"  {L('违规条件', 'violated when')}: {ex.unparse(node)}"
-            if text is not None:
-                label += f"    （{text.zh}）" if zh else f"    ({text.en})"
-            lines.append(label)
-        for name, text in r.values.items():
-            lines.append(f"    {name} = {text}")
-        lines.append(f"  {L('阈值', 'thresholds')}: {params_text(rule)}")
-        if rule.requirement:
-            req = "; ".join(f"{r.name} {r.op} {r.text}" for r in rule.requirement)
-            lines.append(f"  {L('达标要求', 'requirement')}: {req}")
-        if r.report_missing:
-            lines.append("  " + L("数据缺失时：报 DATA-MISSING（同等严重程度），不能因缺报而通过", "missing figures: a DATA-MISSING finding of the same severity; leaving figures out never passes"))
-        if r.zero_is_missing:
-            lines.append(f"  {L('为 0 视为缺失', 'zero means missing')}: {', '.join(r.zero_is_missing)}")
-        if r.shortfall is not None:
-            lines.append(f"  {L('缺口', 'shortfall')}: {r.shortfall.value}（{r.shortfall.unit}）" if zh else f"  shortfall: {r.shortfall.value} ({r.shortfall.unit})")
-        cases = r.rectification if isinstance(r.rectification, list) else [r.rectification]
-        for case in cases:
-            when = getattr(case, "when", None)
-            prefix = f"[{when}] " if when else ""
-            lines.append(f"  {L('整改', 'rectification')}: {prefix}{case.zh if zh else case.en}")
+        packs = [p for p, r in found if (r.rule.subject, r.rule.severity, params_text(r)) == key]
+        lines += _rule_lines(policy, rule, packs, lang)
         lines.append("")
-    if example is not None:
-        note, finding = example
-        lines.append(L(f"示例（来自规则测试 {note}）：", f"Example (from the rule test {note}):"))
-        lines.append(f"  {finding.rule}  {finding.subject}  {finding.severity}")
-        lines.append(f"  {finding.message.zh if zh else finding.message.en}")
-        rect = finding.rectification.zh if zh else finding.rectification.en
-        if finding.shortfall is not None:
-            rect += f"  [{fmt_number(finding.shortfall[0], 2)} {finding.shortfall[1]}]"
-        lines.append(f"  {L('整改', 'rectification')}: {rect}")
-    else:
-        lines.append(L("示例：暂无（没有规则测试使该规则触发；请在 rules/tests/ 中添加）", "Example: none yet (no rule test makes this rule fire; add one under rules/tests/)"))
+    lines += _example_lines(example, lang)
     return "\n".join(lines) + "\n"
 
 
-def example_finding(policy: Policy, rule_id: str, standard: str | None = None):
-    """The first finding of this rule that a rule test produces: (where, Finding) or None."""
-    from junheng.authoring.ruletest import build_case_filing, find_test_files, load_test_file
-    from junheng.check.run import Options, check_source
+def _rule_lines(policy: Policy, rule: CompiledRule, packs: list[str], lang: str) -> list[str]:
+    """One rule's part of the page: what it requires, on what basis, when it fires, with what numbers, and the remedy."""
+    zh = lang == "zh"
 
+    def say(zh_text: str, en_text: str) -> str:
+        return zh_text if zh else en_text
+
+    r = rule.rule
+    sev = policy.vocabulary.get("severities", {}).get(r.severity, {}).get(lang, r.severity)
+    in_packs = ", ".join(packs)
+    lines = [
+        f"{rule.id}  {r.title.zh if zh else r.title.en}",
+        say(f"  规则包: {in_packs}    严重程度: {r.severity}（{sev}）", f"  packs: {in_packs}    severity: {r.severity} ({sev})"),
+        f"  {say('对象', 'subject')}: {SUBJECT_NAMES[r.subject][0 if zh else 1]}",
+        f"  {say('依据', 'basis')}: {r.basis.zh if zh else r.basis.en}",
+        f"  {say('所在文件', 'file')}: {rule.file}:{_line_of(policy, rule)}",
+    ]
+    if r.aggregate is not None:
+        a = r.aggregate
+        below = fmt_number(float(a.single_below_fraction or 0) * 100)
+        lines.append(f"  {say('汇总规则', 'aggregate of')}: {', '.join(a.of)}")
+        lines.append("  " + say(f"违规条件：同一学校 {a.failures_at_least} 项及以上未达标，或 1 项未达标且低于标准的 {below}%",
+                                f"violated when: {a.failures_at_least} or more of them fail at one school, "
+                                f"or one fails below {below}% of its standard"))
+    if r.applies_when or r.zero_holds:
+        cond = " and ".join(([r.applies_when] if r.applies_when else []) + [f"{z} > 0" for z in r.zero_holds])
+        lines.append(f"  {say('适用条件', 'applies when')}: {cond}")
+    for node, text in rule.causes:
+        label = f"  {say('违规条件', 'violated when')}: {ex.unparse(node)}"
+        if text is not None:
+            label += f"    （{text.zh}）" if zh else f"    ({text.en})"
+        lines.append(label)
+    lines += [f"    {name} = {formula}" for name, formula in r.values.items()]
+    lines.append(f"  {say('阈值', 'thresholds')}: {params_text(rule)}")
+    if rule.requirement:
+        lines.append(f"  {say('达标要求', 'requirement')}: " + "; ".join(f"{q.name} {q.op} {q.text}" for q in rule.requirement))
+    if r.report_missing:
+        lines.append("  " + say("数据缺失时：报 DATA-MISSING（同等严重程度），不能因缺报而通过",
+                                "missing figures: a DATA-MISSING finding of the same severity; leaving figures out never passes"))
+    if r.zero_is_missing:
+        lines.append(f"  {say('为 0 视为缺失', 'zero means missing')}: {', '.join(r.zero_is_missing)}")
+    if r.shortfall is not None:
+        lines.append(say(f"  缺口: {r.shortfall.value}（{r.shortfall.unit}）", f"  shortfall: {r.shortfall.value} ({r.shortfall.unit})"))
+    for case in r.rectification if isinstance(r.rectification, list) else [r.rectification]:
+        when = getattr(case, "when", None)
+        prefix = f"[{when}] " if when else ""
+        lines.append(f"  {say('整改', 'rectification')}: {prefix}{case.zh if zh else case.en}")
+    return lines
+
+
+def _example_lines(example: tuple[str, Finding] | None, lang: str) -> list[str]:
+    """The example finding a rule test produces, or where to add a test that gives one."""
+    zh = lang == "zh"
+    if example is None:
+        return ["示例：暂无（没有规则测试使该规则触发；请在 rules/tests/ 中添加）" if zh
+                else "Example: none yet (no rule test makes this rule fire; add one under rules/tests/)"]
+    note, finding = example
+    rect = finding.rectification.zh if zh else finding.rectification.en
+    if finding.shortfall is not None:
+        rect += f"  [{fmt_number(finding.shortfall[0], 2)} {finding.shortfall[1]}]"
+    return [
+        f"示例（来自规则测试 {note}）：" if zh else f"Example (from the rule test {note}):",
+        f"  {finding.rule}  {finding.subject}  {finding.severity}",
+        f"  {finding.message.zh if zh else finding.message.en}",
+        f"  {'整改' if zh else 'rectification'}: {rect}",
+    ]
+
+
+def example_finding(policy: Policy, rule_id: str, standard: str | None = None) -> tuple[str, Finding] | None:
+    """The first finding of this rule that a rule test produces: (where, Finding) or None."""
     for root in policy.roots:
         for path in find_test_files(root):
             spec, doc = load_test_file(path)

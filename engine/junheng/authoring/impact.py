@@ -14,66 +14,79 @@ import io
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from junheng.check.run import Options, check_one_safely
 from junheng.errors import InputError, InputErrors
 from junheng.policy.compiled import Policy
 from junheng.policy.packs import compile_rules
 from junheng.report.numbers import fmt_number
+from junheng.report.result import Failure, Finding, Result
+
+__all__ = ["FilingImpact", "baseline_rules", "compare", "impact_status", "render_text", "run_impact", "totals"]
 
 
 @dataclass
 class FilingImpact:
+    """What a rule change does to one filing: findings gained, lost and changed, and the verdicts before and after."""
+
     file: str
     district: str
     before: str | None  # verdict, or None when the filing could not be checked
     after: str | None
-    gained: list = field(default_factory=list)
-    lost: list = field(default_factory=list)
-    changed: list = field(default_factory=list)
-    error: dict | None = None  # {"zh": …, "en": …} when the filing could not be checked
+    gained: list[dict[str, Any]] = field(default_factory=list)  # each finding in brief (``_brief``)
+    lost: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, dict[str, Any]]] = field(default_factory=list)  # {"before": brief, "after": brief}
+    error: dict[str, str] | None = None  # {"zh": …, "en": …} when the filing could not be checked
     status: int = 0  # 2 invalid input, 3 internal error (the filing could not be checked)
 
     @property
     def flipped(self) -> bool:
         return self.before is not None and self.after is not None and self.before != self.after
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "district": self.district, "verdict_before": self.before, "verdict_after": self.after,
                 "verdict_flipped": self.flipped, "gained": self.gained, "lost": self.lost, "changed": self.changed,
                 **({"error": self.error["en"], "status": self.status} if self.error else {})}
 
 
-def baseline_rules(spec: str, current_roots: list[Path]) -> tuple[list[Path], tempfile.TemporaryDirectory | None]:
-    """The baseline rules folders: a folder as given, or the git revision of the first folder in use."""
+def baseline_rules(spec: str, current_roots: Sequence[Path]) -> tuple[list[Path], tempfile.TemporaryDirectory[str] | None]:
+    """The baseline rules folders: a folder as given, or the git revision of the first folder in use.
+
+    A revision's folder is extracted into a temporary folder, returned so that the caller removes it.
+    """
     path = Path(spec)
     if path.is_dir():
         return [path] + list(current_roots[1:]), None
     first = Path(current_roots[0])
     try:
-        top = subprocess.run(["git", "-C", str(first), "rev-parse", "--show-prefix"], capture_output=True, text=True, check=True).stdout.strip()
+        # first: is the folder in a git repository at all (git says why not)
+        subprocess.run(["git", "-C", str(first), "rev-parse", "--show-prefix"], capture_output=True, text=True, check=True)
+        # `git archive … -- .` run inside the folder archives it relative to itself
         blob = subprocess.run(["git", "-C", str(first), "archive", "--format=tar", spec, "--", "."], capture_output=True, check=True).stdout
-    except (subprocess.CalledProcessError, FileNotFoundError, OSError) as e:
-        detail = getattr(e, "stderr", b"") or b""
-        detail = detail.decode("utf-8", "replace").strip() if isinstance(detail, bytes) else str(detail)
-        raise InputErrors([InputError("bad_option", "--baseline", None, None, "",
-                                      f"基线 “{spec}” 既不是规则目录，也不是 {first} 所在 git 仓库中的版本：{detail or e}",
-                                      f"baseline {spec!r} is neither a rules folder nor a git revision of the repository holding {first}: {detail or e}")]) from None
+    except (subprocess.CalledProcessError, OSError) as e:
+        raise InputErrors([_bad_baseline(spec, first, e)]) from None
     tmp = tempfile.TemporaryDirectory(prefix="junheng-baseline-")
     with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
         tar.extractall(tmp.name, filter="data")
-    root = Path(tmp.name)
-    del top  # `git archive … -- .` run inside the folder archives it relative to itself
-    return [root] + list(current_roots[1:]), tmp
+    return [Path(tmp.name)] + list(current_roots[1:]), tmp
 
 
-def _identity(f) -> tuple:
-    return (f.rule, f.for_rule or "", f.subject)
+def _bad_baseline(spec: str, first: Path, e: subprocess.CalledProcessError | OSError) -> InputError:
+    """--baseline names neither a folder nor a revision: say so, with git's own words when it gave some."""
+    stderr = e.stderr if isinstance(e, subprocess.CalledProcessError) else None
+    detail = (stderr.decode("utf-8", "replace").strip() if isinstance(stderr, bytes) else str(stderr or "")) or e
+    return InputError("bad_option", "--baseline", None, None, "",
+                      f"基线 “{spec}” 既不是规则目录，也不是 {first} 所在 git 仓库中的版本：{detail}",
+                      f"baseline {spec!r} is neither a rules folder nor a git revision of the repository holding {first}: {detail}")
 
 
-def _brief(f) -> dict:
-    out = {"rule": f.rule, "subject": f.subject, "severity": f.severity}
+def _brief(f: Finding) -> dict[str, Any]:
+    """A finding in brief: what it is about, how severe, and its shortfall."""
+    out: dict[str, Any] = {"rule": f.rule, "subject": f.subject, "severity": f.severity}
     if f.for_rule:
         out["for_rule"] = f.for_rule
     if f.shortfall is not None:
@@ -83,26 +96,24 @@ def _brief(f) -> dict:
 
 
 def compare(filings: list[str], before: Policy, after: Policy, standard: str | None = None) -> list[FilingImpact]:
-    from junheng.check.run import Options, check_one_safely
-    from junheng.report.result import Failure
-
+    """Each filing checked under both rule sets, and the differences."""
     out = []
     for source in filings:
         a = check_one_safely(source, before, Options(standard=standard))
         b = check_one_safely(source, after, Options(standard=standard))
         district = ""
         for r in (b, a):
-            if not isinstance(r, Failure):
+            if isinstance(r, Result):
                 district = f"{r.district['name']}（{r.district['code']}）"
                 break
-        item = FilingImpact(source, district, getattr(a, "verdict", None), getattr(b, "verdict", None))
+        item = FilingImpact(source, district, a.verdict if isinstance(a, Result) else None, b.verdict if isinstance(b, Result) else None)
         failures = [r for r in (a, b) if isinstance(r, Failure)]
         if failures:
             item.error = {lang: "; ".join(e.render(lang) for e in failures[0].errors[:2]) for lang in ("zh", "en")}
             item.status = max(f.status for f in failures)
-        if not isinstance(a, Failure) and not isinstance(b, Failure):
-            old = {_identity(f): f for f in a.findings}
-            new = {_identity(f): f for f in b.findings}
+        if isinstance(a, Result) and isinstance(b, Result):
+            old = {f.identity: f for f in a.findings}
+            new = {f.identity: f for f in b.findings}
             item.gained = [_brief(new[k]) for k in sorted(new.keys() - old.keys())]
             item.lost = [_brief(old[k]) for k in sorted(old.keys() - new.keys())]
             for k in sorted(old.keys() & new.keys()):
@@ -112,7 +123,8 @@ def compare(filings: list[str], before: Policy, after: Policy, standard: str | N
     return out
 
 
-def totals(items: list[FilingImpact]) -> dict:
+def totals(items: list[FilingImpact]) -> dict[str, int]:
+    """How many filings, findings gained, lost and changed, verdicts flipped, filings not checked."""
     return {
         "filings": len(items),
         "gained": sum(len(i.gained) for i in items),
@@ -124,6 +136,7 @@ def totals(items: list[FilingImpact]) -> dict:
 
 
 def render_text(items: list[FilingImpact], lang: str = "zh") -> str:
+    """Per filing its verdicts and the findings gained (+), lost (-) and changed (~); then the totals."""
     zh = lang == "zh"
     lines = []
     for i in items:
@@ -140,18 +153,22 @@ def render_text(items: list[FilingImpact], lang: str = "zh") -> str:
         for f in i.lost:
             lines.append(f"  - {_line(f)}")
         for c in i.changed:
-            lines.append(f"  ~ {_line(c['before'])}  →  {c['after']['severity']}" + (f" {fmt_number(c['after']['shortfall'], 2)} {c['after']['unit']}" if "shortfall" in c["after"] else ""))
+            after = c["after"]
+            amount = f" {fmt_number(after['shortfall'], 2)} {after['unit']}" if "shortfall" in after else ""
+            lines.append(f"  ~ {_line(c['before'])}  →  {after['severity']}{amount}")
         if not (i.gained or i.lost or i.changed or i.error):
             lines.append("  （无变化）" if zh else "  (no change)")
     t = totals(items)
     if zh:
-        lines.append(f"合计：{t['filings']} 份申报，新增问题 {t['gained']}，消除问题 {t['lost']}，变化 {t['changed']}，结论改变 {t['verdicts_flipped']}，无法检查 {t['not_checked']}")
+        lines.append(f"合计：{t['filings']} 份申报，新增问题 {t['gained']}，消除问题 {t['lost']}，变化 {t['changed']}，"
+                     f"结论改变 {t['verdicts_flipped']}，无法检查 {t['not_checked']}")
     else:
-        lines.append(f"Total: {t['filings']} filings, {t['gained']} findings gained, {t['lost']} lost, {t['changed']} changed, {t['verdicts_flipped']} verdicts flipped, {t['not_checked']} not checked")
+        lines.append(f"Total: {t['filings']} filings, {t['gained']} findings gained, {t['lost']} lost, {t['changed']} changed, "
+                     f"{t['verdicts_flipped']} verdicts flipped, {t['not_checked']} not checked")
     return "\n".join(lines) + "\n"
 
 
-def _line(f: dict) -> str:
+def _line(f: dict[str, Any]) -> str:
     rule = f["rule"] + (f"/{f['for_rule']}" if f.get("for_rule") else "")
     amount = f"  {fmt_number(f['shortfall'], 2)} {f['unit']}" if "shortfall" in f else ""
     return f"{rule}  {f['subject']}  {f['severity']}{amount}"
@@ -162,7 +179,8 @@ def impact_status(items: list[FilingImpact]) -> int:
     return max((i.status for i in items), default=0)
 
 
-def run_impact(baseline: str, roots: list[Path], filings: list[str], standard: str | None = None) -> list[FilingImpact]:
+def run_impact(baseline: str, roots: Sequence[Path], filings: list[str], standard: str | None = None) -> list[FilingImpact]:
+    """Compile the current rules and the baseline, and compare them over the filings."""
     after = compile_rules(roots)
     base_roots, tmp = baseline_rules(baseline, [Path(r) for r in roots])
     try:

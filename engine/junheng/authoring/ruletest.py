@@ -25,15 +25,23 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from junheng.check.run import Options, check_source
+from junheng.check.run import Previous as PreviousFilings
 from junheng.errors import InputErrors
 from junheng.located.read import LoadedDocument, load_document
-from junheng.policy.load import pydantic_error_to_input_error
+from junheng.policy.compiled import Policy
+from junheng.policy.load import _display, pydantic_error_to_input_error
+from junheng.report.result import Finding, Result
+
+__all__ = ["Case", "CaseResult", "Match", "Previous", "TestFile", "build_case_filing", "case_data", "coverage", "find_test_files",
+           "load_test_file", "run_all", "run_file", "tests_dir"]
 
 MATCH_KEYS = ("rule", "subject", "severity", "for_rule", "shortfall", "unit", "missing")
 
@@ -63,7 +71,7 @@ class Case(_Strict):
     note: str = Field(min_length=1)
     previous: Previous | None = None
     standard: str | None = None
-    filing: dict | None = None
+    filing: dict[str, Any] | None = None
     set: dict[str, Any] = Field(default_factory=dict)
     remove: list[str] = Field(default_factory=list)
     expect: list[Match] = Field(default_factory=list)
@@ -85,9 +93,9 @@ class CaseResult:
     line: int
     passed: bool
     problems: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
-    actual: list[dict] = field(default_factory=list)
-    fired_rules: set = field(default_factory=set)
-    expected_rules: set = field(default_factory=set)  # the rules this case asserts (expect), when it passed
+    actual: list[dict[str, Any]] = field(default_factory=list)
+    fired_rules: set[str] = field(default_factory=set)
+    expected_rules: set[str] = field(default_factory=set)  # the rules this case asserts (expect), when it passed
 
     def problem_texts(self, lang: str = "en") -> list[str]:
         return [zh if lang == "zh" else en for zh, en in self.problems]
@@ -98,10 +106,12 @@ class CaseResult:
 
 
 def tests_dir(rules_root: Path) -> Path:
+    """Where a rules folder keeps its tests."""
     return Path(rules_root) / "tests"
 
 
 def find_test_files(rules_root: Path) -> list[Path]:
+    """The test files below ``<rules>/tests/``: every YAML file with ``cases:`` (base filings have none)."""
     folder = tests_dir(rules_root)
     if not folder.is_dir():
         return []
@@ -118,8 +128,7 @@ def find_test_files(rules_root: Path) -> list[Path]:
 
 
 def load_test_file(path: Path) -> tuple[TestFile, LoadedDocument]:
-    from junheng.policy.load import _display
-
+    """A test file, validated; raises InputErrors with every located mistake."""
     doc = load_document(path, name=_display(path))
     try:
         return TestFile.model_validate(doc.data), doc
@@ -135,11 +144,12 @@ def _tokens(pointer: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
-def _apply(data: dict, pointer: str, value: Any = None, delete: bool = False) -> None:
+def _apply(data: dict[str, Any], pointer: str, value: Any = None, delete: bool = False) -> None:
+    """Set (or delete) the value at a JSON pointer, making the mappings on the way."""
     tokens = _tokens(pointer)
     if not tokens:
         raise ValueError("cannot replace the whole filing; use `filing:`")
-    obj = data
+    obj: Any = data
     for t in tokens[:-1]:
         if isinstance(obj, list):
             obj = obj[int(t)]
@@ -161,7 +171,15 @@ def _apply(data: dict, pointer: str, value: Any = None, delete: bool = False) ->
         obj[last] = value
 
 
-def _plain(value):
+def _edit(data: dict[str, Any], changes: dict[str, Any], removals: list[str]) -> None:
+    """A case's ``set`` then its ``remove``, over a filing."""
+    for pointer, value in changes.items():
+        _apply(data, pointer, _plain(value))
+    for pointer in removals:
+        _apply(data, pointer, delete=True)
+
+
+def _plain(value: Any) -> Any:
     """Loader ints (SourceInt) to plain ints, so the JSON round trip keeps them integers."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -174,8 +192,9 @@ def _plain(value):
     return value
 
 
-def _summary(f) -> dict:
-    d = {"rule": f.rule, "subject": f.subject, "severity": f.severity}
+def _summary(f: Finding) -> dict[str, Any]:
+    """The keys of a finding a case can match (``MATCH_KEYS``)."""
+    d: dict[str, Any] = {"rule": f.rule, "subject": f.subject, "severity": f.severity}
     if f.for_rule is not None:
         d["for_rule"] = f.for_rule
         d["missing"] = list(f.missing or ())
@@ -185,7 +204,7 @@ def _summary(f) -> dict:
     return d
 
 
-def _matches(m: Match, actual: dict) -> bool:
+def _matches(m: Match, actual: dict[str, Any]) -> bool:
     for key in MATCH_KEYS:
         want = getattr(m, key)
         if want is None:
@@ -200,21 +219,22 @@ def _matches(m: Match, actual: dict) -> bool:
 
 
 def _match_text(m: Match) -> str:
-    def shown(v):
+    def shown(v: Any) -> Any:
         return int(v) if isinstance(v, float) and v.is_integer() else v
 
     return ", ".join(f"{k}={shown(getattr(m, k))}" for k in MATCH_KEYS if getattr(m, k) is not None)
 
 
-def _json(d: dict) -> str:
+def _json(d: dict[str, Any]) -> str:
     return json.dumps(d, ensure_ascii=False, sort_keys=True)
 
 
-def case_data(spec: TestFile, case: Case, path: Path, _cache: dict | None = None) -> dict:
+def case_data(spec: TestFile, case: Case, path: Path, _cache: dict[str, Any] | None = None) -> dict[str, Any]:
     """The filing of one case: its own ``filing``, or the base with ``set`` and ``remove`` applied.
 
     Raises ValueError with a readable reason when the case cannot be built.
     """
+    data: dict[str, Any]
     if case.filing is not None:
         data = _plain(case.filing)
     else:
@@ -230,89 +250,86 @@ def case_data(spec: TestFile, case: Case, path: Path, _cache: dict | None = None
                 _cache[key] = base
             data = copy.deepcopy(base)
     try:
-        for pointer, value in case.set.items():
-            _apply(data, pointer, _plain(value))
-        for pointer in case.remove:
-            _apply(data, pointer, delete=True)
+        _edit(data, case.set, case.remove)
     except (KeyError, IndexError, TypeError) as e:
         raise ValueError(f"cannot apply set/remove: {e}") from None
     return data
 
 
 def build_case_filing(spec: TestFile, case: Case, path: Path) -> bytes | None:
+    """A case's filing as JSON bytes; None when it cannot be built."""
     try:
         return json.dumps(case_data(spec, case, path), ensure_ascii=False).encode("utf-8")
     except (ValueError, InputErrors):
         return None
 
 
-def run_file(path: Path, policy, rules_root: Path | None = None) -> list[CaseResult]:
-    """Run every case of one test file against a compiled policy."""
-    from junheng.check.run import Options, check_source
-    from junheng.report.result import Result
-
+def run_file(path: Path, policy: Policy, rules_root: Path | None = None) -> list[CaseResult]:
+    """Run every case of one test file against a compiled policy (``rules_root`` is not needed: the file knows its base)."""
     spec, doc = load_test_file(path)
-    results = []
-    display = doc.file
-    cache: dict = {}
-    for i, case in enumerate(spec.cases):
-        line = doc.location(f"/cases/{i}")[0]
-        problems: list[tuple[str, str]] = []
-        try:
-            data = case_data(spec, case, path, cache)
-        except ValueError as e:
-            problems.append((f"无法构造本例的申报：{e}", str(e)))
-            results.append(CaseResult(display, i, case.note, line, False, problems))
-            continue
-        except InputErrors as e:
-            problems.append(("基础申报文件无法读取：" + "；".join(err.render("zh") for err in e.errors[:3]),
-                             "the base filing cannot be read: " + "; ".join(err.render("en") for err in e.errors[:3])))
-            results.append(CaseResult(display, i, case.note, line, False, problems))
-            continue
-        source = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        previous: tuple = ()
-        if case.previous is not None:
-            prior = copy.deepcopy(data)
-            prior["district"]["year"] = data["district"]["year"] - 1
-            try:
-                for pointer, value in case.previous.set.items():
-                    _apply(prior, pointer, _plain(value))
-                for pointer in case.previous.remove:
-                    _apply(prior, pointer, delete=True)
-            except (ValueError, KeyError, IndexError, TypeError) as e:
-                results.append(CaseResult(display, i, case.note, line, False, [f"cannot build the previous filing: {e}"]))
-                continue
-            key = (str(prior["district"]["code"]), prior["district"]["year"])
-            previous = ((key, json.dumps(prior, ensure_ascii=False).encode("utf-8")),)
-        try:
-            outcome = check_source(source, policy, Options(standard=case.standard, previous=previous), name=f"{display}#{i}.json")
-        except InputErrors as e:
-            problems.append(("本例的申报数据无效：" + "；".join(err.render("zh") for err in e.errors[:3]),
-                             "the case's filing is invalid: " + "; ".join(err.render("en") for err in e.errors[:3])))
-            results.append(CaseResult(display, i, case.note, line, False, problems))
-            continue
-        assert isinstance(outcome, Result)
-        actual = [_summary(f) for f in outcome.findings]
-        for m in case.expect:
-            if not any(_matches(m, a) for a in actual):
-                problems.append((f"应有问题 {{{_match_text(m)}}}，但没有出现", f"expected a finding {{{_match_text(m)}}}, none matched"))
-        for m in case.forbid:
-            hits = [a for a in actual if _matches(m, a)]
-            if hits:
-                problems.append((f"不应出现的问题 {{{_match_text(m)}}} 出现了：{_json(hits[0])}", f"forbidden finding {{{_match_text(m)}}} appeared: {_json(hits[0])}"))
-        if case.only:
-            extra = [a for a in actual if not any(_matches(m, a) for m in case.expect)]
-            for a in extra:
-                problems.append((f"多出的问题：{_json(a)}", f"unexpected finding {_json(a)}"))
-        if case.verdict is not None and outcome.verdict != case.verdict:
-            problems.append((f"结论应为 {case.verdict}，实为 {outcome.verdict}", f"expected verdict {case.verdict}, got {outcome.verdict}"))
-        fired = {a["rule"] if a["rule"] != "DATA-MISSING" else f"DATA-MISSING:{a['for_rule']}" for a in actual}
-        expected = {m.rule if m.rule != "DATA-MISSING" else f"DATA-MISSING:{m.for_rule}" for m in case.expect} if not problems else set()
-        results.append(CaseResult(display, i, case.note, line, not problems, problems, actual, fired, expected))
-    return results
+    cache: dict[str, Any] = {}  # base filings by path, read once per file
+    return [_run_case(spec, case, i, path, doc, policy, cache) for i, case in enumerate(spec.cases)]
 
 
-def run_all(policy, roots=None) -> list[CaseResult]:
+def _run_case(spec: TestFile, case: Case, i: int, path: Path, doc: LoadedDocument, policy: Policy,
+              cache: dict[str, Any]) -> CaseResult:
+    """One case: build its filing (and last year's), check it, compare the findings with what the case expects."""
+    line = doc.location(f"/cases/{i}")[0]
+
+    def failed(zh: str, en: str) -> CaseResult:
+        return CaseResult(doc.file, i, case.note, line, False, [(zh, en)])
+
+    try:
+        data = case_data(spec, case, path, cache)
+    except ValueError as e:
+        return failed(f"无法构造本例的申报：{e}", str(e))
+    except InputErrors as e:
+        return failed("基础申报文件无法读取：" + "；".join(err.render("zh") for err in e.errors[:3]),
+                      "the base filing cannot be read: " + "; ".join(err.render("en") for err in e.errors[:3]))
+    previous: PreviousFilings = ()
+    if case.previous is not None:
+        prior = copy.deepcopy(data)
+        prior["district"]["year"] = data["district"]["year"] - 1
+        try:
+            _edit(prior, case.previous.set, case.previous.remove)
+        except (ValueError, KeyError, IndexError, TypeError) as e:
+            return failed(f"无法构造上年申报：{e}", f"cannot build the previous filing: {e}")
+        key = (str(prior["district"]["code"]), prior["district"]["year"])
+        previous = ((key, json.dumps(prior, ensure_ascii=False).encode("utf-8")),)
+    source = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    try:
+        outcome = check_source(source, policy, Options(standard=case.standard, previous=previous), name=f"{doc.file}#{i}.json")
+    except InputErrors as e:
+        return failed("本例的申报数据无效：" + "；".join(err.render("zh") for err in e.errors[:3]),
+                      "the case's filing is invalid: " + "; ".join(err.render("en") for err in e.errors[:3]))
+    actual = [_summary(f) for f in outcome.findings]
+    problems = _problems(case, outcome, actual)
+    fired = {a["rule"] if a["rule"] != "DATA-MISSING" else f"DATA-MISSING:{a['for_rule']}" for a in actual}
+    expected = {m.rule if m.rule != "DATA-MISSING" else f"DATA-MISSING:{m.for_rule}" for m in case.expect} if not problems else set()
+    return CaseResult(doc.file, i, case.note, line, not problems, problems, actual, fired, expected)
+
+
+def _problems(case: Case, outcome: Result, actual: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(zh, en) for each expectation of the case the findings do not meet."""
+    problems = []
+    for m in case.expect:
+        if not any(_matches(m, a) for a in actual):
+            problems.append((f"应有问题 {{{_match_text(m)}}}，但没有出现", f"expected a finding {{{_match_text(m)}}}, none matched"))
+    for m in case.forbid:
+        hits = [a for a in actual if _matches(m, a)]
+        if hits:
+            problems.append((f"不应出现的问题 {{{_match_text(m)}}} 出现了：{_json(hits[0])}",
+                             f"forbidden finding {{{_match_text(m)}}} appeared: {_json(hits[0])}"))
+    if case.only:
+        extra = [a for a in actual if not any(_matches(m, a) for m in case.expect)]
+        for a in extra:
+            problems.append((f"多出的问题：{_json(a)}", f"unexpected finding {_json(a)}"))
+    if case.verdict is not None and outcome.verdict != case.verdict:
+        problems.append((f"结论应为 {case.verdict}，实为 {outcome.verdict}", f"expected verdict {case.verdict}, got {outcome.verdict}"))
+    return problems
+
+
+def run_all(policy: Policy, roots: Sequence[Path] | None = None) -> list[CaseResult]:
     """Every case of every test file of every rules folder of the policy."""
     out: list[CaseResult] = []
     for root in roots or policy.roots:
@@ -321,10 +338,10 @@ def run_all(policy, roots=None) -> list[CaseResult]:
     return out
 
 
-def coverage(policy, results: list[CaseResult], roots=None) -> dict:
+def coverage(policy: Policy, results: list[CaseResult], roots: Sequence[Path] | None = None) -> dict[str, list[str]]:
     """Rules (by id) that no passing case expects to fire, and that no case shows silent (forbid)."""
-    fired: set = set()
-    forbidden: set = set()
+    fired: set[str] = set()
+    forbidden: set[str] = set()
     for r in results:
         fired |= r.expected_rules
     for root in roots or policy.roots:

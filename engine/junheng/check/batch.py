@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import overload
 
 from junheng.check import run as _run
 from junheng.check.run import Options, internal_failure
 from junheng.check.sources import Source
-from junheng.check.workers import run_isolated
+from junheng.check.workers import Task, run_isolated
 from junheng.errors import ExitStatus
 from junheng.policy.compiled import Policy
-from junheng.report.result import Failure, outcome_status
+from junheng.report.formats import LineFormatter
+from junheng.report.result import Failure, Outcome, outcome_status
 
 __all__ = ["Rendered", "check_many"]
+
+_NO_OPTIONS = Options()  # frozen: one shared default is safe
 
 
 @dataclass(frozen=True)
@@ -31,8 +36,18 @@ class Rendered:
     errors: tuple[str, ...] = ()  # rendered input errors, for stderr
 
 
-def check_many(sources: list[str | Source], policy: Policy, options: Options = Options(), jobs: int | None = None,
-               render=None, lang: str = "zh", fail_on: str = "blocking"):
+@overload
+def check_many(sources: Iterable[str | Source], policy: Policy, options: Options = _NO_OPTIONS, jobs: int | None = None,
+               render: None = None, lang: str = "zh", fail_on: str = "blocking") -> Iterator[Outcome]: ...
+
+
+@overload
+def check_many(sources: Iterable[str | Source], policy: Policy, options: Options = _NO_OPTIONS, jobs: int | None = None, *,
+               render: LineFormatter, lang: str = "zh", fail_on: str = "blocking") -> Iterator[Rendered]: ...
+
+
+def check_many(sources: Iterable[str | Source], policy: Policy, options: Options = _NO_OPTIONS, jobs: int | None = None,
+               render: LineFormatter | None = None, lang: str = "zh", fail_on: str = "blocking") -> Iterator[Outcome | Rendered]:
     """Check many filings in worker processes; yields one Result or Failure per source, in order.
 
     With ``render`` (a streaming format's ``line``), each worker renders its filing and
@@ -43,20 +58,21 @@ def check_many(sources: list[str | Source], policy: Policy, options: Options = O
     A worker that dies (a crash inside the engine's C extension) costs only the
     filing it held: that filing is reported as an internal error (exit 3).
     """
-    def finish(outcome):
+    def finish(outcome: Outcome) -> Outcome | Rendered:
         if render is None:
             return outcome
-        failed = isinstance(outcome, Failure)
-        return Rendered(outcome.file, render(outcome, lang=lang, fail_on=fail_on), outcome_status(outcome, fail_on),
-                        None if failed else outcome.verdict, outcome.status if failed else None,
-                        tuple(e.render(lang) for e in outcome.errors) if failed else ())
+        text = render(outcome, lang=lang, fail_on=fail_on)
+        status = outcome_status(outcome, fail_on)
+        if isinstance(outcome, Failure):
+            return Rendered(outcome.file, text, status, None, outcome.status, tuple(e.render(lang) for e in outcome.errors))
+        return Rendered(outcome.file, text, status, outcome.verdict, None)
 
-    def crashed(args, exitcode):
+    def crashed(args: Task, exitcode: int | None) -> Outcome | Rendered:
         source = args[0]
         name = source.name if isinstance(source, Source) else str(source)
         return finish(internal_failure(name, f"the engine process died (exit code {exitcode})"))
 
-    def one(source):  # runs in a forked worker: the compiled policy is inherited, never pickled
+    def one(source: str | Source) -> Outcome | Rendered:  # runs in a forked worker: the compiled policy is inherited, never pickled
         if not isinstance(source, Source):
             return finish(_run.check_one_safely(source, policy, options))  # looked up when called: tests replace it
         if source.error is not None:

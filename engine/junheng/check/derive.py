@@ -9,6 +9,7 @@ the subject's facts (``rete/facts.py``); nothing here decides whether a rule is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from junheng.check.subjects import Subject, enumerate_subjects
@@ -17,7 +18,8 @@ from junheng.policy.formula import MISSING, UNDEFINED, Closure, Env
 from junheng.rete.facts import HUGE, KIND_CODES, SubjectFact, missing_marker, sanitize_number, subject_fact
 from junheng.rete.plan import Plan
 
-__all__ = ["Derived", "derive", "derive_plans", "evaluate_exact"]
+__all__ = ["Derived", "RulePlan", "Step", "derive", "derive_plans", "evaluate_exact"]
+
 
 @dataclass
 class Derived:
@@ -27,10 +29,12 @@ class Derived:
     facts: list[SubjectFact]
 
 
-# One rule of a kind, flattened for the derive loop: per variant?, params, float params, the steps per
-# variant (name, closure, slot, share key), the chunk its slots travel in, its missing marker.
-Step = tuple[str, Closure, "str | None", "int | None"]
-RulePlan = tuple[bool, dict, dict, dict, int, "str | None"]
+# One value of a rule, for the derive loop: (name, closure, the fact slot it fills or None, share key or None).
+Step = tuple[str, Closure, str | None, int | None]
+# One rule of a kind, flattened for the derive loop: per variant?, params and float params per variant, the
+# steps per variant, the chunk its slots travel in, its missing marker (None: the rule reports no missing data).
+RulePlan = tuple[bool, dict[str | None, dict[str, Fraction]], dict[str | None, dict[str, float]], dict[str | None, list[Step]], int,
+                 str | None]
 
 
 def derive_plans(pack: CompiledPack, plan: Plan) -> dict[str, list[RulePlan]]:
@@ -97,8 +101,8 @@ def _derive_subject(subject: Subject, rules: list[RulePlan], chunk_facts: list[S
 def evaluate_exact(rule: CompiledRule, subject: Subject) -> Env:
     """Re-evaluate one rule for one subject exactly, recording every input read (for a finding)."""
     params = rule.params[subject.variant if rule.variants[0] is not None else None]
-    env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, params, exact=True, track=True, prior=subject.prior,
-              float_params={k: float(v) for k, v in params.items()})
+    env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, params, exact=True, track=True,
+              prior=subject.prior, float_params={k: float(v) for k, v in params.items()})
     for name, closure, _ in rule.values:
         before = (set(env.inputs), set(env.record_inputs), set(env.missing))
         env.values[name] = closure(env)

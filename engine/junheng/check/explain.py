@@ -2,7 +2,7 @@
 
 The engine decides *that* a rule is violated (or that its data is missing);
 this module writes *what it means*: it re-evaluates the rule's values exactly
-for the one subject (``indicators.evaluate_exact``), computes the shortfall
+for the one subject (``derive.evaluate_exact``), computes the shortfall
 with fractions and rounds it up to the unit's step, fills the rule file's
 templates, and locates every input in the filing.
 """
@@ -10,20 +10,25 @@ templates, and locates every input in the filing.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from junheng.check.derive import evaluate_exact
 from junheng.check.subjects import Subject
 from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledPack, CompiledRule
-from junheng.policy.formula import MISSING, PRIOR, PRIOR_POINTER, UNDEFINED, Env, weighted_mean
-from junheng.policy.model import Text
+from junheng.policy.formula import MISSING, PRIOR, PRIOR_POINTER, UNDEFINED, Env, Record, weighted_mean
+from junheng.policy.model import Lagging, Text
 from junheng.report.numbers import as_decimal, as_filed, fill, fmt_number, round4
 from junheng.report.result import Finding, Location
 
+__all__ = ["SECTIONS", "FindingBuilder", "Recorded", "input_object", "locate", "present_ancestor", "round_up", "shortfall_number"]
+
 SECTIONS = ("finance", "staffing", "survey", "equity", "district")
+_LANGS = ("zh", "en")  # every finding carries its texts in both
 
 
 @dataclass
@@ -33,7 +38,7 @@ class Recorded:
     kind: str  # violation | missing | aggregate | aggregate_missing
     key: str
     subject: int
-    causes: set = field(default_factory=set)
+    causes: set[int] = field(default_factory=set)  # indexes of the rule's causes that fired (DATA-02)
 
 
 def _short(name: str) -> str:
@@ -42,12 +47,13 @@ def _short(name: str) -> str:
     return rest if head in SECTIONS and rest else name
 
 
-def round_up(value: Fraction, step) -> Fraction:
+def round_up(value: Fraction, step: float | int | str | Fraction) -> Fraction:
+    """``value`` rounded up to a multiple of ``step`` (a float step is taken as written: 0.01, not its binary value)."""
     step = Fraction(repr(step)) if isinstance(step, float) else Fraction(step)
     return math.ceil(value / step) * step
 
 
-def shortfall_number(value: Fraction, unit: str, units: dict):
+def shortfall_number(value: Fraction, unit: str, units: Mapping[str, Any]) -> int | float:
     """Never negative; rounded up to the unit's step (万元 0.01, 元 1 …); counts are integers."""
     value = max(Fraction(value), Fraction(0))
     step = units.get(unit, 0.01)
@@ -60,9 +66,11 @@ def shortfall_number(value: Fraction, unit: str, units: dict):
 # ---------------------------------------------------------------- locations
 
 
-def present_ancestor(data, pointer: str) -> str:
+def present_ancestor(data: Any, pointer: str) -> str:
+    """The longest prefix of ``pointer`` that names a present (non-null) value of ``data``: where a missing input goes."""
     tokens = pointer.split("/")[1:] if pointer else []
-    obj, good = data, []
+    obj = data
+    good: list[str] = []
     for t in tokens:
         if isinstance(obj, dict) and obj.get(t) is not None:
             obj = obj[t]
@@ -84,9 +92,9 @@ def input_object(pointer: str) -> str:
     return parent
 
 
-def locate(doc: LoadedDocument, data, pointers, prior_doc: LoadedDocument | None = None) -> tuple[Location, ...]:
+def locate(doc: LoadedDocument, pointers: Iterable[str], prior_doc: LoadedDocument | None = None) -> tuple[Location, ...]:
     """Locations sorted by line then column; the previous year's filing (DATA-05) comes after this one's."""
-    seen = {}
+    seen: dict[str, tuple[int, Location]] = {}  # pointer → (0: this filing, 1: the previous year's; its location)
     for p in pointers:
         if p in seen:
             continue
@@ -105,13 +113,17 @@ def locate(doc: LoadedDocument, data, pointers, prior_doc: LoadedDocument | None
 # ---------------------------------------------------------------- building findings
 
 
-def _keep_reads_of(env, rule: CompiledRule, causes: set) -> None:
-    """A rule with several causes (DATA-02) observes and locates only what its fired causes read."""
-    names = set()
+def _keep_reads_of(env: Env, rule: CompiledRule, causes: set[int]) -> set[str]:
+    """A rule with several causes (DATA-02) observes and locates only what its fired causes read.
+
+    Narrows ``env``'s inputs and school records to what the values those causes name read; returns
+    the names, which are all that the finding's ``observed`` and ``threshold`` show.
+    """
+    names: set[str] = set()
     for i in causes:
         names |= {n.name for n in ex.names(rule.causes[i][0])}
-    env.relevant = names
-    inputs, records = set(), set()
+    inputs: set[str] = set()
+    records: set[int] = set()
     for name in names:
         reads = env.value_reads.get(name)
         if reads:
@@ -119,21 +131,30 @@ def _keep_reads_of(env, rule: CompiledRule, causes: set) -> None:
             records |= reads[1]
     env.inputs = {p: v for p, v in env.inputs.items() if p in inputs}
     env.record_inputs = records
+    return names
+
+
+def _joined(lang: str, items: Iterable[str], zh: str, en: str) -> str:
+    """Items joined as the language lists them: ``zh`` between Chinese ones (、；), ``en`` between English ones."""
+    return (zh if lang == "zh" else en).join(items)
 
 
 class FindingBuilder:
-    def __init__(self, pack: CompiledPack, doc: LoadedDocument, data: dict, subjects: list[Subject], vocabulary: dict,
-                 prior_doc: LoadedDocument | None = None):
+    """Writes the findings of one filing: what each fired rule means for its subject, in both languages."""
+
+    def __init__(self, pack: CompiledPack, doc: LoadedDocument, data: dict[str, Any], subjects: list[Subject],
+                 vocabulary: dict[str, Any], prior_doc: LoadedDocument | None = None):
         self.pack = pack
         self.doc = doc
         self.prior_doc = prior_doc
         self.data = data
         self.subjects = subjects
         self.vocab = vocabulary
-        self.units = vocabulary.get("units", {})
+        self.units: dict[str, Any] = vocabulary.get("units", {})
 
-    def _names(self, rule: CompiledRule, subject: Subject, env, lang: str) -> dict:
-        names: dict = {}
+    def _names(self, subject: Subject, env: Env, lang: str) -> dict[str, Any]:
+        """What a rule's texts may name: the subject, the policy numbers, every input read, every value."""
+        names: dict[str, Any] = {}
         variant = subject.variant
         names["subject"] = subject.name
         names["school_name"] = subject.label
@@ -154,6 +175,7 @@ class FindingBuilder:
         return names
 
     def _relative(self, pointer: str, subject: Subject) -> str:
+        """An input's name as ``observed`` shows it: relative to the subject's record, without the section."""
         if pointer.startswith(PRIOR_POINTER):
             return f"{PRIOR}." + self._relative(pointer[len(PRIOR_POINTER):], subject)
         if subject.base_pointer and pointer.startswith(subject.base_pointer + "/"):
@@ -163,11 +185,11 @@ class FindingBuilder:
             parts = parts[1:]
         return ".".join(parts)
 
-    def _observed(self, rule: CompiledRule, subject: Subject, env) -> dict:
+    def _observed(self, rule: CompiledRule, subject: Subject, env: Env, relevant: set[str] | None) -> dict[str, Any]:
+        """The inputs as filed and the declared values (of the fired causes only, when ``relevant`` names them), by name."""
         observed = {}
         for pointer, value in env.inputs.items():
             observed[self._relative(pointer, subject)] = as_filed(value)
-        relevant = getattr(env, "relevant", None)
         for name in rule.declared:
             if relevant is not None and name not in relevant:
                 continue
@@ -176,7 +198,7 @@ class FindingBuilder:
                 observed[name] = round4(v)
         return dict(sorted(observed.items()))
 
-    def _threshold(self, rule: CompiledRule, params: dict) -> dict:
+    def _threshold(self, rule: CompiledRule, params: Mapping[str, Fraction]) -> dict[str, str]:
         """The requirement per compared name, params as numbers, filing paths named as in ``observed``."""
 
         def show(name: str) -> str:
@@ -184,7 +206,7 @@ class FindingBuilder:
 
         return dict(sorted((_short(req.name), req.render(show)) for req in rule.requirement))
 
-    def _pointers(self, subject: Subject, env) -> list[str]:
+    def _pointers(self, subject: Subject, env: Env) -> list[str]:
         pointers = [input_object(p) for p in env.inputs]
         pointers += [f"/schools/{i}" for i in sorted(env.record_inputs)]
         pointers += [present_ancestor(self.data, input_object(p)) for p in env.missing]
@@ -192,43 +214,52 @@ class FindingBuilder:
             pointers = [subject.base_pointer]
         return pointers
 
-    def violation(self, rule: CompiledRule, subject: Subject, causes: set) -> Finding:
+    def violation(self, rule: CompiledRule, subject: Subject, causes: set[int]) -> Finding:
+        """The finding of a violated rule. The order of the steps matters: evaluating a formula records what it reads."""
         env = evaluate_exact(rule, subject)
-        if len(rule.causes) > 1:
-            _keep_reads_of(env, rule, causes)
-        texts = {}
-        shortfall = None
-        if rule.shortfall is not None and rule.rule.shortfall is not None:
-            v = rule.shortfall(env)
-            if v is not MISSING and v is not UNDEFINED:
-                v = Fraction(v)
-                if not (rule.rule.shortfall.omit_unless_positive and v <= 0):
-                    shortfall = (shortfall_number(v, rule.rule.shortfall.unit, self.units), rule.rule.shortfall.unit)
-        extra = {}
-        if rule.rule.lagging is not None:
-            extra = self._lagging(rule, subject, env)
-        for lang in ("zh", "en"):
-            names = self._names(rule, subject, env, lang)
-            names.update(extra.get(lang, {}))
-            cause_texts = [getattr(t, lang) for i, (_, t) in enumerate(rule.causes) if i in causes and t is not None]
-            if cause_texts:
-                names["causes"] = ("、" if lang == "zh" else ", ").join(fill(c, names) for c in cause_texts)
-            if shortfall is not None:
-                names["shortfall"] = shortfall[0]
-            texts[lang] = names
+        relevant = _keep_reads_of(env, rule, causes) if len(rule.causes) > 1 else None
+        shortfall = self._shortfall(rule, env)
+        extra = self._lagging(rule, rule.rule.lagging, subject, env) if rule.rule.lagging is not None else {}
+        texts = {lang: self._texts(rule, subject, env, lang, causes, shortfall, extra.get(lang, {})) for lang in _LANGS}
         rect = self._rectification(rule, env, texts)
         return Finding(
             rule=rule.id, subject=subject.name, severity=rule.rule.severity,
             title=rule.rule.title,
             message=Text(zh=fill(rule.rule.message.zh, texts["zh"]), en=fill(rule.rule.message.en, texts["en"])),
-            observed=self._observed(rule, subject, env),
-            threshold={k: v for k, v in self._threshold(rule, env.params).items() if getattr(env, "relevant", None) is None or k in env.relevant},
+            observed=self._observed(rule, subject, env, relevant),
+            threshold={k: v for k, v in self._threshold(rule, env.params).items() if relevant is None or k in relevant},
             basis=rule.rule.basis, rectification=rect,
-            locations=locate(self.doc, self.data, self._pointers(subject, env), self.prior_doc),
+            locations=locate(self.doc, self._pointers(subject, env), self.prior_doc),
             shortfall=shortfall, area=rule.area, area_title=rule.area_title,
         )
 
-    def _rectification(self, rule: CompiledRule, env, texts: dict) -> Text:
+    def _shortfall(self, rule: CompiledRule, env: Env) -> tuple[int | float, str] | None:
+        """What it takes to meet the rule, rounded up to its unit's step; None when the rule has none or it is not positive."""
+        declared = rule.rule.shortfall
+        if rule.shortfall is None or declared is None:
+            return None
+        v = rule.shortfall(env)
+        if v is MISSING or v is UNDEFINED:
+            return None
+        v = Fraction(v)
+        if declared.omit_unless_positive and v <= 0:
+            return None
+        return shortfall_number(v, declared.unit, self.units), declared.unit
+
+    def _texts(self, rule: CompiledRule, subject: Subject, env: Env, lang: str, causes: set[int],
+               shortfall: tuple[int | float, str] | None, extra: dict[str, Any]) -> dict[str, Any]:
+        """The names a violated rule's texts fill in, in one language: ``_names``, the fired causes' texts, the shortfall."""
+        names = self._names(subject, env, lang)
+        names.update(extra)
+        cause_texts = [getattr(t, lang) for i, (_, t) in enumerate(rule.causes) if i in causes and t is not None]
+        if cause_texts:
+            names["causes"] = _joined(lang, (fill(c, names) for c in cause_texts), "、", ", ")
+        if shortfall is not None:
+            names["shortfall"] = shortfall[0]
+        return names
+
+    def _rectification(self, rule: CompiledRule, env: Env, texts: dict[str, dict[str, Any]]) -> Text:
+        """The first rectification whose condition holds (one without a condition always does)."""
         for closure, text in rule.rectification:
             if closure is not None:
                 ok = closure(env)
@@ -237,53 +268,41 @@ class FindingBuilder:
             return Text(zh=fill(text.zh, texts["zh"]), en=fill(text.en, texts["en"]))
         return Text(zh="", en="")
 
-    def _lagging(self, rule: CompiledRule, subject: Subject, env) -> dict:
-        lag = rule.rule.lagging
+    def _lagging(self, rule: CompiledRule, lag: Lagging, subject: Subject, env: Env) -> dict[str, dict[str, Any]]:
+        """BAL rules: every coefficient labelled, the worst one, and the schools furthest below the level's mean on it."""
         count = lag.count if isinstance(lag.count, int) else int(env.params[lag.count])
-        best = None
+        best: str | None = None
         for name in lag.among:  # the largest CV; ties in the listed order
             v = env.values.get(name)
             if isinstance(v, (int, float, Fraction)) and (best is None or float(v) > float(env.values[best])):
                 best = name
-        out = {"zh": {}, "en": {}}
-        for lang in ("zh", "en"):
+        out: dict[str, dict[str, Any]] = {"zh": {}, "en": {}}
+        for lang in _LANGS:
             labelled = []
             for name in lag.among:
                 label = rule.rule.labels.get(name)
                 labelled.append(f"{getattr(label, lang) if label else name} {fmt_number(env.values.get(name))}")
-            out[lang]["labelled"] = ("；" if lang == "zh" else "; ").join(labelled)
+            out[lang]["labelled"] = _joined(lang, labelled, "；", "; ")
         if best is None:
             return out
-        inner = rule.cv_inner[best]
-        probe = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, env.params, float_params=env.float_params)
-        xs = []
-        for rec in subject.records:
-            if not rec[2]:
-                continue
-            probe.cur = rec
-            x = inner(probe)
-            if x is not MISSING and x is not UNDEFINED:
-                xs.append((float(x), float(rec[1]["students"]), rec))
-        mean = weighted_mean([(x, n) for x, n, _ in xs])
-        below = sorted((r for r in xs if r[0] < mean and not math.isclose(r[0], mean, rel_tol=1e-9)),
-                       key=lambda r: (-(mean - r[0]), r[2][1]["id"]))[:count]
-        for lang in ("zh", "en"):
+        below, mean = _below_mean(rule, best, subject, env, count)
+        for lang in _LANGS:
             label = rule.rule.labels.get(best)
             out[lang]["worst_label"] = getattr(label, lang) if label else best
             out[lang]["worst_value"] = round4(env.values[best])
             items = [f"{r[2][1].get('name') or r[2][1]['id']}（{fmt_number(r[0])}，均值 {fmt_number(mean)}）" if lang == "zh"
                      else f"{r[2][1].get('name') or r[2][1]['id']} ({fmt_number(r[0])}, mean {fmt_number(mean)})" for r in below]
-            out[lang]["lagging_schools"] = ("、" if lang == "zh" else "; ").join(items) or "—"
+            out[lang]["lagging_schools"] = _joined(lang, items, "、", "; ") or "—"
         return out
 
-    def missing(self, rule: CompiledRule, subject: Subject, pointers: set | None = None) -> Finding:
+    def missing(self, rule: CompiledRule, subject: Subject, pointers: set[str] | None = None) -> Finding:
+        """DATA-MISSING for a rule that could not be judged: the inputs it lacks (``pointers``, or what it could not read)."""
         env = evaluate_exact(rule, subject)
         missing = tuple(sorted(pointers if pointers is not None else env.missing))
         dm = self.vocab.get("data_missing", {})
-        names = {
-            lang: {"for_rule": rule.id, "for_title": getattr(rule.rule.title, lang), "missing": "、".join(missing) if lang == "zh" else ", ".join(missing), "subject": subject.name}
-            for lang in ("zh", "en")
-        }
+        names = {lang: {"for_rule": rule.id, "for_title": getattr(rule.rule.title, lang), "missing": _joined(lang, missing, "、", ", "),
+                        "subject": subject.name}
+                 for lang in _LANGS}
         locs = [input_object(p) for p in env.inputs] + [
             present_ancestor(self.data, input_object(p)) for p in missing
         ]
@@ -295,33 +314,53 @@ class FindingBuilder:
             threshold=self._threshold(rule, env.params),
             basis=rule.rule.basis,
             rectification=Text(zh=fill(dm["rectification"]["zh"], names["zh"]), en=fill(dm["rectification"]["en"], names["en"])),
-            locations=locate(self.doc, self.data, locs or [subject.base_pointer]),
+            locations=locate(self.doc, locs or [subject.base_pointer]),
             for_rule=rule.id, missing=missing, area=rule.area, area_title=rule.area_title,
         )
 
     def aggregate(self, rule: CompiledRule, subject: Subject, members: list[Finding]) -> Finding:
+        """An aggregate rule's finding (QLT-08): its members' findings at the subject, compared values and all."""
         members = sorted(members, key=lambda f: f.rule)
         texts = {}
-        for lang in ("zh", "en"):
+        for lang in _LANGS:
             parts = []
             for f in members:
                 cmp = [f"{k} {fmt_number(f.observed.get(k))} ({v})" for k, v in f.threshold.items() if k in f.observed]
-                parts.append(f"{f.rule} {getattr(f.title, lang)}" + (f"：{'；'.join(cmp)}" if lang == "zh" and cmp else (f": {'; '.join(cmp)}" if cmp else "")))
-            texts[lang] = {"school_name": subject.label, "subject": subject.name, "causes": ("；" if lang == "zh" else "; ").join(parts)}
-        observed, threshold = {}, {}
+                said = (f"：{'；'.join(cmp)}" if lang == "zh" else f": {'; '.join(cmp)}") if cmp else ""
+                parts.append(f"{f.rule} {getattr(f.title, lang)}" + said)
+            texts[lang] = {"school_name": subject.label, "subject": subject.name, "causes": _joined(lang, parts, "；", "; ")}
+        observed: dict[str, Any] = {}
+        threshold: dict[str, str] = {}
         for f in members:
             for k, v in f.threshold.items():
                 if k in f.observed:
                     observed[k] = f.observed[k]
                     threshold[k] = v
-        locs = []
-        for f in members:
-            locs.extend(l.pointer for l in f.locations)
+        locs = [loc.pointer for f in members for loc in f.locations]
         return Finding(
             rule=rule.id, subject=subject.name, severity=rule.rule.severity, title=rule.rule.title,
             message=Text(zh=fill(rule.rule.message.zh, texts["zh"]), en=fill(rule.rule.message.en, texts["en"])),
             observed=dict(sorted(observed.items())), threshold=dict(sorted(threshold.items())), basis=rule.rule.basis,
             rectification=Text(zh=fill(rule.rule.rectification.zh, texts["zh"]), en=fill(rule.rule.rectification.en, texts["en"]))
             if not isinstance(rule.rule.rectification, list) else Text(zh="", en=""),
-            locations=locate(self.doc, self.data, locs or [subject.base_pointer]), area=rule.area, area_title=rule.area_title,
+            locations=locate(self.doc, locs or [subject.base_pointer]), area=rule.area, area_title=rule.area_title,
         )
+
+
+def _below_mean(rule: CompiledRule, worst: str, subject: Subject, env: Env, count: int
+                ) -> tuple[list[tuple[float, float, Record]], float]:
+    """The ``count`` schools furthest below the students-weighted mean of the coefficient ``worst`` is about, and that mean."""
+    inner = rule.cv_inner[worst]
+    probe = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, env.params, float_params=env.float_params)
+    xs: list[tuple[float, float, Record]] = []  # (the school's figure, its students, its record)
+    for rec in subject.records:
+        if not rec[2]:
+            continue
+        probe.cur = rec
+        x = inner(probe)
+        if x is not MISSING and x is not UNDEFINED:
+            xs.append((float(x), float(rec[1]["students"]), rec))
+    mean = weighted_mean([(x, n) for x, n, _ in xs])
+    below = sorted((r for r in xs if r[0] < mean and not math.isclose(r[0], mean, rel_tol=1e-9)),
+                   key=lambda r: (-(mean - r[0]), r[2][1]["id"]))[:count]
+    return below, mean

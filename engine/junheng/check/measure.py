@@ -12,6 +12,7 @@ from the same values with the catalogue's tolerance.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -27,6 +28,9 @@ from junheng.rete.plan import Plan
 
 __all__ = ["measure"]
 
+# A value of one subject by name (a policy number, a derived value), as a float; None when missing or undefined.
+Reader = Callable[[str], float | None]
+
 
 def measure(pack: CompiledPack, plan: Plan, derived: Derived) -> Indicators:
     """The Series of every rule of ``pack`` that compares figures with a standard (integrity checks,
@@ -35,7 +39,7 @@ def measure(pack: CompiledPack, plan: Plan, derived: Derived) -> Indicators:
     by_kind: dict[str, list[int]] = {}
     for index, subject in enumerate(derived.subjects):
         by_kind.setdefault(subject.kind, []).append(index)
-    series = []
+    series: list[Series] = []
     for rule in pack.rules:
         if rule.rule.aggregate is not None or not rule.rule.report_missing:
             continue
@@ -47,9 +51,11 @@ def measure(pack: CompiledPack, plan: Plan, derived: Derived) -> Indicators:
     return Indicators(subjects=subjects, series=tuple(series))
 
 
-def _series(rule: CompiledRule, chunk: int, indexes: list[int], subjects: list[Subject], chunks: dict[tuple[int, int], Any]) -> Series:
+def _series(rule: CompiledRule, chunk: int, indexes: list[int], subjects: list[Subject],
+            chunks: Mapping[tuple[int, int], Mapping[str, Any]]) -> Series:
+    """One rule's Series: its values, limits and requirement texts, and a row per subject of its kind."""
     fields = {name: field for name, _, field in rule.values}
-    limits = []
+    limits: list[tuple[str, str, str]] = []
     for req in rule.requirement:
         right = req.simple
         if right is not None and req.name in fields and (right in fields or right in rule.params[rule.variants[0]]):
@@ -60,7 +66,7 @@ def _series(rule: CompiledRule, chunk: int, indexes: list[int], subjects: list[S
     for case in rule.rule.rectification if isinstance(rule.rule.rectification, list) else [rule.rule.rectification]:
         texts += [case.zh, case.en]
     formats = {name: spec for text in texts for name, spec in placeholders(text) if spec is not None}
-    requirement = {}
+    requirement: dict[str | None, tuple[tuple[str, str], ...]] = {}
     for variant in rule.variants:
         params = rule.params[variant]
 
@@ -79,17 +85,7 @@ def _series(rule: CompiledRule, chunk: int, indexes: list[int], subjects: list[S
         fact = chunks.get((index, chunk), {})
         params = rule.params[subject.variant if rule.variants[0] is not None else None]
         exact = evaluate_exact(rule, subject).values if again else {}
-
-        def value(name: str):
-            if name in params:
-                return float(params[name])
-            field = fields.get(name, "")
-            if field is None:
-                got = exact.get(name)
-                return float(got) if isinstance(got, (int, float, Fraction)) and not isinstance(got, bool) else None
-            got = fact.get(field)
-            return None if got is None else float(got)
-
+        value = _reader(params, fields, exact, fact)
         applies = _applies(rule.applies, value)
         rows.append((index, applies, tuple(value(n) for n in names), tuple(value(right) for _, _, right in limits)))
     return Series(rule=rule.rule.id, kind=rule.rule.subject, severity=rule.rule.severity, area=rule.area,
@@ -97,7 +93,24 @@ def _series(rule: CompiledRule, chunk: int, indexes: list[int], subjects: list[S
                   formats=formats, limits=tuple(limits), requirement=requirement, rows=tuple(rows))
 
 
-def _applies(conditions: list, value) -> bool | None:
+def _reader(params: Mapping[str, Fraction], fields: Mapping[str, str | None], exact: Mapping[str, Any],
+            fact: Mapping[str, Any]) -> Reader:
+    """The values of one subject: policy numbers, the facts' slots, and what was evaluated again exactly."""
+
+    def value(name: str) -> float | None:
+        if name in params:
+            return float(params[name])
+        field = fields.get(name, "")
+        if field is None:  # no condition reads it: the facts leave it out
+            got = exact.get(name)
+            return float(got) if isinstance(got, (int, float, Fraction)) and not isinstance(got, bool) else None
+        got = fact.get(field)
+        return None if got is None else float(got)
+
+    return value
+
+
+def _applies(conditions: list[ex.Node], value: Reader) -> bool | None:
     """All of ``applies_when``'s conjuncts hold: True, False, or None when a value is missing."""
     result: bool | None = True
     for node in conditions:
@@ -109,7 +122,7 @@ def _applies(conditions: list, value) -> bool | None:
     return result
 
 
-def _holds(node, value) -> bool | None:
+def _holds(node: ex.Node, value: Reader) -> bool | None:
     if isinstance(node, ex.Not):
         inner = _holds(node.operand, value)
         return None if inner is None else not inner
@@ -119,8 +132,17 @@ def _holds(node, value) -> bool | None:
             return False if False in parts else (None if None in parts else True)
         return True if True in parts else (None if None in parts else False)
     if isinstance(node, ex.Cmp):
-        sides = [float(s.value) if isinstance(s, ex.Num) else value(s.name) for s in (node.left, node.right)]
-        if None in sides:
+        left, right = _side(node.left, value), _side(node.right, value)
+        if left is None or right is None:
             return None
-        return compare(node.op, sides[0], sides[1])
+        return compare(node.op, left, right)
     return None
+
+
+def _side(node: ex.Node, value: Reader) -> float | None:
+    """One side of a comparison in a condition: a number, or a name (the compiler allows nothing else)."""
+    if isinstance(node, ex.Num):
+        return float(node.value)
+    if isinstance(node, ex.Name):
+        return value(node.name)
+    raise TypeError(f"a condition compares numbers and names, not {ex.unparse(node)!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from junheng.check.explain import FindingBuilder, Recorded
 from junheng.check.subjects import Subject
-from junheng.policy.compiled import CompiledPack
+from junheng.policy.compiled import CompiledPack, CompiledRule
 from junheng.report.result import Finding
 from junheng.rete.facts import DATA_MISSING, FindingFact, finding_fact
 from junheng.rete.plan import Plan
@@ -24,12 +24,15 @@ class Recorder:
         self.verdicts: set[str] = set()
 
     def on_fire(self, fired: Fired) -> list[FindingFact]:
+        """Remember what fired; a violation or missing data answers with its finding fact (aggregates match those)."""
         kind, key, cause = self.actions[fired.name]
         if kind == "verdict":
             self.verdicts.add(key)
             return []
         rule = self.pack.by_key[key]
         if kind == "violation":
+            if cause is None:  # never: the plan gives every violation action its cause
+                raise RuntimeError(f"{fired.name} fired a violation without its cause")
             s = fired.facts["s"]["s"]
             entry = self.entries.setdefault((rule.id, "", s), Recorded("violation", key, s))
             entry.causes.add(cause)
@@ -59,7 +62,7 @@ class Recorder:
 
 def build_findings(pack: CompiledPack, recorder: Recorder, builder: FindingBuilder, subjects: list[Subject]) -> list[Finding]:
     """The findings of what fired, members of an aggregate before the aggregate, sorted; identities unique."""
-    built: dict[tuple, Finding] = {}
+    built: dict[tuple[str, str, int], Finding] = {}
     entries = recorder.entries
     order = {"violation": 0, "missing": 0, "aggregate": 1, "aggregate_missing": 1}
     for ident, entry in sorted(entries.items(), key=lambda kv: (order[kv[1].kind], kv[0])):
@@ -70,11 +73,11 @@ def build_findings(pack: CompiledPack, recorder: Recorder, builder: FindingBuild
         elif entry.kind == "missing":
             built[ident] = builder.missing(rule, subject)
         elif entry.kind == "aggregate":
-            members = [built[(rid, "", entry.subject)] for rid in rule.rule.aggregate.of if (rid, "", entry.subject) in built]
+            members = [built[(rid, "", entry.subject)] for rid in _gathered(rule) if (rid, "", entry.subject) in built]
             built[ident] = builder.aggregate(rule, subject, members)
         else:
-            pointers = set()
-            for rid in rule.rule.aggregate.of:
+            pointers: set[str] = set()
+            for rid in _gathered(rule):
                 f = built.get((DATA_MISSING, rid, entry.subject))
                 if f is not None:
                     pointers.update(f.missing or ())
@@ -84,3 +87,10 @@ def build_findings(pack: CompiledPack, recorder: Recorder, builder: FindingBuild
     if len(set(identities)) != len(identities):
         raise RuntimeError("two findings share one identity")
     return findings
+
+
+def _gathered(rule: CompiledRule) -> list[str]:
+    """The rules whose findings an aggregate rule (QLT-08) gathers at its subject."""
+    if rule.rule.aggregate is None:  # never: only an aggregate rule's actions record aggregate entries
+        raise RuntimeError(f"{rule.id} has no rules to aggregate")
+    return rule.rule.aggregate.of

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import traceback
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,26 +24,32 @@ from junheng.filing.model import Filing
 from junheng.filing.read import read_filing
 from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import CompiledPack, Policy
-from junheng.report.result import Failure, Indicators, Result
+from junheng.report.result import Failure, Indicators, Outcome, Result
 from junheng.rete.facts import STAGE_AGGREGATE_MISSING, STAGE_VERDICT, stage_fact
 from junheng.rete.plan import Plan, plan_pack
-from junheng.rete.session import Engine
+from junheng.rete.session import Engine, Fact
 
-__all__ = ["BUG_REPORT_EN", "BUG_REPORT_ZH", "Options", "Prepared", "check_one_safely", "check_source", "internal_failure",
+__all__ = ["BUG_REPORT_EN", "BUG_REPORT_ZH", "Options", "Prepared", "Previous", "check_one_safely", "check_source", "internal_failure",
            "prepare", "previous_index", "select_pack"]
 
 BUG_REPORT_ZH = "这是 junheng 的内部错误，不是申报数据的问题。请将本消息和申报文件一并报告给维护者。"
-BUG_REPORT_EN = "This is an internal error in junheng, not a problem with the filing. Please report it to the maintainers with this message and the filing."
+BUG_REPORT_EN = ("This is an internal error in junheng, not a problem with the filing. "
+                 "Please report it to the maintainers with this message and the filing.")
+
+# --previous: ((district code, year), last year's filing) for each filing given; the filing is a path, or (rule
+# tests) the JSON bytes of the filing itself.
+Previous = tuple[tuple[tuple[str, int], str | bytes], ...]
 
 
 @dataclass(frozen=True)
 class Options:
+    """How to check: the standard to apply, last year's filings, what a report needs beyond the findings."""
+
     standard: str | None = None  # --standard: replaces district.standard
-    # --previous: ((district code, year), path) of last year's filings, for DATA-05
-    previous: tuple = ()
+    previous: Previous = ()  # last year's filings, for DATA-05
     # What beyond the findings a report needs: "checks" (junit), "indicators" (html); None: all.
     # Each costs time on every filing, so the CLI asks only for what its format uses.
-    details: frozenset | None = None
+    details: frozenset[str] | None = None
 
 
 @dataclass(eq=False)
@@ -84,7 +91,8 @@ def select_pack(policy: Policy, standard: str, doc: LoadedDocument, from_option:
     known = ", ".join(sorted(policy.packs))
     hint_zh, hint_en, _ = suggest(standard, policy.packs)
     if from_option:
-        raise InputErrors([InputError("bad_option", "--standard", None, None, "", f"未知规则包 “{standard}”{hint_zh}（可用：{known}）", f"unknown standard {standard!r}{hint_en} (known: {known})")])
+        raise InputErrors([InputError("bad_option", "--standard", None, None, "", f"未知规则包 “{standard}”{hint_zh}（可用：{known}）",
+                                      f"unknown standard {standard!r}{hint_en} (known: {known})")])
     line, col = doc.location("/district/standard")
     raise InputErrors([InputError("filing_unknown_standard", doc.file, line, col, "/district/standard",
                                   f"规则包 “{standard}” 不存在{hint_zh}（现有规则包：{known}）",
@@ -101,12 +109,14 @@ def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options
     doc, filing = read_filing(source, name=name, fmt=fmt)  # YAML, JSON, or a spreadsheet (xlsx, CSV folder)
     data = filing.model_dump(mode="python", exclude_none=True)
     standard = options.standard or filing.district.standard
+    if standard is None:  # never: the filing model's default names one
+        raise RuntimeError("the filing names no standard")
     pack = select_pack(policy, standard, doc, from_option=options.standard is not None)
     prepared = prepare(pack)
     prior_doc, prior_data = _prior(filing, options)
     derived = derive(pack, prepared.plan, prepared.steps, data, prior_data)
     recorder = Recorder(pack, prepared.plan, derived.subjects)
-    stages = [derived.facts, [stage_fact(STAGE_AGGREGATE_MISSING)], [stage_fact(STAGE_VERDICT)]]
+    stages: list[Sequence[Fact]] = [derived.facts, [stage_fact(STAGE_AGGREGATE_MISSING)], [stage_fact(STAGE_VERDICT)]]
     session = prepared.engine.run(stages, recorder.on_fire)
     if session.errors:
         raise RuntimeError("; ".join(session.errors[:3]))
@@ -158,9 +168,9 @@ def _prior(filing: Filing, options: Options) -> tuple[LoadedDocument | None, dic
     return None, None
 
 
-def previous_index(paths: list[str]) -> tuple[tuple, list[Failure]]:
+def previous_index(paths: list[str]) -> tuple[Previous, list[Failure]]:
     """Index last year's filings by (district code, year) for --previous; invalid ones are failures."""
-    index: dict = {}
+    index: dict[tuple[str, int], str] = {}
     failures: list[Failure] = []
     for path in paths:
         try:
@@ -180,10 +190,14 @@ def previous_index(paths: list[str]) -> tuple[tuple, list[Failure]]:
 
 
 def internal_failure(file: str, error: str) -> Failure:
-    return Failure(file, ExitStatus.INTERNAL_ERROR, (InputError("internal_error", file, None, None, "", f"内部错误：{error}。{BUG_REPORT_ZH}", f"internal error: {error}. {BUG_REPORT_EN}"),))
+    """A filing that could not be checked because of a bug in junheng (exit 3), with a plea to report it."""
+    said = InputError("internal_error", file, None, None, "", f"内部错误：{error}。{BUG_REPORT_ZH}",
+                      f"internal error: {error}. {BUG_REPORT_EN}")
+    return Failure(file, ExitStatus.INTERNAL_ERROR, (said,))
 
 
-def check_one_safely(source, policy: Policy, options: Options, name: str | None = None, fmt: str | None = None):
+def check_one_safely(source: str | os.PathLike[str] | bytes, policy: Policy, options: Options, name: str | None = None,
+                     fmt: str | None = None) -> Outcome:
     """Check one filing in this process and never raise: a Result or a Failure."""
     display = name or str(source)
     try:

@@ -122,7 +122,8 @@ def _why_not(path: str) -> Skipped:
         return Skipped(path, "旧版 Excel 工作簿（.xls），无法读取：请在 Excel 或 WPS 中“另存为” .xlsx 后再检查",
                        "an old Excel workbook (.xls), which cannot be read: save it as .xlsx in Excel or WPS, then check it")
     if suffix == ".csv":
-        return Skipped(path, "单个 CSV 文件不是申报：电子表格申报应为一个文件夹，每个工作表一个 .csv 文件，且不与其他申报文件放在同一文件夹",
+        return Skipped(path, "单个 CSV 文件不是申报：电子表格申报应为一个文件夹，"
+                             "每个工作表一个 .csv 文件，且不与其他申报文件放在同一文件夹",
                        "a lone CSV file is not a filing: a spreadsheet filing is a folder holding one .csv per sheet and no other filing")
     return Skipped(path, "不是申报文件（只检查 .yaml、.yml、.json、.xlsx 文件和 CSV 工作表文件夹）",
                    "not a filing (only .yaml, .yml, .json, .xlsx files and folders of CSV sheets are checked)")
@@ -135,7 +136,8 @@ def skipped_lines(skipped: list[Skipped], lang: str) -> list[str]:
     lines = [f"{s.name}: {s.en if lang == 'en' else s.zh}" for s in skipped]
     names = ", ".join(s.name for s in skipped) if lang == "en" else "、".join(s.name for s in skipped)
     if lang == "en":
-        lines.append(f"skipped {len(skipped)} file{'s' if len(skipped) != 1 else ''} that {'are' if len(skipped) != 1 else 'is'} not a filing: {names}")
+        several = len(skipped) != 1
+        lines.append(f"skipped {len(skipped)} file{'s' if several else ''} that {'are' if several else 'is'} not a filing: {names}")
     else:
         lines.append(f"跳过 {len(skipped)} 个非申报文件：{names}")
     return lines
@@ -155,7 +157,9 @@ _LISTED_EN = "(.yaml, .yml, .json, .xlsx or a folder of CSV sheets)"
 
 
 def _filings_below(folder: str, skipped: list[Skipped]) -> list[str]:
-    found, other = [], []
+    """The filings below a folder, recursively, sorted: files with a filing's extension and CSV folders."""
+    found: list[str] = []
+    other: list[str] = []  # files that are not filings, said in ``skipped``
     for parent, folders, files in os.walk(folder):
         folders[:] = [d for d in folders if not d.startswith(".")]
         csv = [d for d in folders if _is_csv_filing(os.path.join(parent, d))]
@@ -170,7 +174,8 @@ def _filings_below(folder: str, skipped: list[Skipped]) -> list[str]:
 
 def _filings_matched(pattern: str, skipped: list[Skipped]) -> list[str]:
     """The filings a glob pattern matches: files with a filing's extension and CSV folders."""
-    found, other = set(), set()
+    found: set[str] = set()
+    other: set[str] = set()  # files that are not filings, said in ``skipped``
     for path in glob.glob(pattern, recursive=True):
         if os.path.isdir(path):
             if _is_csv_filing(path):

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from junheng.policy.formula import Record
+
+__all__ = ["GROUPS", "LEVELS", "Subject", "enumerate_subjects"]
 
 
 @dataclass(frozen=True)
@@ -13,23 +18,23 @@ class Subject:
     kind: str
     name: str  # the subject string of the output: "500108", "500108/primary", "2150000101#2" …
     variant: str | None  # primary | junior | nine_year | parents | teachers | deputies
-    base: dict
+    base: dict[str, Any]  # the subject's own object: the filing, or a school record
     base_pointer: str
-    records: tuple  # ((index, record, in_balance_set), …)
-    placeholders: dict
+    records: tuple[Record, ...]  # ((index, record, in_balance_set), …)
+    placeholders: dict[str, str]  # {"level": "primary"}, {"group": "parents"}
     label: str  # a readable name: the school's name, else the subject string
-    prior: dict | None = None  # district subject: the same district's filing for the year before
+    prior: dict[str, Any] | None = None  # district subject: the same district's filing for the year before
 
 
 LEVELS = ("primary", "junior")
 GROUPS = ("parents", "teachers", "deputies")
 
 
-def enumerate_subjects(data: dict, teaching_point_cutoff: int, prior: dict | None = None) -> dict[str, list[Subject]]:
+def enumerate_subjects(data: dict[str, Any], teaching_point_cutoff: int, prior: dict[str, Any] | None = None) -> dict[str, list[Subject]]:
     """Every subject of a filing, by kind, in a stable order (file order for schools)."""
     code = str(data["district"]["code"])
     schools = data.get("schools") or []
-    records = []
+    records: list[Record] = []
     for i, rec in enumerate(schools):
         small_point = bool(rec.get("teaching_point")) and rec["students"] < teaching_point_cutoff
         records.append((i, rec, not small_point))
@@ -37,7 +42,7 @@ def enumerate_subjects(data: dict, teaching_point_cutoff: int, prior: dict | Non
     for _, rec, _ in records:
         id_count[rec["id"]] = id_count.get(rec["id"], 0) + 1
     seen: dict[str, int] = {}
-    school_subjects = []
+    school_subjects: list[Subject] = []
     for r in records:
         sid = r[1]["id"]
         if id_count[sid] > 1:
@@ -62,18 +67,18 @@ def enumerate_subjects(data: dict, teaching_point_cutoff: int, prior: dict | Non
             out["level"].append(Subject("level", f"{code}/{level}", level, data, "", recs, {"level": level}, f"{code}/{level}"))
     for group in GROUPS:
         out["group"].append(Subject("group", f"{code}/{group}", group, data, "", (), {"group": group}, f"{code}/{group}"))
-    campuses: dict[str, list] = {}
-    for subj, r in zip(school_subjects, records):
+    campuses: dict[str, list[Record]] = {}
+    for subj, r in zip(school_subjects, records, strict=True):
         campus = r[1].get("campus")
         if campus is None:
             out["unit"].append(Subject("unit", subj.name, subj.variant, r[1], subj.base_pointer, (r,), {}, subj.label))
         else:
             campuses.setdefault(campus, []).append(r)
-    for campus, recs in campuses.items():
-        levels = {r[1]["level"] for r in recs}
+    for campus, members in campuses.items():
+        levels = {r[1]["level"] for r in members}
         variant = levels.pop() if len(levels) == 1 else "nine_year"
-        label = _common_name([r[1].get("name") or "" for r in recs]) or campus
-        out["unit"].append(Subject("unit", campus, variant, recs[0][1], f"/schools/{recs[0][0]}", tuple(recs), {}, label))
+        label = _common_name([r[1].get("name") or "" for r in members]) or campus
+        out["unit"].append(Subject("unit", campus, variant, members[0][1], f"/schools/{members[0][0]}", tuple(members), {}, label))
     # Only ids used more than once are candidates for DATA-01; the rule itself decides.
     for sid, n in id_count.items():
         if n > 1:

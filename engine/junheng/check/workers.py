@@ -16,11 +16,16 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar
+
+__all__ = ["Task", "run_isolated"]
 
 _CTX = multiprocessing.get_context("fork")
+_T = TypeVar("_T")
+Task = tuple[Any, ...]  # the arguments of one call of the workers' function
 
 
-def _serve(conn: Connection, fn: Callable) -> None:
+def _serve(conn: Connection, fn: Callable[..., object]) -> None:
     # Ctrl-C on a terminal reaches every process of the group. The parent stops the run, says so and
     # ends its workers; in a worker the interrupt would only print tracebacks (multiprocessing's, and
     # durable_rules' own when it lands inside an engine action).
@@ -42,14 +47,16 @@ def _serve(conn: Connection, fn: Callable) -> None:
 
 
 class _Worker:
-    def __init__(self, fn: Callable):
+    """A forked process that runs ``fn`` on one task at a time, sent over its pipe."""
+
+    def __init__(self, fn: Callable[..., object]):
         self.conn, child = _CTX.Pipe()
         self.process = _CTX.Process(target=_serve, args=(child, fn), daemon=True)
         self.process.start()
         child.close()
-        self.task: tuple | None = None
+        self.task: tuple[int, Task] | None = None  # (index, args) of the task it holds, None when idle
 
-    def give(self, index: int, args: tuple) -> None:
+    def give(self, index: int, args: Task) -> None:
         self.task = (index, args)
         self.conn.send((index, args))
 
@@ -69,15 +76,16 @@ class _Worker:
             self.process.join(timeout=5)
 
 
-def run_isolated(tasks: Iterable[tuple], fn: Callable, on_crash: Callable[[tuple, int | None], object], jobs: int | None = None) -> Iterator:
+def run_isolated(tasks: Iterable[Task], fn: Callable[..., _T], on_crash: Callable[[Task, int | None], _T],
+                 jobs: int | None = None) -> Iterator[_T]:
     """Yield ``fn(*task)`` for every task, in order, computed in ``jobs`` worker processes.
 
     A task whose worker dies yields ``on_crash(task, exitcode)`` instead.
     """
     jobs = max(1, jobs or os.cpu_count() or 1)
-    tasks = iter(enumerate(tasks))
+    numbered = enumerate(tasks)
     workers: list[_Worker] = []
-    done: dict[int, object] = {}
+    done: dict[int, _T] = {}
     next_out = 0
     pending = 0
     exhausted = False
@@ -87,7 +95,7 @@ def run_isolated(tasks: Iterable[tuple], fn: Callable, on_crash: Callable[[tuple
             # keep every idle worker busy
             while not exhausted and (len(workers) < jobs or any(w.task is None for w in workers)):
                 try:
-                    index, args = next(tasks)
+                    index, args = next(numbered)
                 except StopIteration:
                     exhausted = True
                     break
@@ -107,9 +115,10 @@ def run_isolated(tasks: Iterable[tuple], fn: Callable, on_crash: Callable[[tuple
             for conn in ready:
                 worker = next(w for w in workers if w.conn is conn)
                 try:
-                    index, result = conn.recv()
+                    index, result = worker.conn.recv()
                     worker.task = None
                 except (EOFError, OSError):
+                    assert worker.task is not None  # only workers holding a task are waited on
                     index, args = worker.task
                     worker.process.join(timeout=5)
                     result = on_crash(args, worker.process.exitcode)

@@ -3,6 +3,12 @@
 No policy lives here. Exit status: 0 all good, 2 invalid input (a filing that is
 not well-formed or breaks the schema, or a bad option), 3 internal error (a bug
 in junheng). With several filings the status is the highest any of them earns.
+
+The commands on filings (schema, validate, check) are here; the others live in
+their own modules (``rules``, ``sheets``, ``generate``) and are registered on the
+group at the end. Each command imports the library code it calls inside its
+function: ``junheng --help`` and ``junheng validate`` then start without the
+checker, durable_rules or any report format's module.
 """
 
 from __future__ import annotations
@@ -10,12 +16,24 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
 from junheng import __version__
+from junheng.cli.generate import generate
+from junheng.cli.rules import rules
+from junheng.cli.sheets import convert, template
 from junheng.errors import ExitStatus, InputErrors
 from junheng.report import formats as _formats
+
+if TYPE_CHECKING:  # for annotations only: at run time each command imports what it calls
+    from junheng.check.run import Options, Previous
+    from junheng.check.sources import Intake
+    from junheng.policy.compiled import Policy
+    from junheng.report.formats import LineFormatter
+    from junheng.report.output import Progress
+    from junheng.report.result import Outcome
 
 __all__ = ["ExitStatus", "junheng", "main"]
 
@@ -57,9 +75,9 @@ _FILINGS_HELP = (
 )
 
 
-def _say_skipped(sources, lang: str, strict: bool) -> int:
+def _say_skipped(sources: Intake, lang: str, strict: bool) -> int:
     """Name every file a folder or pattern reached that is not a filing; with --strict that is exit 2."""
-    from junheng.check.sources import skipped_lines
+    from junheng.check.sources import skipped_lines  # imported here, not at the top: start-up time of the other commands
 
     for line in skipped_lines(sources.skipped, lang):
         click.echo(line, err=True)
@@ -70,14 +88,15 @@ def _debug() -> bool:
     return os.environ.get("JUNHENG_DEBUG") == "1"
 
 
-def _stdin():
+def _stdin() -> BinaryIO | None:
     """Standard input as bytes (``-`` reads it); None when the process has none."""
-    return getattr(sys.stdin, "buffer", sys.stdin)
+    stdin: Any = sys.stdin  # None when the process has none; a stand-in without ``buffer`` (a test's) is read as it is
+    return getattr(stdin, "buffer", stdin)
 
 
 def _write_report(text: str, output: str | None, lang: str) -> int:
     """The report on stdout, or atomically in ``output``; a file that cannot be written is exit 2."""
-    from junheng.report.output import encode, write_atomically
+    from junheng.report.output import encode, write_atomically  # imported here, not at the top: start-up time of the other commands
 
     if output is None:
         try:
@@ -125,7 +144,7 @@ def junheng() -> None:
 @junheng.command()
 def schema() -> None:
     """Print the filing's JSON Schema (打印申报数据的 JSON Schema)."""
-    from junheng.filing.schema import schema_text
+    from junheng.filing.schema import schema_text  # imported here, not at the top: start-up time of the other commands
 
     click.echo(schema_text(), nl=False)
 
@@ -143,12 +162,14 @@ def validate(ctx: click.Context, filings: tuple[str, ...], input_format: str, ou
 
     Exit status: 0 when every filing is valid, 2 when any is not, 3 on an internal error.
     """
+    # imported here, not at the top: start-up time of the other commands
     from junheng.check.sources import expand, load_source
     from junheng.report.output import Progress, validate_summary_line
 
     sources = expand(filings, _stdin(), input_format)
     progress = Progress(len(sources))
-    statuses, lines = [], []
+    statuses: list[int] = []
+    lines: list[str] = []
     skipped_status = _say_skipped(sources, lang, strict)
     for done, source in enumerate(sources, 1):
         progress.clear()
@@ -178,22 +199,26 @@ _FAIL_ON = ("blocking", "major", "minor", "info", "never")
 @junheng.command(epilog=_FILINGS_HELP)
 @_FILINGS
 @click.option("--standard", default=None, metavar="NAME", help="Rule pack to use instead of district.standard (basic, quality, …).")
-@click.option("--rules", "rules_dir", multiple=True, type=click.Path(file_okay=False, path_type=str), help="Rules folder (default: the shipped rules); repeat to layer a local pack over them.")
+@click.option("--rules", "rules_dir", multiple=True, type=click.Path(file_okay=False, path_type=str),
+              help="Rules folder (default: the shipped rules); repeat to layer a local pack over them.")
 @click.option("--format", "fmt", default="text", type=click.Choice(sorted(_formats.FORMATS)), show_default=True, help="Output format.")
-@click.option("--fail-on", default="blocking", type=click.Choice(_FAIL_ON), show_default=True, help="Lowest severity that makes the exit status 1.")
+@click.option("--fail-on", default="blocking", type=click.Choice(_FAIL_ON), show_default=True,
+              help="Lowest severity that makes the exit status 1.")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
-@click.option("--previous", multiple=True, metavar="PATH", help="Last year's filings (files, folders, globs): their figures must match this year's `previous` ones (DATA-05).")
+@click.option("--previous", multiple=True, metavar="PATH",
+              help="Last year's filings (files, folders, globs): their figures must match this year's `previous` ones (DATA-05).")
 @_INPUT_FORMAT
 @_OUTPUT
 @_STRICT
 @_LANG
 @click.pass_context
-def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, previous, input_format, output, strict,
-          lang) -> None:
+def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, rules_dir: tuple[str, ...], fmt: str, fail_on: str,
+          jobs: int | None, previous: tuple[str, ...], input_format: str, output: str | None, strict: bool, lang: str) -> None:
     """Check each FILING against its rule pack and report findings (检查申报数据是否达标).
 
     Exit status: 0 no finding at or above --fail-on, 1 some, 2 invalid input, 3 internal error.
     """
+    # imported here, not at the top: start-up time of the other commands
     from junheng.check.batch import check_many
     from junheng.check.run import Options
     from junheng.check.sources import expand
@@ -218,7 +243,7 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     if streamer is not None:  # each filing's line as soon as it is checked; nothing kept
         status = _check_streaming(sources, policy, options, jobs, streamer, output, lang, fail_on, progress)
         ctx.exit(int(max(status, skipped_status)))
-    outcomes = []
+    outcomes: list[Outcome] = []
     for outcome in check_many(sources, policy, options, jobs=jobs):
         progress.clear()
         _report_failure(outcome, lang)
@@ -233,18 +258,23 @@ def check(ctx: click.Context, filings, standard, rules_dir, fmt, fail_on, jobs, 
     ctx.exit(int(status))
 
 
-def _report_failure(outcome, lang: str) -> None:
-    from junheng.report.result import Failure
+def _report_failure(outcome: Outcome, lang: str) -> None:
+    from junheng.report.result import Failure  # imported here, not at the top: start-up time of the other commands
 
     if isinstance(outcome, Failure):
         for error in outcome.errors:
             click.echo(error.render(lang), err=True)
 
 
-def _check_streaming(sources, policy, options, jobs, streamer, output, lang, fail_on, progress) -> int:
+def _check_streaming(sources: Intake, policy: Policy, options: Options, jobs: int | None, streamer: LineFormatter, output: str | None,
+                     lang: str, fail_on: str, progress: Progress) -> int:
+    """Check and write each filing's part of the report as soon as it is done; keep only the counts."""
+    # imported here, not at the top: start-up time of the other commands
     from junheng.check.batch import check_many
     from junheng.report.output import ReportStream, Tally, summary_line
-    tally, status = Tally(), ExitStatus.OK
+
+    tally = Tally()
+    status: int = ExitStatus.OK
     try:
         with ReportStream(output) as out:
             for rendered in check_many(sources, policy, options, jobs=jobs, render=streamer, lang=lang, fail_on=fail_on):
@@ -268,18 +298,19 @@ def _check_streaming(sources, policy, options, jobs, streamer, output, lang, fai
     return status
 
 
-def _previous(paths: tuple[str, ...], lang: str) -> tuple:
+def _previous(paths: tuple[str, ...], lang: str) -> Previous:
     """--previous: index last year's filings (files, folders, globs) by district and year."""
     if not paths:
         return ()
+    # imported here, not at the top: start-up time of the other commands
     from junheng.check.run import previous_index
     from junheng.check.sources import expand
 
     sources = expand(paths, None, "yaml")
     _say_skipped(sources, lang, strict=False)
-    bad = [s for s in sources if s.error is not None]
-    for s in bad:
-        click.echo(s.error.render(lang), err=True)
+    bad = [s.error for s in sources if s.error is not None]
+    for error in bad:
+        click.echo(error.render(lang), err=True)
     index, failures = previous_index([s.name for s in sources if s.error is None])
     for failure in failures:
         for error in failure.errors:
@@ -289,17 +320,10 @@ def _previous(paths: tuple[str, ...], lang: str) -> tuple:
     return index
 
 
-from junheng.cli.rules import rules as _rules_group  # noqa: E402 - commands live in their own modules
-
-junheng.add_command(_rules_group)
-from junheng.cli.generate import generate as _generate  # noqa: E402 - synthetic filings for load tests
-
-junheng.add_command(_generate)
-from junheng.cli.sheets import convert as _convert  # noqa: E402 - the filing's forms in and out
-from junheng.cli.sheets import template as _template
-
-junheng.add_command(_template)
-junheng.add_command(_convert)
+junheng.add_command(rules)  # the policy officer's commands
+junheng.add_command(generate)  # synthetic filings for load tests
+junheng.add_command(template)  # the filing's forms in and out
+junheng.add_command(convert)
 
 
 def main(argv: list[str] | None = None) -> None:

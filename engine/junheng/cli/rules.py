@@ -5,20 +5,29 @@ Thin like the rest of the CLI: parse options, call one library function, print, 
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from junheng.errors import InputErrors
+
+if TYPE_CHECKING:  # for annotations only: at run time each command imports what it calls
+    from junheng.policy.compiled import Policy
+
+__all__ = ["rules"]
 
 _LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of messages.")
 _RULES = click.option("--rules", "rules_dir", multiple=True, type=click.Path(file_okay=False, path_type=str),
                       help="Rules folder (default: the shipped rules); repeat to layer a local pack over them.")
 
 
-def _policy(ctx: click.Context, rules_dir, lang: str):
-    from junheng.policy.packs import compile_rules
+def _policy(ctx: click.Context, rules_dir: tuple[str, ...], lang: str) -> Policy:
+    """The rules folders compiled; a broken rule file is reported and exits 2."""
+    from junheng.policy.packs import compile_rules  # imported here, not at the top: start-up time of the other commands
 
     try:
         return compile_rules(list(rules_dir) or None)
@@ -38,8 +47,9 @@ def rules() -> None:
 @click.option("--coverage", is_flag=True, help="Also list the rules that no test makes fire (exit 1 if any).")
 @_LANG
 @click.pass_context
-def test_cmd(ctx: click.Context, rules_dir, coverage: bool, lang: str) -> None:
+def test_cmd(ctx: click.Context, rules_dir: tuple[str, ...], coverage: bool, lang: str) -> None:
     """Run the rule tests written as data in <rules>/tests/ (运行规则测试)."""
+    # imported here, not at the top: start-up time of the other commands
     from junheng.authoring.ruletest import coverage as coverage_of
     from junheng.authoring.ruletest import run_all
 
@@ -67,25 +77,31 @@ def test_cmd(ctx: click.Context, rules_dir, coverage: bool, lang: str) -> None:
         click.echo(f"{len(results) - len(failed)} 项通过，{len(failed)} 项失败")
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if coverage:
-        cov = coverage_of(policy, results)
-        if cov["never_fired"]:
-            click.echo(("没有测试断言其触发（expect）的规则：" if lang == "zh" else "rules no test expects to fire: ") + ", ".join(cov["never_fired"]))
-            status = max(status, 1)
-        if cov["never_silent"]:
-            click.echo(("没有边界（不触发）测试的规则：" if lang == "zh" else "rules no test shows silent: ") + ", ".join(cov["never_silent"]))
-            status = max(status, 1)
-        if not cov["never_fired"] and not cov["never_silent"]:
-            click.echo("覆盖完整：每条规则都有触发和不触发的测试" if lang == "zh" else "full coverage: every rule has a test that fires it and one that does not")
+        status = max(status, _say_coverage(coverage_of(policy, results), lang))
     ctx.exit(status)
+
+
+def _say_coverage(cov: dict[str, list[str]], lang: str) -> int:
+    """The rules no test makes fire, and those no test shows silent: 1 if there are any."""
+    zh = lang == "zh"
+    if cov["never_fired"]:
+        click.echo(("没有测试断言其触发（expect）的规则：" if zh else "rules no test expects to fire: ") + ", ".join(cov["never_fired"]))
+    if cov["never_silent"]:
+        click.echo(("没有边界（不触发）测试的规则：" if zh else "rules no test shows silent: ") + ", ".join(cov["never_silent"]))
+    if cov["never_fired"] or cov["never_silent"]:
+        return 1
+    click.echo("覆盖完整：每条规则都有触发和不触发的测试" if zh
+               else "full coverage: every rule has a test that fires it and one that does not")
+    return 0
 
 
 @rules.command("lint")
 @_RULES
 @_LANG
 @click.pass_context
-def lint_cmd(ctx: click.Context, rules_dir, lang: str) -> None:
+def lint_cmd(ctx: click.Context, rules_dir: tuple[str, ...], lang: str) -> None:
     """Check the rule files beyond the schema (检查规则文件). Exit 0 clean, 1 warnings only, 2 errors."""
-    from junheng.authoring.lint import lint_rules
+    from junheng.authoring.lint import lint_rules  # imported here, not at the top: start-up time of the other commands
 
     report = lint_rules(list(rules_dir) or None)
     for e in report.errors:
@@ -103,9 +119,9 @@ def lint_cmd(ctx: click.Context, rules_dir, lang: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_LANG
 @click.pass_context
-def list_cmd(ctx: click.Context, rules_dir, standard, fmt, lang) -> None:
+def list_cmd(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | None, fmt: str, lang: str) -> None:
     """A table of the rules: id, packs, subject, severity, thresholds (规则一览)."""
-    from junheng.authoring.describe import render_table, rule_rows
+    from junheng.authoring.describe import render_table, rule_rows  # imported here, not at the top: start-up time of the other commands
 
     policy = _policy(ctx, rules_dir, lang)
     if standard is not None and standard not in policy.packs:
@@ -123,10 +139,9 @@ def list_cmd(ctx: click.Context, rules_dir, standard, fmt, lang) -> None:
 @click.option("--standard", default=None, metavar="NAME", help="Explain the rule as this pack has it.")
 @_LANG
 @click.pass_context
-def explain_cmd(ctx: click.Context, rule_id, rules_dir, standard, lang) -> None:
+def explain_cmd(ctx: click.Context, rule_id: str, rules_dir: tuple[str, ...], standard: str | None, lang: str) -> None:
     """Explain one rule in words, with an example finding from its tests (解释规则)."""
-    import difflib
-
+    # imported here, not at the top: start-up time of the other commands
     from junheng.authoring.describe import example_finding, explain, find_rule
 
     policy = _policy(ctx, rules_dir, lang)
@@ -139,20 +154,21 @@ def explain_cmd(ctx: click.Context, rule_id, rules_dir, standard, lang) -> None:
 
 
 @rules.command("impact")
-@click.option("--baseline", required=True, metavar="DIR_OR_GIT_REV", help="The rules to compare with: a folder, or a git revision (HEAD, main~1, a tag).")
+@click.option("--baseline", required=True, metavar="DIR_OR_GIT_REV",
+              help="The rules to compare with: a folder, or a git revision (HEAD, main~1, a tag).")
 @click.argument("filings", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @_RULES
 @click.option("--standard", default=None, metavar="NAME", help="Check every filing against this pack.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_LANG
 @click.pass_context
-def impact_cmd(ctx: click.Context, baseline, filings, rules_dir, standard, fmt, lang) -> None:
+def impact_cmd(ctx: click.Context, baseline: str, filings: tuple[str, ...], rules_dir: tuple[str, ...], standard: str | None, fmt: str,
+               lang: str) -> None:
     """Show what changes between the baseline rules and the current ones over FILINGS (规则修改影响分析).
 
     Exit status: 0 every filing compared, 2 a filing or the baseline could not be read, 3 internal error.
     """
-    from pathlib import Path
-
+    # imported here, not at the top: start-up time of the other commands
     from junheng.authoring.impact import impact_status, render_text, run_impact, totals
     from junheng.policy.load import default_rules_dir
 
@@ -168,16 +184,15 @@ def impact_cmd(ctx: click.Context, baseline, filings, rules_dir, standard, fmt, 
         if item.error:
             click.echo(item.error[lang], err=True)
     if fmt == "json":
-        click.echo(json.dumps({"filings": [i.to_json() for i in items], "totals": totals(items)}, ensure_ascii=False, indent=2, sort_keys=True))
+        report = {"filings": [i.to_json() for i in items], "totals": totals(items)}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
     else:
         click.echo(render_text(items, lang), nl=False)
     ctx.exit(impact_status(items))
 
 
-def _expand(paths) -> list[str]:
+def _expand(paths: tuple[str, ...]) -> list[str]:
     """Files as given; a folder stands for the filings inside it."""
-    from pathlib import Path
-
     out = []
     for p in paths:
         path = Path(p)
@@ -187,8 +202,6 @@ def _expand(paths) -> list[str]:
             out.append(p)
     return out
 
-
-__all__ = ["rules"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(rules())

@@ -2,10 +2,12 @@
 
 Thin commands: parse options, call one library function (``junheng.filing.forms``), exit. Exit status:
 0 written, 2 invalid input (a filing that is not well-formed or breaks the schema, named by file and
-cell) or a bad option, 3 internal error. Registered on the ``junheng`` group in ``cli.py``.
+cell) or a bad option, 3 internal error. Registered on the ``junheng`` group in ``cli/main.py``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
@@ -19,7 +21,8 @@ _LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", sh
 
 
 def _form(out: str, given: str | None) -> str:
-    from junheng.filing.forms import form_of
+    """The form to write: as given by --format, else from OUT's extension."""
+    from junheng.filing.forms import form_of  # imported here, not at the top: start-up time of the other commands
 
     form = given or form_of(out, for_output=True)
     if form is None:
@@ -28,13 +31,15 @@ def _form(out: str, given: str | None) -> str:
     return form
 
 
-def _write(ctx: click.Context, data, out: str, form: str, lang: str) -> None:
-    from junheng.filing.forms import write_filing
+def _write(ctx: click.Context, data: dict[str, Any] | None, out: str, form: str, lang: str) -> None:
+    """Write the filing (None: the blank form) to OUT; a file that cannot be written is exit 2."""
+    from junheng.filing.forms import write_filing  # imported here, not at the top: start-up time of the other commands
 
     try:
         write_filing(data, out, form)
     except OSError as exc:
-        click.echo(f"{out}: cannot write ({exc.strerror or exc})" if lang == "en" else f"{out}: 无法写入（{exc.strerror or exc}）", err=True)
+        why = exc.strerror or exc
+        click.echo(f"{out}: cannot write ({why})" if lang == "en" else f"{out}: 无法写入（{why}）", err=True)
         ctx.exit(ExitStatus.INVALID_INPUT)
     click.echo(f"✓ {out} ({form})" if lang == "en" else f"✓ 已写入 {out}（{form}）")
 
@@ -67,7 +72,7 @@ def convert(ctx: click.Context, source: str, out: str, lang: str) -> None:
     Forms: .yaml/.yml, .json, .xlsx, or a folder of .csv files. SOURCE must be a valid filing; its
     problems are reported with file, line or cell, and pointer (exit 2).
     """
-    from junheng.filing.read import read_filing
+    from junheng.filing.read import read_filing  # imported here, not at the top: start-up time of the other commands
 
     form = _form(out, None)
     try:

@@ -1,8 +1,8 @@
 """The forms a filing comes in — YAML, JSON, an ``.xlsx`` workbook, a folder of CSV files — read and
 written by their extension, and the blank templates of each.
 
-Reading: ``load_filing`` sends a workbook or a CSV folder to ``sheets.py`` and everything else to
-``load.load_document`` (YAML and JSON, which also explains a wrong extension); ``validate_located``
+Reading: ``load_filing`` sends a workbook or a CSV folder to ``sheets/`` and everything else to
+``located.load_document`` (YAML and JSON, which also explains a wrong extension); ``validate_located``
 validates and names the spreadsheet cell of every schema error. Writing: ``write_filing`` writes
 plain filing data in the form that the output path's extension names; the YAML it writes carries
 every field's Chinese label and unit as a comment (the same labels as the spreadsheets').
@@ -14,10 +14,12 @@ import dataclasses
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from junheng.errors import InputError, InputErrors
 from junheng.filing import model as _model
@@ -27,9 +29,13 @@ __all__ = ["FORMS", "form_of", "load_filing", "validate_located", "write_filing"
 
 FORMS = ("yaml", "json", "xlsx", "csv")
 _EXAMPLE = Path(__file__).with_name("example.yaml")  # the contract's example filing
+_Validated = TypeVar("_Validated")
+
+# The spreadsheet code (``sheets/``) is imported inside the functions that need it, never at the top:
+# it costs start-up time that a YAML or JSON filing should not pay.
 
 
-def form_of(path: str | os.PathLike, *, for_output: bool = False) -> str | None:
+def form_of(path: str | os.PathLike[str], *, for_output: bool = False) -> str | None:
     """yaml | json | xlsx | csv (a folder), by the extension; None for anything else.
 
     An output path without an extension (or an existing folder) is a CSV folder."""
@@ -40,30 +46,34 @@ def form_of(path: str | os.PathLike, *, for_output: bool = False) -> str | None:
     return {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx"}.get(ext)
 
 
-def load_filing(source: str | os.PathLike | bytes, *, name: str | None = None, fmt: str | None = None) -> LoadedDocument:
+def load_filing(source: str | os.PathLike[str] | bytes, *, name: str | None = None, fmt: str | None = None) -> LoadedDocument:
     """Load a filing in any form (a path, or the bytes of a file named ``name``); InputErrors on bad input."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         if (fmt or os.path.splitext(name or "")[1].lstrip(".")).lower() == "xlsx":
-            return _sheets().load_workbook(source, name=name)
+            from junheng.filing import sheets  # local: start-up time (see above)
+
+            return sheets.load_workbook(source, name=name)
         return load_document(source, name=name, fmt=fmt)
     path = os.fsdecode(os.fspath(source))
     shown = name if name is not None else path
     ext = os.path.splitext(path)[1].lower()
-    if fmt is None and os.path.isdir(path):
-        return _sheets().load_csv_folder(path, name=name)
-    if (fmt or ext.lstrip(".")) == "xlsx":
-        return _sheets().load_workbook(path, name=name)
+    folder = fmt is None and os.path.isdir(path)
+    if folder or (fmt or ext.lstrip(".")) == "xlsx":
+        from junheng.filing import sheets  # local: start-up time (see above)
+
+        return sheets.load_csv_folder(path, name=name) if folder else sheets.load_workbook(path, name=name)
     if fmt is None and ext not in (".yaml", ".yml", ".json"):
-        zh_hint, en_hint = ("；CSV 格式的申报是一个文件夹（每个工作表一个 .csv 文件），请给出文件夹", "; a CSV filing is a folder (one .csv per sheet): give the folder") \
-            if ext == ".csv" else ("", "")
+        zh_hint, en_hint = ("；CSV 格式的申报是一个文件夹（每个工作表一个 .csv 文件），请给出文件夹",
+                            "; a CSV filing is a folder (one .csv per sheet): give the folder") if ext == ".csv" else ("", "")
         raise InputErrors([InputError("filing_unsupported_format", shown, None, None, "",
-                                      f"不支持的文件类型“{ext or '无扩展名'}”：申报文件须为 .yaml、.yml、.json、.xlsx，或 CSV 文件夹{zh_hint}",
+                                      f"不支持的文件类型“{ext or '无扩展名'}”："
+                                      f"申报文件须为 .yaml、.yml、.json、.xlsx，或 CSV 文件夹{zh_hint}",
                                       f"unsupported file type '{ext or 'no extension'}': a filing is .yaml, .yml, .json, .xlsx "
                                       f"or a folder of .csv files{en_hint}")])
     return load_document(path, name=name, fmt=fmt)
 
 
-def validate_located(doc: LoadedDocument, validate) -> Any:
+def validate_located(doc: LoadedDocument, validate: Callable[[LoadedDocument], _Validated]) -> _Validated:
     """``validate(doc)``, with the spreadsheet cell added to each error of a spreadsheet filing."""
     try:
         return validate(doc)
@@ -76,16 +86,19 @@ def validate_located(doc: LoadedDocument, validate) -> Any:
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def write_filing(data: dict | None, path: str | os.PathLike, form: str | None = None) -> str:
+def write_filing(data: dict[str, Any] | None, path: str | os.PathLike[str], form: str | None = None) -> str:
     """Write filing data (``None``: a blank form; for YAML, the contract's example) in the form ``path``
     names, or ``form``; returns the form written."""
     form = form or form_of(path, for_output=True)
     if form not in FORMS:
         raise ValueError(f"unknown output form for {os.fsdecode(os.fspath(path))!r}")
-    if form == "xlsx":
-        _sheets().write_workbook(data, path)
-    elif form == "csv":
-        _sheets().write_csv_folder(data, path)
+    if form in ("xlsx", "csv"):
+        from junheng.filing import sheets  # local: start-up time (see above)
+
+        if form == "xlsx":
+            sheets.write_workbook(data, path)
+        else:
+            sheets.write_csv_folder(data, path)
     else:
         if data is None:
             data = example()
@@ -94,36 +107,46 @@ def write_filing(data: dict | None, path: str | os.PathLike, form: str | None = 
     return form
 
 
-def example() -> dict:
+def example() -> dict[str, Any]:
     """The contract's example filing, as plain data."""
     return load_document(_EXAMPLE, name="example.yaml").data
 
 
-def template(path: str | os.PathLike, form: str | None = None) -> str:
+def template(path: str | os.PathLike[str], form: str | None = None) -> str:
     """A blank form (xlsx, csv), or the contract's example with every field commented (yaml, json)."""
     return write_filing(None, path, form)
 
 
-def _model_of(model: type[BaseModel], key: str) -> Any:
-    info = model.model_fields.get(key)
+def _model_of(model: type[BaseModel] | None, key: str) -> tuple[FieldInfo | None, type[BaseModel] | None]:
+    """The field ``key`` of ``model`` and the model of its value (of its items, for a list), when they have one."""
+    from junheng.filing.sheets.layout import unwrap  # local: start-up time (see above)
+
+    info = model.model_fields.get(key) if model is not None else None
     if info is None:
         return None, None
-    inner, _ = _sheets()._unwrap(info.annotation)
+    inner, _ = unwrap(info.annotation)
     if getattr(inner, "__origin__", None) is list:
-        inner, _ = _sheets()._unwrap(inner.__args__[0])
+        inner, _ = unwrap(inner.__args__[0])
     return info, inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
 
 
-def _plain(value: Any, model: Any) -> Any:
+def _is_text(info: FieldInfo) -> bool:
+    """Whether a field holds text (an id, a name): an integer written there is kept as its digits."""
+    from junheng.filing.sheets.layout import kind_of  # local: start-up time (see above)
+
+    return kind_of(info)[0] in ("id", "text")
+
+
+def _plain(value: Any, model: type[BaseModel] | None) -> Any:
     """Filing data in the models' field order, with identifiers as the text written."""
     if isinstance(value, dict):
         keys = list(model.model_fields) if model is not None else []
         ordered = [k for k in keys if k in value] + [k for k in value if k not in keys]
         out = {}
         for key in ordered:
-            info, inner = _model_of(model, key) if model is not None else (None, None)
+            info, inner = _model_of(model, key)
             item = value[key]
-            if isinstance(item, SourceInt) and info is not None and _sheets()._kind(info)[0] in ("id", "text"):
+            if isinstance(item, SourceInt) and info is not None and _is_text(info):
                 out[key] = item.source
             else:
                 out[key] = _plain(item, inner)
@@ -152,8 +175,11 @@ def _scalar(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
-def _comment(info) -> str:
-    column = _sheets()._column(("x",), [info.title or ""], info)
+def _comment(info: FieldInfo) -> str:
+    """A field's YAML comment: its label and unit as the spreadsheets show them, and what it may hold."""
+    from junheng.filing.sheets.layout import column_of  # local: start-up time (see above)
+
+    column = column_of(("x",), [info.title or ""], info)
     if column.kind == "enum":
         return f"{column.label}：" + " | ".join(f"{value}（{zh}）" for value, zh in column.choices)
     if column.kind == "bool":
@@ -163,11 +189,11 @@ def _comment(info) -> str:
     return column.label
 
 
-def yaml_text(data: dict) -> str:
+def yaml_text(data: dict[str, Any]) -> str:
     """Filing data as YAML, in the models' field order, each field with its Chinese label and unit as a comment."""
     lines = ["# 区县义务教育均衡发展申报数据（申报格式第 1 版）", "# 注释为字段的中文名称和单位；详见 junheng schema。", ""]
 
-    def emit(value: dict, model: type[BaseModel], indent: str, first_prefix: str | None = None) -> None:
+    def emit(value: dict[str, Any], model: type[BaseModel] | None, indent: str, first_prefix: str | None = None) -> None:
         plain = _plain(value, model)
         for n, (key, item) in enumerate(plain.items()):
             info, inner = _model_of(model, key)
@@ -197,9 +223,3 @@ def yaml_text(data: dict) -> str:
         lines.pop()
     return "\n".join(lines) + "\n"
 
-
-def _sheets():
-    """The spreadsheet module, imported only for a spreadsheet (it costs start-up time)."""
-    from junheng.filing import sheets
-
-    return sheets

@@ -32,7 +32,7 @@ else is checked by pydantic-core, which matters for a national batch of
 import math
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
@@ -168,9 +168,9 @@ Identifier = Annotated[
 ]
 
 
-def _optional(model: type[BaseModel]) -> Any:
-    """An optional nested object: ``null``, ``{}`` and all-absent members read back as ``None``."""
-    return Optional[Annotated[model, AfterValidator(_none_if_empty)]]
+_Object = TypeVar("_Object", bound=BaseModel)
+# An optional nested object, ``OptionalObject[YearPair]``: ``null``, ``{}`` and all-absent members read back as ``None``.
+OptionalObject = Optional[Annotated[_Object, AfterValidator(_none_if_empty)]]
 
 
 def _field(title: str, description: str, default: Any = None, **kwargs: Any) -> Any:
@@ -212,8 +212,8 @@ class LevelPair(_Model):
 
     model_config = ConfigDict(title="分学段（小学/初中）")
 
-    primary: _optional(YearPairYuan) = _field("小学", f"小学的本年/上年数额。{YUAN}")
-    junior: _optional(YearPairYuan) = _field("初中", f"初中的本年/上年数额。{YUAN}")
+    primary: OptionalObject[YearPairYuan] = _field("小学", f"小学的本年/上年数额。{YUAN}")
+    junior: OptionalObject[YearPairYuan] = _field("初中", f"初中的本年/上年数额。{YUAN}")
 
 
 class CapitalBudget(_Model):
@@ -267,20 +267,24 @@ class Finance(_Model):
     )
 
     gdp: Optional[Amount] = _field("地区生产总值", f"本年地区生产总值 (GDP)。{WAN_YUAN}")
-    regular_revenue: _optional(YearPair) = _field("财政经常性收入", f"本年/上年财政经常性收入。{WAN_YUAN}")
-    general_expenditure: _optional(YearPair) = _field("一般公共预算支出", f"本年/上年一般公共预算支出。{WAN_YUAN}")
-    education_appropriation: _optional(YearPair) = _field("教育财政拨款", f"本年/上年教育财政拨款。{WAN_YUAN}")
+    regular_revenue: OptionalObject[YearPair] = _field("财政经常性收入", f"本年/上年财政经常性收入。{WAN_YUAN}")
+    general_expenditure: OptionalObject[YearPair] = _field("一般公共预算支出", f"本年/上年一般公共预算支出。{WAN_YUAN}")
+    education_appropriation: OptionalObject[YearPair] = _field("教育财政拨款", f"本年/上年教育财政拨款。{WAN_YUAN}")
     fiscal_education_funds: Optional[Amount] = _field("财政性教育经费", f"本年财政性教育经费。{WAN_YUAN}")
-    per_student_expenditure: _optional(LevelPair) = _field("生均教育事业费", f"分学段的本年/上年生均教育事业费。{YUAN}")
-    per_student_public_funds: _optional(LevelPair) = _field("生均公用经费", f"分学段的本年/上年生均公用经费。{YUAN}")
-    teacher_salary: _optional(YearPairYuan) = _field("义务教育教师年平均工资", f"本年/上年义务教育教师年平均工资。{YUAN}")
+    per_student_expenditure: OptionalObject[LevelPair] = _field("生均教育事业费", f"分学段的本年/上年生均教育事业费。{YUAN}")
+    per_student_public_funds: OptionalObject[LevelPair] = _field("生均公用经费", f"分学段的本年/上年生均公用经费。{YUAN}")
+    teacher_salary: OptionalObject[YearPairYuan] = _field("义务教育教师年平均工资", f"本年/上年义务教育教师年平均工资。{YUAN}")
     civil_servant_salary: Optional[Amount] = _field("当地公务员年平均工资", f"本年当地公务员年平均工资。{YUAN}")
-    capital_budget: _optional(CapitalBudget) = _field("地方预算内基本建设投资", f"地方预算内基本建设投资及其中用于教育的部分。{WAN_YUAN}")
-    taxes: _optional(Taxes) = _field("实缴税额", f"实缴增值税、消费税、营业税（计提教育附加的基数）。{WAN_YUAN}")
-    local_education_surcharge: _optional(Surcharge) = _field("地方教育附加", f"地方教育附加的征收额及用于教育的部分。{WAN_YUAN}")
-    education_surcharge: _optional(Surcharge) = _field("教育费附加", f"教育费附加的征收额及用于教育的部分。{WAN_YUAN}")
-    land_transfer: _optional(LandTransfer) = _field("土地出让收益", f"土地出让收益及其中计提用于教育的资金。{WAN_YUAN}")
-    new_education_funds: _optional(NewEducationFunds) = _field("新增教育经费", f"新增教育经费及其中用于农村和薄弱学校的部分。{WAN_YUAN}")
+    capital_budget: OptionalObject[CapitalBudget] = _field(
+        "地方预算内基本建设投资", f"地方预算内基本建设投资及其中用于教育的部分。{WAN_YUAN}"
+    )
+    taxes: OptionalObject[Taxes] = _field("实缴税额", f"实缴增值税、消费税、营业税（计提教育附加的基数）。{WAN_YUAN}")
+    local_education_surcharge: OptionalObject[Surcharge] = _field("地方教育附加", f"地方教育附加的征收额及用于教育的部分。{WAN_YUAN}")
+    education_surcharge: OptionalObject[Surcharge] = _field("教育费附加", f"教育费附加的征收额及用于教育的部分。{WAN_YUAN}")
+    land_transfer: OptionalObject[LandTransfer] = _field("土地出让收益", f"土地出让收益及其中计提用于教育的资金。{WAN_YUAN}")
+    new_education_funds: OptionalObject[NewEducationFunds] = _field(
+        "新增教育经费", f"新增教育经费及其中用于农村和薄弱学校的部分。{WAN_YUAN}"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -312,9 +316,9 @@ class NewStaff(_Model):
 class Staffing(_Model):
     model_config = ConfigDict(title="教师队伍")
 
-    teacher_exchange: _optional(TeacherExchange) = _field("教师交流轮岗", f"应交流轮岗、实际交流轮岗及其中骨干教师人数。{PERSONS}")
-    new_teachers: _optional(NewStaff) = _field("新进教师", f"本年新进教师及其中到农村和薄弱学校的人数。{PERSONS}")
-    new_principals: _optional(NewStaff) = _field("新提任校级干部", f"本年新提任校级干部及其中到农村和薄弱学校的人数。{PERSONS}")
+    teacher_exchange: OptionalObject[TeacherExchange] = _field("教师交流轮岗", f"应交流轮岗、实际交流轮岗及其中骨干教师人数。{PERSONS}")
+    new_teachers: OptionalObject[NewStaff] = _field("新进教师", f"本年新进教师及其中到农村和薄弱学校的人数。{PERSONS}")
+    new_principals: OptionalObject[NewStaff] = _field("新提任校级干部", f"本年新提任校级干部及其中到农村和薄弱学校的人数。{PERSONS}")
 
 
 # --- survey (社会认可度) ---------------------------------------------------------
@@ -330,9 +334,9 @@ class SurveyGroup(_Model):
 class Survey(_Model):
     model_config = ConfigDict(title="社会认可度问卷")
 
-    parents: _optional(SurveyGroup) = _field("家长代表", f"家长代表的答卷人数与认可人数。{PERSONS}")
-    teachers: _optional(SurveyGroup) = _field("教师代表", f"教师代表的答卷人数与认可人数。{PERSONS}")
-    deputies: _optional(SurveyGroup) = _field("人大代表、政协委员", f"人大代表、政协委员的答卷人数与认可人数。{PERSONS}")
+    parents: OptionalObject[SurveyGroup] = _field("家长代表", f"家长代表的答卷人数与认可人数。{PERSONS}")
+    teachers: OptionalObject[SurveyGroup] = _field("教师代表", f"教师代表的答卷人数与认可人数。{PERSONS}")
+    deputies: OptionalObject[SurveyGroup] = _field("人大代表、政协委员", f"人大代表、政协委员的答卷人数与认可人数。{PERSONS}")
 
 
 # --- equity (关注弱势群体) -------------------------------------------------------
@@ -362,9 +366,11 @@ class NeedyStudents(_Model):
 class Equity(_Model):
     model_config = ConfigDict(title="关注弱势群体")
 
-    migrant_children: _optional(MigrantChildren) = _field("进城务工人员随迁子女", f"随迁子女总数及在公办学校和政府购买学位就读人数。{PERSONS}")
-    left_behind_children: _optional(LeftBehindChildren) = _field("农村留守儿童", f"农村留守儿童总数及已建档动态管理人数。{PERSONS}")
-    needy_students: _optional(NeedyStudents) = _field("家庭经济困难学生", f"家庭经济困难学生总数及已资助人数。{PERSONS}")
+    migrant_children: OptionalObject[MigrantChildren] = _field(
+        "进城务工人员随迁子女", f"随迁子女总数及在公办学校和政府购买学位就读人数。{PERSONS}"
+    )
+    left_behind_children: OptionalObject[LeftBehindChildren] = _field("农村留守儿童", f"农村留守儿童总数及已建档动态管理人数。{PERSONS}")
+    needy_students: OptionalObject[NeedyStudents] = _field("家庭经济困难学生", f"家庭经济困难学生总数及已资助人数。{PERSONS}")
     junior_retention_rate: Optional[Rate] = _field(
         "初中三年巩固率", "初中三年巩固率，0 到 1 之间的比率（0.97），也可写成百分数字符串（\"97%\"）。"
     )
@@ -459,9 +465,9 @@ class Filing(_Model):
     schema_version: Annotated[Literal[1], BeforeValidator(_not_a_boolean)] = _required("数据格式版本", "申报数据格式的版本号，本版本为 1。")
     district: District = _required("区县基本信息", "行政区划代码、名称、统计年度和评估标准。")
     finance: Finance = _required("经费保障", f"区县经费保障数据，必填且不能为空；除注明外{WAN_YUAN}。")
-    staffing: _optional(Staffing) = _field("教师队伍", f"区县教师交流轮岗、新进教师和新提任校级干部。{PERSONS}")
-    survey: _optional(Survey) = _field("社会认可度问卷", f"家长代表、教师代表、人大代表和政协委员的答卷人数与认可人数。{PERSONS}")
-    equity: _optional(Equity) = _field("关注弱势群体", "随迁子女、留守儿童、家庭经济困难学生、初中巩固率和残疾儿童少年入学率。")
+    staffing: OptionalObject[Staffing] = _field("教师队伍", f"区县教师交流轮岗、新进教师和新提任校级干部。{PERSONS}")
+    survey: OptionalObject[Survey] = _field("社会认可度问卷", f"家长代表、教师代表、人大代表和政协委员的答卷人数与认可人数。{PERSONS}")
+    equity: OptionalObject[Equity] = _field("关注弱势群体", "随迁子女、留守儿童、家庭经济困难学生、初中巩固率和残疾儿童少年入学率。")
     schools: list[School] = _required(
         "学校学段记录",
         "每个学校学段一条记录（九年一贯制学校按小学、初中各填一条），至少一条。",

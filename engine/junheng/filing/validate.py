@@ -8,7 +8,6 @@ raw text alone, never a traceback.
 
 from __future__ import annotations
 
-import difflib
 import math
 import types
 import typing
@@ -16,8 +15,9 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
-from junheng.errors import InputError, InputErrors, pointer_join
+from junheng.errors import Hint, InputError, InputErrors, pointer_join, suggest
 from junheng.filing.model import CODE_PATTERN, ID_PATTERN, MAX_NUMBER, STANDARD_PATTERN, Filing
 from junheng.located.read import LoadedDocument
 
@@ -25,7 +25,7 @@ __all__ = ["CODE", "validate_document"]
 
 CODE = "filing_schema_error"
 
-Loc = tuple  # a pydantic error location: keys (str) and list indices (int)
+Loc = tuple[str | int, ...]  # a pydantic error location: keys (str) and list indices (int)
 
 
 def validate_document(doc: LoadedDocument) -> Filing:
@@ -39,7 +39,7 @@ def validate_document(doc: LoadedDocument) -> Filing:
 # --- one pydantic error → one located InputError ---------------------------------
 
 
-def _input_error(doc: LoadedDocument, error: dict) -> InputError:
+def _input_error(doc: LoadedDocument, error: ErrorDetails) -> InputError:
     loc: Loc = tuple(error["loc"])
     kind = error["type"]
     if kind == "missing":
@@ -126,12 +126,14 @@ def _labels(loc: Loc) -> tuple[str, str]:
         return f"{title}（第 {key + 1} 条）", f"{_key_text(loc[:-1])} item {key}"
     # The titles along the path below the section, so that a pair's member reads
     # "财政经常性收入·上年 previous" rather than just "上年 previous".
-    titles = []
+    titles: list[str] = []
     for end in range(min(2, len(loc)), len(loc) + 1):
         if isinstance(loc[end - 1], str):
             info = _field_at(loc[:end])
-            titles.append(info.title if info is not None and info.title else None)
-    if titles and all(titles):
+            if info is None or not info.title:  # a key the models do not know: named by itself
+                return str(key), str(key)
+            titles.append(info.title)
+    if titles:
         return f"{'·'.join(titles)} {key}", str(key)
     return str(key), str(key)
 
@@ -171,7 +173,8 @@ def _raw(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:37]}…"
 
 
-def _number(value: float | int) -> str:
+def _number(value: object) -> str:
+    """A number as a message shows it (a bound from pydantic's context may be of any type: str() then)."""
     if isinstance(value, float):
         if math.isnan(value):
             return ".nan"
@@ -206,7 +209,8 @@ _PATTERN_TEXT = {
 # --- the messages -----------------------------------------------------------------------
 
 
-def _message(loc: Loc, error: dict) -> tuple[str, str]:  # noqa: C901 - one branch per error kind reads best
+def _message(loc: Loc, error: ErrorDetails) -> tuple[str, str]:  # noqa: C901 - one branch per error kind reads best
+    # long: a flat table, one branch per pydantic error kind, read top to bottom
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
@@ -317,9 +321,9 @@ def _unknown_key(loc: Loc) -> tuple[str, str]:
     key = str(loc[-1])
     model = _model_at(loc[:-1])
     allowed = list(model.model_fields) if model is not None else []
-    suggestion = _suggest(key, allowed)
-    if suggestion is not None:
-        return f"未知字段 “{key}”，是否应为 “{suggestion}”？", f"unknown field '{key}'; did you mean '{suggestion}'?"
+    hint = _closest(key, allowed)
+    if hint.match is not None:
+        return f"未知字段 “{key}”{hint.zh}", f"unknown field '{key}'{hint.en}"
     if allowed and len(allowed) <= 8:
         zh_list = "、".join(allowed)
         en_list = ", ".join(allowed)
@@ -327,14 +331,14 @@ def _unknown_key(loc: Loc) -> tuple[str, str]:
     return f"未知字段 “{key}”", f"unknown field '{key}'"
 
 
-def _suggest(word: str, choices: list[str]) -> str | None:
+def _closest(word: str, choices: list[str]) -> Hint:
+    """The "did you mean" for a key or an option: one that differs only in case (``ID`` for ``id``), else the
+    closest as written, else the closest once spelled as a key is (``land-area`` for ``land_area``)."""
     lowered = {choice.lower(): choice for choice in choices}
     if word.lower() in lowered:
-        return lowered[word.lower()]
-    matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6) or difflib.get_close_matches(
-        word.lower().replace("-", "_").replace(" ", "_"), choices, n=1, cutoff=0.6
-    )
-    return matches[0] if matches else None
+        return suggest(lowered[word.lower()], choices)  # the choice itself: the one exact match
+    hint = suggest(word, choices)
+    return hint if hint.match is not None else suggest(word.lower().replace("-", "_").replace(" ", "_"), choices)
 
 
 def _not_allowed(loc: Loc, value: Any, zh_label: str, en_label: str, zh_value: str, en_value: str) -> tuple[str, str]:
@@ -346,9 +350,8 @@ def _not_allowed(loc: Loc, value: Any, zh_label: str, en_label: str, zh_value: s
             return f"{zh_label} 必须为数字 1，不能是带引号的 “1”；请去掉引号", f"{en_label} must be the number 1; remove the quotes"
         return f"{zh_label} 必须为 1，实为{zh_value}", f"{en_label} must be 1, not {en_value}"
     choices_zh = " | ".join(allowed)
-    suggestion = _suggest(value, allowed) if isinstance(value, str) else None
-    hint_zh = f"，是否应为 “{suggestion}”？" if suggestion else ""
-    hint_en = f"; did you mean '{suggestion}'?" if suggestion else ""
+    hint = _closest(value, allowed) if isinstance(value, str) else None
+    hint_zh, hint_en = (hint.zh, hint.en) if hint is not None else ("", "")
     return (
         f"{zh_label} 必须是 {choices_zh} 之一，实为{zh_value}{hint_zh}",
         f"{en_label} must be one of {', '.join(allowed)}, not {en_value}{hint_en}",

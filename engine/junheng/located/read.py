@@ -14,14 +14,14 @@ import json
 import os
 import re
 import sys
+from _json import scanstring  # the C string scanner json.decoder uses (typeshed declares it here only)
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import reduce
-from json.decoder import scanstring
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from junheng.errors import InputError, InputErrors, pointer_join
 
@@ -47,7 +47,8 @@ _YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000
 _JSON_TOKEN = re.compile(r'[ \t\r\n,:]*(?:([{\[])|([}\]])|("[^"\\]*(?:\\.[^"\\]*)*")|([^ \t\r\n,:{}\[\]"]+))')
 _UTF16 = ("，看起来是 UTF-16 编码", "; it looks like UTF-16")
 _MESSAGES = {  # kind: (code, zh, en)
-    "format": ("filing_unsupported_format", "不支持的文件类型“{ext_zh}”：申报文件须为 .yaml、.yml 或 .json；电子表格格式（.xlsx、.csv）暂不支持",
+    "format": ("filing_unsupported_format",
+               "不支持的文件类型“{ext_zh}”：申报文件须为 .yaml、.yml 或 .json；电子表格格式（.xlsx、.csv）暂不支持",
                "unsupported file type '{ext_en}': a filing must be .yaml, .yml or .json; "
                "the spreadsheet forms (.xlsx, .csv) are not supported yet"),
     "unreadable": ("filing_unreadable", "无法读取文件：{zh}（{why}）", "cannot read the file ({why})"),
@@ -85,10 +86,13 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 class SourceInt(int):
     """An int that remembers the exact characters written (e.g. '0012345'); .source: str"""
 
+    # Set only where int() loses the text (YAML's 0012345, 0x1F; JSON's -0). JSON calls SourceInt(text)
+    # (C speed) and stores no text: JSON has no leading zeros.
+    _text: str | None = None
+
     @property
     def source(self) -> str:
-        # JSON calls SourceInt(text) (C speed) and stores no text: JSON has no leading zeros.
-        return getattr(self, "_text", None) or str(int(self))
+        return self._text or str(int(self))
 
 
 @dataclass(frozen=True)
@@ -100,9 +104,9 @@ class LoadedDocument:
     # [tree, JSON text not indexed yet, line starts]. In the tree a scalar is its position, a container
     # [position, {key: (key position, child)}] or [position, [child, ...]]; a position is (line, column)
     # in YAML, a character offset in JSON (whose tree is built on first use).
-    _index: list = field(default_factory=lambda: [None, None, None], repr=False, compare=False)
-    _memo: dict = field(default_factory=dict, repr=False, compare=False)  # JSON containers walked so far
-    # Spreadsheet filings only (``sheets.py``): JSON pointer → its cell, "学校!F12" or "经费!B3".
+    _index: list[Any] = field(default_factory=lambda: [None, None, None], repr=False, compare=False)
+    _memo: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)  # JSON containers walked so far
+    # Spreadsheet filings only (``filing/sheets/``): JSON pointer → its cell, "学校!F12" or "经费!B3".
     cells: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def cell(self, pointer: str) -> str | None:
@@ -134,7 +138,8 @@ class LoadedDocument:
             found = _json_walk(text, pointer, self._memo)
             if found is not None:
                 value_at, key_at = found
-                return (_offset_linecol(text, value_at) if value_at is not None else (1, 1)), (_offset_linecol(text, key_at) if key_at is not None else None)
+                value_place = _offset_linecol(text, value_at) if value_at is not None else (1, 1)
+                return value_place, (_offset_linecol(text, key_at) if key_at is not None else None)
             index[:] = _without_gc(_scan_json, text)[0], None, _line_starts(text)
         node, key_pos = index[0], None
         for raw in pointer.split("/")[1:] if pointer.startswith("/") else ():
@@ -151,7 +156,7 @@ class LoadedDocument:
         return _linecol(index[2], node[0] if isinstance(node, list) else node), _linecol(index[2], key_pos)
 
 
-def load_document(source: str | os.PathLike | bytes, *, name: str | None = None,
+def load_document(source: str | os.PathLike[str] | bytes, *, name: str | None = None,
                   fmt: str | None = None) -> LoadedDocument:
     """Load a filing from a path, or from raw bytes shown as `name`; raise InputErrors on bad input.
     `fmt` ('yaml' or 'json') overrides the format the extension of the path or `name` gives."""
@@ -241,7 +246,13 @@ def _linecol(starts: list[int], pos: Any) -> Any:
     return i + 1, pos - starts[i] + 1
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+if TYPE_CHECKING:  # one static base for mypy: libyaml's loader has the pure-Python one's interface
+    _LoaderBase = yaml.SafeLoader
+else:
+    _LoaderBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
+
+
+class _Loader(_LoaderBase):
     """libyaml's composer with plain scalars resolved by the YAML 1.2 core schema."""
 
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
@@ -301,11 +312,13 @@ class _YamlWalk:
     alias expansion and builds the location tree; ``value`` then builds the data."""
 
     def __init__(self, file: str) -> None:
-        self.file, self.path, self.active = file, [], set()  # active: nodes on the current path
+        self.file = file
+        self.path: list[str | int] = []  # the keys and indexes down to the node being visited
+        self.active: set[int] = set()  # nodes on the current path
         self.errors: dict[Any, InputError] = {}  # keyed so that each problem is reported once
-        self.sizes: dict[int, tuple] = {}  # node id → (values it expands to (capped), levels deep)
+        self.sizes: dict[int, tuple[int, int]] = {}  # node id → (values it expands to (capped), levels deep)
         self.scalars: dict[int, Any] = {}  # scalar id → its value
-        self.pairs: dict[int, list] = {}  # mapping id → [(key, key node, value node)] after merges
+        self.pairs: dict[int, list[tuple[str, Node, Node]]] = {}  # mapping id → [(key, key node, value node)] after merges
         self.locs: dict[int, Any] = {}  # node id → location tree (the same at every alias)
 
     def error(self, kind: str, node: Any, *extra: Any, once: str | None = None, **fmt: Any) -> int:
@@ -324,7 +337,7 @@ class _YamlWalk:
         if nid in self.active:
             return self.error("recursive", node)
         self.active.add(nid)
-        children: list = []
+        children: list[Node] = []
         if isinstance(node, ScalarNode):
             size, self.locs[nid] = self.scalar(node), _mark(node)
         elif node.tag not in (_SEQ, _MAP):
@@ -356,10 +369,11 @@ class _YamlWalk:
             return self.error("scalar", node, text=text, tag=tag.replace(_T, "!!"))
         elif tag == _INT:
             try:
-                value = SourceInt(text[2:], 16 if text[1] == "x" else 8) if text[1:2] in ("x", "o") else SourceInt(text)
+                number = SourceInt(text[2:], 16 if text[1] == "x" else 8) if text[1:2] in ("x", "o") else SourceInt(text)
             except ValueError:  # more digits than int() converts
                 return self.error("long", node, limit=sys.get_int_max_str_digits())
-            value._text = text
+            number._text = text
+            value = number
         elif tag == _FLOAT:  # Python spells .inf and .nan without the dot
             value = float(text.replace(".", "") if "n" in text.lower() else text)
         else:
@@ -413,7 +427,7 @@ class _YamlWalk:
 def _load_json(text: str, file: str) -> LoadedDocument:
     noticed: list[bool] = []  # the fast path only notices a problem; the scanner finds where
 
-    def pairs(items: list) -> dict:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = dict(items)
         if len(obj) < len(items):
             noticed.append(False)
@@ -466,7 +480,7 @@ def _has_surrogate(data: Any) -> bool:
     return False
 
 
-def _lone_surrogate(token: str) -> dict | None:
+def _lone_surrogate(token: str) -> dict[str, str] | None:
     """The message fields for a JSON string token (quotes included) that holds a lone surrogate."""
     if "\\u" not in token:
         return None
@@ -478,14 +492,19 @@ _SKIP = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")
 
 
-def _json_walk(text: str, pointer: str, memo: dict) -> tuple[int | None, int | None] | None:
+def _blanks_end(text: str, at: int) -> int:
+    """The offset of the first character at or after `at` that is not JSON white space."""
+    blanks = _WS.match(text, at)
+    return blanks.end() if blanks else at  # always a match: the pattern matches the empty string
+
+
+def _json_walk(text: str, pointer: str, memo: dict[int, Any]) -> tuple[int | None, int | None] | None:
     """Offsets of the value at `pointer` (None: the root) and of its key, by walking the JSON text;
     for a pointer not present, its nearest present ancestor's (and no key). None when the text
     cannot be walked this way (then the full index is built). `memo` keeps each container's
     children found so far (offset → {key: (value, key offset)} or [value offsets])."""
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]] if pointer.startswith("/") else []
-    ws = _WS.match
-    pos = ws(text, 0).end()
+    pos = _blanks_end(text, 0)
     value_at, key_at = None, None  # the root
     try:
         for token in tokens:
@@ -494,15 +513,15 @@ def _json_walk(text: str, pointer: str, memo: dict) -> tuple[int | None, int | N
                 kids = memo.get(pos)
                 if kids is None:
                     kids = memo[pos] = {}
-                    at = ws(text, pos + 1).end()
+                    at = _blanks_end(text, pos + 1)
                     while text[at] != "}":
                         key, end = scanstring(text, at + 1)
                         key_pos = at
-                        at = ws(text, ws(text, end).end() + 1).end()  # past the ':'
+                        at = _blanks_end(text, _blanks_end(text, end) + 1)  # past the ':'
                         kids[key] = (at, key_pos)  # a repeated key is an error before anyone asks
-                        at = ws(text, _SKIP.raw_decode(text, at)[1]).end()
+                        at = _blanks_end(text, _SKIP.raw_decode(text, at)[1])
                         if text[at] == ",":
-                            at = ws(text, at + 1).end()
+                            at = _blanks_end(text, at + 1)
                 if token not in kids:
                     return value_at, None
                 value_at, key_at = kids[token]
@@ -511,17 +530,17 @@ def _json_walk(text: str, pointer: str, memo: dict) -> tuple[int | None, int | N
                     return value_at, None
                 kids = memo.setdefault(pos, [])
                 want = int(token)
-                at = kids[-1] if kids else ws(text, pos + 1).end()
+                at = kids[-1] if kids else _blanks_end(text, pos + 1)
                 if kids:  # resume after the last element found so far
-                    at = ws(text, _SKIP.raw_decode(text, at)[1]).end()
-                    at = ws(text, at + 1).end() if text[at] == "," else at
+                    at = _blanks_end(text, _SKIP.raw_decode(text, at)[1])
+                    at = _blanks_end(text, at + 1) if text[at] == "," else at
                 while len(kids) <= want and text[at] != "]":
                     kids.append(at)
                     if len(kids) > want:
                         break
-                    at = ws(text, _SKIP.raw_decode(text, at)[1]).end()
+                    at = _blanks_end(text, _SKIP.raw_decode(text, at)[1])
                     if text[at] == ",":
-                        at = ws(text, at + 1).end()
+                        at = _blanks_end(text, at + 1)
                 if len(kids) <= want:
                     return value_at, None
                 value_at, key_at = kids[want], None
@@ -533,19 +552,23 @@ def _json_walk(text: str, pointer: str, memo: dict) -> tuple[int | None, int | N
     return value_at, key_at
 
 
-def _scan_json(text: str, deep: bool = False) -> tuple[Any, list]:
+# A problem the JSON scanner found: (message kind, offset, pointer, message fields).
+_Found = tuple[str, int, str, dict[str, Any]]
+
+
+def _scan_json(text: str, deep: bool = False) -> tuple[Any, list[_Found]]:
     """Index where each value of JSON `text` starts (see LoadedDocument._index); find repeated keys, NaN, Infinity,
     integers too long for int() and (if `deep`) nesting beyond _MAX_DEPTH. Iterative; stops at bad JSON."""
-    found: list[tuple] = []  # (message kind, offset, pointer, message fields)
-    stack: list[list] = []  # frames: [container's index node, pending key, its offset]
+    found: list[_Found] = []
+    stack: list[list[Any]] = []  # frames: [container's index node, pending key, its offset]
     pos, root, match = 0, None, _JSON_TOKEN.match
 
-    def pointer(frames: list | None = None) -> str:
+    def pointer(frames: list[list[Any]] | None = None) -> str:
         frames = stack if frames is None else frames
         return reduce(pointer_join, (f[1] if isinstance(f[0][1], dict) else len(f[0][1]) for f in frames), "")
 
-    while token := match(text, pos):
-        pos, kind = token.end(), token.lastindex
+    while (token := match(text, pos)) and (kind := token.lastindex):  # one of the four groups always matched
+        pos = token.end()
         at = token.start(kind)
         if kind == 1:
             if deep and len(stack) == _MAX_DEPTH:

@@ -42,7 +42,7 @@ class Requirement:
     name: str  # the value the requirement is about
     op: str  # < <= > >= == !=
     text: str  # the right-hand side as written
-    right: Any  # its parsed tree (an expr node)
+    right: ex.Node  # its parsed tree
 
     @property
     def simple(self) -> str | None:
@@ -51,7 +51,8 @@ class Requirement:
 
     def render(self, show: Callable[[str], str]) -> str:
         """``op text`` with every name of the right-hand side replaced by ``show(name)``, the rest as written."""
-        out, last = [], 0
+        out: list[str] = []
+        last = 0
         for node in sorted(ex.names(self.right), key=lambda n: n.col):
             start = node.col - 1
             out += [self.text[last:start], show(node.name)]
@@ -62,54 +63,61 @@ class Requirement:
 
 # One value of a rule, in evaluation order: its name, its closure, and the slot it fills in the
 # subject's engine fact (``<rule key>_<n>``) when a condition compares it, else None.
-ValueStep = tuple[str, Closure, "str | None"]
+ValueStep = tuple[str, Closure, str | None]
 
 
 @dataclass(eq=False)
 class CompiledRule:
+    """One rule compiled for one pack (``key`` is unique across the policy): what the derive stage,
+    the engine plan and the findings read."""
+
     key: str
     rule: Rule
     area: str
     area_title: Text
     file: str
     pointer: str
-    variants: tuple  # (None,) or the subject kind's variants
+    variants: tuple[str | None, ...]  # (None,) or the subject kind's variants
     params: dict[str | None, dict[str, Fraction]]  # variant → {name: exact policy number}
     values: list[ValueStep]  # in evaluation order, implicit names included
-    declared: tuple  # names declared under `values` (shown in `observed`)
-    text_values: list  # [(name, closure)]
-    causes: list  # [(condition node, Text | None)]
-    applies: list  # conjunct condition nodes (applies_when, zero_holds)
-    shortfall: object  # closure or None
-    rectification: list  # [(closure | None, Text)]
+    declared: tuple[str, ...]  # names declared under `values` (shown in `observed`)
+    text_values: list[tuple[str, Closure]]  # (name, closure)
+    causes: list[tuple[ex.Node, Text | None]]  # (condition, the cause's own text)
+    applies: list[ex.Node]  # conjunct conditions (applies_when, zero_holds)
+    shortfall: Closure | None
+    rectification: list[tuple[Closure | None, Text]]  # (when, text): the first case whose `when` holds
     requirement: tuple[Requirement, ...]  # one per compared value, in the order written
-    compared: tuple | None  # (value name, op, param name) for a single simple comparison
-    cv_inner: dict = field(default_factory=dict)  # cv value name → per-school closure (BAL rectifications)
-    float_params: dict = field(default_factory=dict)  # variant → {name: float}, for the derive stage
-    share_keys: dict = field(default_factory=dict)  # variant → [key or None per value]: values shared across rules
-    value_nodes: dict[str, Any] = field(default_factory=dict)  # value name → its parsed formula (lint reads them)
+    compared: tuple[str, str, str] | None  # (value name, op, param name) for a single simple comparison
+    cv_inner: dict[str, Closure] = field(default_factory=dict)  # cv value name → per-school closure (BAL rectifications)
+    float_params: dict[str | None, dict[str, float]] = field(default_factory=dict)  # variant → {name: float}, for the derive stage
+    # variant → a share key or None per value: values shared across rules (computed once per subject)
+    share_keys: dict[str | None, list[int | None]] = field(default_factory=dict)
+    value_nodes: dict[str, ex.Node] = field(default_factory=dict)  # value name → its parsed formula (lint reads them)
 
     @property
     def id(self) -> str:
         return self.rule.id
 
     def fact_field(self, name: str) -> str:
+        """The slot of the subject's fact that carries the value ``name``; KeyError when no condition compares it."""
         for n, _, f in self.values:
-            if n == name:
+            if n == name and f is not None:
                 return f
         raise KeyError(name)
 
 
 @dataclass(eq=False)  # identity: the engine plan and derive plan of a pack are kept per pack object
 class CompiledPack:
+    """One pack compiled: its rules in order (and by key), its verdict's severities, its balance-set cutoff."""
+
     name: str
     pack: Pack
     title: Text
     rules: list[CompiledRule]
     by_key: dict[str, CompiledRule]
-    deferred_when_any: tuple
+    deferred_when_any: tuple[str, ...]  # severities that defer the verdict
     teaching_point_min_students: int
-    vocabulary: dict
+    vocabulary: dict[str, Any]
 
     def rules_for(self, kind: str) -> list[CompiledRule]:
         return [r for r in self.rules if r.rule.subject == kind and r.rule.aggregate is None]
@@ -121,5 +129,5 @@ class Policy:
 
     roots: tuple[Path, ...]
     packs: dict[str, CompiledPack]
-    vocabulary: dict
+    vocabulary: dict[str, Any]
     loaded: LoadedRules | None = field(repr=False, default=None)

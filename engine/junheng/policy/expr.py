@@ -5,7 +5,7 @@ Rule files write indicators, conditions and shortfalls as short formulas
 ``max_class_size > standard and max_class_size <= upper``). This module turns
 such text into an immutable tree with the column of every node, so that a
 mistake is reported where it was written. What the names mean is decided
-elsewhere (``indicators.py`` evaluates values, ``policy/compile.py`` turns
+elsewhere (``formula.py`` evaluates values, ``rete/plan.py`` turns
 conditions into durable_rules JSON).
 
 Grammar (whitespace ignored)::
@@ -30,6 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Union
+
+from junheng.errors import suggest
 
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 
@@ -81,43 +84,47 @@ class Name:
 @dataclass(frozen=True)
 class Call:
     fn: str
-    args: tuple
+    args: tuple[Node, ...]
     col: int
 
 
 @dataclass(frozen=True)
 class BinOp:
     op: str  # + - * /
-    left: object
-    right: object
+    left: Node
+    right: Node
     col: int
 
 
 @dataclass(frozen=True)
 class Neg:
-    operand: object
+    operand: Node
     col: int
 
 
 @dataclass(frozen=True)
 class Cmp:
     op: str
-    left: object
-    right: object
+    left: Node
+    right: Node
     col: int
 
 
 @dataclass(frozen=True)
 class BoolOp:
     op: str  # and | or
-    operands: tuple
+    operands: tuple[Node, ...]
     col: int
 
 
 @dataclass(frozen=True)
 class Not:
-    operand: object
+    operand: Node
     col: int
+
+
+# Any node of a parsed formula (every one knows its column).
+Node = Union[Num, Str, Name, Call, BinOp, Neg, Cmp, BoolOp, Not]
 
 
 _TOKEN = re.compile(
@@ -142,6 +149,7 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
             ch = text[pos]
             raise ExprError(f"无法识别的字符 “{ch}”", f"unexpected character {ch!r}", pos + 1)
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         value = m.group()
         if kind != "ws":
             if kind == "name" and value in _KEYWORDS:
@@ -190,36 +198,36 @@ class _Parser:
             got = v or "公式结尾"
             raise ExprError(f"此处应为 “{value}”，实为 “{got}”", f"expected {value!r}, found {v or 'end of formula'!r}", col)
 
-    def parse(self):
+    def parse(self) -> Node:
         node = self.cond()
         kind, v, col = self.peek()
         if kind != "end":
             raise ExprError(f"多余的内容 “{v}”", f"unexpected {v!r}", col)
         return node
 
-    def cond(self):
+    def cond(self) -> Node:
         first = self.and_()
-        operands = [first]
+        operands: list[Node] = [first]
         while self.peek()[:2] == ("kw", "or"):
             self.take()
             operands.append(self.and_())
         return first if len(operands) == 1 else BoolOp("or", tuple(operands), _col(first))
 
-    def and_(self):
+    def and_(self) -> Node:
         first = self.not_()
-        operands = [first]
+        operands: list[Node] = [first]
         while self.peek()[:2] == ("kw", "and"):
             self.take()
             operands.append(self.not_())
         return first if len(operands) == 1 else BoolOp("and", tuple(operands), _col(first))
 
-    def not_(self):
+    def not_(self) -> Node:
         if self.peek()[:2] == ("kw", "not"):
             col = self.take()[2]
             return Not(self.not_(), col)
         return self.cmp()
 
-    def cmp(self):
+    def cmp(self) -> Node:
         left = self.sum()
         kind, v, col = self.peek()
         if kind == "op" and v in COMPARISONS:
@@ -230,27 +238,27 @@ class _Parser:
             return Cmp(v, left, right, col)
         return left
 
-    def sum(self):
+    def sum(self) -> Node:
         node = self.prod()
         while self.peek()[0] == "op" and self.peek()[1] in "+-":
             _, op, col = self.take()
             node = BinOp(op, node, self.prod(), col)
         return node
 
-    def prod(self):
+    def prod(self) -> Node:
         node = self.unary()
         while self.peek()[0] == "op" and self.peek()[1] in "*/":
             _, op, col = self.take()
             node = BinOp(op, node, self.unary(), col)
         return node
 
-    def unary(self):
+    def unary(self) -> Node:
         if self.peek()[:2] == ("op", "-"):
             col = self.take()[2]
             return Neg(self.unary(), col)
         return self.atom()
 
-    def atom(self):
+    def atom(self) -> Node:
         kind, v, col = self.take()
         if kind == "num":
             return Num(_number(v, col), col)
@@ -269,16 +277,14 @@ class _Parser:
         got = v or "公式结尾"
         raise ExprError(f"此处应为数值或名称，实为 “{got}”", f"expected a number or a name, found {v or 'end of formula'!r}", col)
 
-    def call(self, fn: str, col: int):
+    def call(self, fn: str, col: int) -> Call:
         if fn not in FUNCTIONS:
-            import difflib
-
-            close = difflib.get_close_matches(fn, FUNCTIONS, n=1)
-            hint_zh = f"，是否应为 “{close[0]}”？" if close else f"（可用：{', '.join(sorted(FUNCTIONS))}）"
-            hint_en = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(FUNCTIONS))})"
+            hint = suggest(fn, FUNCTIONS)
+            hint_zh = hint.zh or f"（可用：{', '.join(sorted(FUNCTIONS))}）"
+            hint_en = hint.en or f" (known: {', '.join(sorted(FUNCTIONS))})"
             raise ExprError(f"未知函数 “{fn}”{hint_zh}", f"unknown function {fn!r}{hint_en}", col)
         self.take()  # (
-        args = []
+        args: list[Node] = []
         if self.peek()[:2] != ("op", ")"):
             args.append(self.cond())
             while self.peek()[:2] == ("op", ","):
@@ -289,21 +295,23 @@ class _Parser:
         if (arity is None and not args) or (arity is not None and len(args) != arity):
             want = "一个或多个" if arity is None else str(arity)
             want_en = "one or more" if arity is None else str(arity)
-            raise ExprError(f"函数 {fn} 需要 {want} 个参数，给了 {len(args)} 个", f"{fn}() takes {want_en} argument(s), {len(args)} given", col)
+            raise ExprError(f"函数 {fn} 需要 {want} 个参数，给了 {len(args)} 个",
+                            f"{fn}() takes {want_en} argument(s), {len(args)} given", col)
         return Call(fn, tuple(args), col)
 
 
 def _check_placeholders(name: str, col: int) -> None:
     for part in re.findall(r"\{[^}]*\}?", name):
         if part not in ("{level}", "{group}"):
-            raise ExprError(f"未知占位符 “{part}”（可用 {{level}}、{{group}}）", f"unknown placeholder {part!r} (use {{level}} or {{group}})", col)
+            raise ExprError(f"未知占位符 “{part}”（可用 {{level}}、{{group}}）",
+                            f"unknown placeholder {part!r} (use {{level}} or {{group}})", col)
 
 
-def _col(node) -> int:
+def _col(node: Node) -> int:
     return node.col
 
 
-def parse(text: str):
+def parse(text: object) -> Node:
     """Parse one formula; raises ExprError with a 1-based column."""
     if not isinstance(text, str):
         text = str(text)
@@ -313,11 +321,11 @@ def parse(text: str):
         raise ExprError("公式嵌套层数过多", "the formula is nested too deeply", 1) from None
 
 
-def names(node) -> list[Name]:
+def names(node: Node) -> list[Name]:
     """Every Name in the tree, in reading order (function names excluded)."""
     out: list[Name] = []
 
-    def walk(n):
+    def walk(n: Node) -> None:
         if isinstance(n, Name):
             out.append(n)
         elif isinstance(n, Call):
@@ -336,7 +344,7 @@ def names(node) -> list[Name]:
     return out
 
 
-def comparisons(node) -> list[Cmp]:
+def comparisons(node: Node) -> list[Cmp]:
     """Every comparison of a condition, through and / or / not."""
     if isinstance(node, Cmp):
         return [node]
@@ -347,7 +355,7 @@ def comparisons(node) -> list[Cmp]:
     return []
 
 
-def unparse(node) -> str:
+def unparse(node: Node) -> str:
     """A canonical text of a tree (used in explanations and lint messages)."""
     if isinstance(node, Num):
         v = node.value
@@ -371,7 +379,7 @@ def unparse(node) -> str:
     raise TypeError(node)
 
 
-def _wrap(node, parent_op: str, right: bool = False) -> str:
+def _wrap(node: Node, parent_op: str, right: bool = False) -> str:
     text = unparse(node)
     if isinstance(node, BinOp):
         weak = node.op in "+-"

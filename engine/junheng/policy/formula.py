@@ -23,9 +23,10 @@ comparison can fire on it (a share whose whole is zero holds: ``zero_holds``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 from junheng.policy import expr as ex
 from junheng.policy.tolerance import compare
@@ -43,29 +44,34 @@ PRIOR_POINTER = "prior:"
 SCHOOL_BUILTINS = ("in_balance_set",)
 
 Closure = Callable[["Env"], Any]
+Record = tuple[int, dict[str, Any], bool]  # (index in the filing's schools, the school record, in the balance set)
+# What one value read first (exact mode): input pointers, school record indexes, missing pointers.
+Reads = tuple[set[str], set[int], set[str]]
+# ``Env.cur`` outside sum()/count()/cv(), where no closure reads it (those set the record they visit).
+_NO_RECORD: Record = (-1, {}, False)
 
 
 @dataclass
 class Env:
     """What a formula sees while it is evaluated for one subject."""
 
-    base: dict  # the subject's own object: the filing root, or one school record
+    base: dict[str, Any]  # the subject's own object: the filing root, or one school record
     base_pointer: str  # "" or "/schools/3"
-    records: list  # [(index, record, in_balance_set)] the subject's school records
-    placeholders: dict  # {"level": "primary"} / {"group": "parents"}
-    params: dict  # policy numbers for this subject's variant (exact fractions)
-    values: dict = field(default_factory=dict)
+    records: Sequence[Record]  # the subject's school records
+    placeholders: dict[str, str]  # {"level": "primary"} / {"group": "parents"}
+    params: dict[str, Fraction]  # policy numbers for this subject's variant (exact fractions)
+    values: dict[str, Any] = field(default_factory=dict)
     exact: bool = False
     track: bool = False
-    inputs: dict = field(default_factory=dict)  # pointer → value as filed (track mode)
-    missing: set = field(default_factory=set)  # pointers of absent / zero-as-missing inputs
-    record_inputs: set = field(default_factory=set)  # indexes of school records read
+    inputs: dict[str, Any] = field(default_factory=dict)  # pointer → value as filed (track mode)
+    missing: set[str] = field(default_factory=set)  # pointers of absent / zero-as-missing inputs
+    record_inputs: set[int] = field(default_factory=set)  # indexes of school records read
     # inside sum()/count()/cv(): the record being visited
-    cur: tuple | None = None
-    # value name → (input pointers, record indexes, missing pointers) it read first (exact mode)
-    value_reads: dict = field(default_factory=dict)
-    prior: dict | None = None  # the previous year's filing data (district subjects, --previous)
-    float_params: dict = field(default_factory=dict)  # the same policy numbers as floats (fast mode)
+    cur: Record = _NO_RECORD
+    # value name → what it read first (exact mode)
+    value_reads: dict[str, Reads] = field(default_factory=dict)
+    prior: dict[str, Any] | None = None  # the previous year's filing data (district subjects, --previous)
+    float_params: dict[str, float] = field(default_factory=dict)  # the same policy numbers as floats (fast mode)
 
 
 def number(value: Any, exact: bool) -> Any:
@@ -77,7 +83,6 @@ def number(value: Any, exact: bool) -> Any:
             return Fraction(repr(value))
         return Fraction(value)
     return value
-
 
 
 class FormulaCompiler:
@@ -92,40 +97,29 @@ class FormulaCompiler:
         self.resolve = resolve
         self.zero_is_missing = zero_is_missing
 
-    def compile(self, node, *, in_aggregate: bool = False) -> Closure:
-        c = self.compile
+    def compile(self, node: ex.Node, *, in_aggregate: bool = False) -> Closure:
+        """One closure per node (the factories below); ``in_aggregate``: inside sum()/count()/cv()."""
+
+        def c(sub: ex.Node) -> Closure:
+            return self.compile(sub, in_aggregate=in_aggregate)
+
         if isinstance(node, ex.Num):
-            frac = node.value
-            flt = float(frac)
-            return lambda env: frac if env.exact else flt
+            return _constant(node.value)
         if isinstance(node, ex.Str):
             text = node.value
             return lambda env: text
         if isinstance(node, ex.Name):
             return self._name(node.name, in_aggregate)
         if isinstance(node, ex.Neg):
-            inner = c(node.operand, in_aggregate=in_aggregate)
-
-            def neg(env):
-                v = inner(env)
-                return v if v in _ABSENT else -v
-
-            return neg
+            return _neg(c(node.operand))
         if isinstance(node, ex.BinOp):
-            return _binop(node.op, c(node.left, in_aggregate=in_aggregate), c(node.right, in_aggregate=in_aggregate))
+            return _binop(node.op, c(node.left), c(node.right))
         if isinstance(node, ex.Cmp):
-            return _compare(node.op, c(node.left, in_aggregate=in_aggregate), c(node.right, in_aggregate=in_aggregate))
+            return _compare(node.op, c(node.left), c(node.right))
         if isinstance(node, ex.BoolOp):
-            parts = [c(a, in_aggregate=in_aggregate) for a in node.operands]
-            return _boolop(node.op, parts)
+            return _boolop(node.op, [c(a) for a in node.operands])
         if isinstance(node, ex.Not):
-            inner = c(node.operand, in_aggregate=in_aggregate)
-
-            def not_(env):
-                v = inner(env)
-                return v if v in _ABSENT else not v
-
-            return not_
+            return _not(c(node.operand))
         if isinstance(node, ex.Call):
             return self._call(node, in_aggregate)
         raise TypeError(node)
@@ -138,7 +132,7 @@ class FormulaCompiler:
             return lambda env: env.params[name] if env.exact else env.float_params[name]
         if kind == "builtin:in_balance_set":
             if in_aggregate:
-                return lambda env: 1 if env.cur[2] else 0
+                return _record_in_balance_set
             return lambda env: 1 if env.records and env.records[0][2] else 0
         # a field path; prior.… reads the same district's filing for the year before (--previous)
         tokens = name.split(".")
@@ -154,69 +148,118 @@ class FormulaCompiler:
 
     def _call(self, node: ex.Call, in_aggregate: bool) -> Closure:
         fn = node.fn
-        if fn in ex.AGGREGATES:
-            inner = self.compile(node.args[0], in_aggregate=True)
-            return {"sum": _sum, "count": _count, "cv": _cv}[fn](inner)
+        if fn in _AGGREGATE_CLOSURES:
+            return _AGGREGATE_CLOSURES[fn](self.compile(node.args[0], in_aggregate=True))
         args = [self.compile(a, in_aggregate=in_aggregate) for a in node.args]
         if fn == "balance_count":
-            return lambda env: sum(1 for r in env.records if r[2])
+            return _balance_count
         if fn == "if":
             cond, then, other = args
-
-            def if_(env):
-                c = cond(env)
-                if c in _ABSENT:
-                    return c
-                return then(env) if c else other(env)
-
-            return if_
+            return _if(cond, then, other)
         if fn in ("ceil", "floor"):
             (arg,) = args
-            op = math.ceil if fn == "ceil" else math.floor
-
-            def rounding(env):
-                # exact where it matters: ceil(0.85 × 400) must be 340, not 341. A float far
-                # from a whole number rounds the same either way; near one, redo it exactly.
-                if not env.exact:
-                    v = arg(env)
-                    if v in _ABSENT:
-                        return v
-                    if abs(v - round(v)) > 1e-6 * max(1.0, abs(v)):
-                        return float(op(v))
-                old, env.exact = env.exact, True
-                try:
-                    v = arg(env)
-                finally:
-                    env.exact = old
-                if v in _ABSENT:
-                    return v
-                r = op(v)
-                return Fraction(r) if env.exact else float(r)
-
-            return rounding
+            return _rounding(math.ceil if fn == "ceil" else math.floor, arg)
         if fn == "abs":
             (arg,) = args
-
-            def absolute(env):
-                v = arg(env)
-                return v if v in _ABSENT else abs(v)
-
-            return absolute
-        if fn in ("min", "max", "mean"):
-            agg = {"min": min, "max": max, "mean": lambda vs: sum(float(v) for v in vs) / len(vs)}[fn]
-
-            def multi(env):
-                vs = [a(env) for a in args]
-                for v in vs:
-                    if v is MISSING:
-                        return MISSING
-                for v in vs:
-                    if v is UNDEFINED:
-                        return UNDEFINED
-                return agg(vs)
-
-            return multi
+            return _abs(arg)
+        if fn in _MULTI:
+            return _multi(_MULTI[fn], args)
         raise TypeError(fn)
+
+
+# ---------------------------------------------------------------- one closure factory per node and function
+# Each returns the closure itself (no wrapper layer): these closures are the derive stage's inner loop.
+
+
+def _constant(frac: Fraction) -> Closure:
+    flt = float(frac)
+    return lambda env: frac if env.exact else flt
+
+
+def _neg(inner: Closure) -> Closure:
+    def neg(env: Env) -> Any:
+        v = inner(env)
+        return v if v in _ABSENT else -v
+
+    return neg
+
+
+def _not(inner: Closure) -> Closure:
+    def not_(env: Env) -> Any:
+        v = inner(env)
+        return v if v in _ABSENT else not v
+
+    return not_
+
+
+def _record_in_balance_set(env: Env) -> int:
+    return 1 if env.cur[2] else 0
+
+
+def _balance_count(env: Env) -> int:
+    return sum(1 for r in env.records if r[2])
+
+
+def _if(cond: Closure, then: Closure, other: Closure) -> Closure:
+    def if_(env: Env) -> Any:
+        c = cond(env)
+        if c in _ABSENT:
+            return c
+        return then(env) if c else other(env)
+
+    return if_
+
+
+def _rounding(op: Callable[[Any], int], arg: Closure) -> Closure:
+    def rounding(env: Env) -> Any:
+        # exact where it matters: ceil(0.85 × 400) must be 340, not 341. A float far
+        # from a whole number rounds the same either way; near one, redo it exactly.
+        if not env.exact:
+            v = arg(env)
+            if v in _ABSENT:
+                return v
+            if abs(v - round(v)) > 1e-6 * max(1.0, abs(v)):
+                return float(op(v))
+        old, env.exact = env.exact, True
+        try:
+            v = arg(env)
+        finally:
+            env.exact = old
+        if v in _ABSENT:
+            return v
+        r = op(v)
+        return Fraction(r) if env.exact else float(r)
+
+    return rounding
+
+
+def _abs(arg: Closure) -> Closure:
+    def absolute(env: Env) -> Any:
+        v = arg(env)
+        return v if v in _ABSENT else abs(v)
+
+    return absolute
+
+
+def _mean(vs: list[Any]) -> float:
+    return sum(float(v) for v in vs) / len(vs)
+
+
+_MULTI: dict[str, Callable[[list[Any]], Any]] = {"min": min, "max": max, "mean": _mean}
+
+
+def _multi(agg: Callable[[list[Any]], Any], args: list[Closure]) -> Closure:
+    def multi(env: Env) -> Any:
+        vs = [a(env) for a in args]
+        for v in vs:
+            if v is MISSING:
+                return MISSING
+        for v in vs:
+            if v is UNDEFINED:
+                return UNDEFINED
+        return agg(vs)
+
+    return multi
 
 
 def _field_reader(tokens: list[str], zero_missing: bool, in_aggregate: bool, prior: bool = False) -> Closure:
@@ -229,7 +272,8 @@ def _general_reader(tokens: list[str], in_aggregate: bool, zero_missing: bool = 
     has_ph = any("{" in t for t in tokens)
     single = tokens[0] if len(tokens) == 1 and not has_ph else None
 
-    def read(env: Env):
+    def read(env: Env) -> Any:
+        obj: Any
         if in_aggregate:
             obj = env.cur[1]
         elif prior:
@@ -268,13 +312,13 @@ def _school_field_reader(tokens: list[str], in_aggregate: bool) -> Closure:
     general = _general_reader(tokens, in_aggregate)
 
     if in_aggregate:
-        def read(env: Env):
+        def read(env: Env) -> Any:
             obj = env.cur[1].get(name)
             if obj is None or env.track or env.exact or obj.__class__ is dict or obj.__class__ is bool:
                 return general(env)
             return obj
     else:
-        def read(env: Env):
+        def read(env: Env) -> Any:
             obj = env.base.get(name)
             if obj is None or env.track or env.exact or obj.__class__ is dict or obj.__class__ is bool:
                 return general(env)
@@ -296,13 +340,13 @@ def _binop(op: str, left: Closure, right: Closure) -> Closure:
     runs without a test and an absent operand surfaces as a TypeError, handled off the fast path.
     """
 
-    def absent(a, b):
+    def absent(a: Any, b: Any) -> Any:
         if a is MISSING or b is MISSING:
             return MISSING
         return UNDEFINED
 
     if op == "+":
-        def apply(env):
+        def apply(env: Env) -> Any:
             a = left(env)
             b = right(env)
             try:
@@ -310,7 +354,7 @@ def _binop(op: str, left: Closure, right: Closure) -> Closure:
             except TypeError:
                 return absent(a, b)
     elif op == "-":
-        def apply(env):
+        def apply(env: Env) -> Any:
             a = left(env)
             b = right(env)
             try:
@@ -318,7 +362,7 @@ def _binop(op: str, left: Closure, right: Closure) -> Closure:
             except TypeError:
                 return absent(a, b)
     elif op == "*":
-        def apply(env):
+        def apply(env: Env) -> Any:
             a = left(env)
             b = right(env)
             try:
@@ -326,7 +370,7 @@ def _binop(op: str, left: Closure, right: Closure) -> Closure:
             except TypeError:
                 return absent(a, b)
     else:
-        def apply(env):
+        def apply(env: Env) -> Any:
             a = left(env)
             b = right(env)
             try:
@@ -340,7 +384,7 @@ def _binop(op: str, left: Closure, right: Closure) -> Closure:
 
 
 def _compare(op: str, left: Closure, right: Closure) -> Closure:
-    def cmp(env):
+    def cmp(env: Env) -> Any:
         a = left(env)
         b = right(env)
         if a is MISSING or b is MISSING:
@@ -353,7 +397,7 @@ def _compare(op: str, left: Closure, right: Closure) -> Closure:
 
 
 def _boolop(op: str, parts: list[Closure]) -> Closure:
-    def apply(env):
+    def apply(env: Env) -> Any:
         results = [p(env) for p in parts]
         for r in results:
             if r is MISSING:
@@ -366,7 +410,7 @@ def _boolop(op: str, parts: list[Closure]) -> Closure:
 
 
 def _sum(inner: Closure) -> Closure:
-    def apply(env):
+    def apply(env: Env) -> Any:
         total = Fraction(0) if env.exact else 0
         missing = False
         old = env.cur
@@ -388,7 +432,7 @@ def _sum(inner: Closure) -> Closure:
 
 
 def _count(inner: Closure) -> Closure:
-    def apply(env):
+    def apply(env: Env) -> Any:
         n = 0
         old = env.cur
         for rec in env.records:
@@ -408,7 +452,7 @@ def _count(inner: Closure) -> Closure:
 def _cv(inner: Closure) -> Closure:
     """差异系数: enrolment-weighted coefficient of variation over the balance set."""
 
-    def apply(env):
+    def apply(env: Env) -> Any:
         xs: list[tuple[float, float]] = []
         missing = False
         old = env.cur
@@ -429,6 +473,10 @@ def _cv(inner: Closure) -> Closure:
         return weighted_cv(xs)
 
     return apply
+
+
+# sum(), count() and cv(): their argument is compiled as a school record's formula.
+_AGGREGATE_CLOSURES: dict[str, Callable[[Closure], Closure]] = {"sum": _sum, "count": _count, "cv": _cv}
 
 
 def weighted_cv(pairs: list[tuple[float, float]]) -> float:

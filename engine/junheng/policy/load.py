@@ -5,25 +5,35 @@ A rules folder holds area files (``funding.yaml`` …, each a list of rules),
 (a pack may also keep rule files of its own beside its ``pack.yaml``). Every
 file is read with the same located loader as filings, so a mistake in a rule
 file is reported as ``file:line:col`` like a mistake in a filing. All errors
-of all files are collected before the run stops; ``compile.py`` adds the
-errors about names and formulas.
+of all files are collected before the run stops; the compiler's passes
+(``passes.py``) add the errors about names and formulas.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
+import re
+import typing
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from junheng.errors import InputError, InputErrors, pointer_join
+from junheng.errors import InputError, InputErrors, pointer_join, suggest
 from junheng.located.read import LoadedDocument, load_document
-from junheng.policy.model import Pack, RuleFile, Text
+from junheng.policy.model import Pack, Rule, RuleFile, Text
+
+__all__ = ["RULE_TESTS_DIR", "VOCABULARY_FILE", "LoadedRules", "default_rules_dir", "load_rules", "pydantic_error_to_input_error",
+           "text_of"]
 
 RULE_TESTS_DIR = "tests"
 VOCABULARY_FILE = "vocabulary.yaml"
+
+# One rules folder, or several layered in order (``--rules rules --rules local``).
+Roots = str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class LoadedRules:
     roots: tuple[Path, ...]
     files: tuple[tuple[RuleFile, LoadedDocument], ...]
     packs: dict[str, tuple[Pack, LoadedDocument]]
-    vocabulary: dict
+    vocabulary: dict[str, Any]
     vocabulary_doc: LoadedDocument | None
 
 
@@ -56,7 +66,7 @@ def _display(path: Path) -> str:
     return rel if not rel.startswith("..") else str(Path(path).resolve())
 
 
-def load_rules(roots=None) -> LoadedRules:
+def load_rules(roots: Roots = None) -> LoadedRules:
     """Load and validate one rules folder, or several layered in order; raises InputErrors with every problem.
 
     Layers let a local standard live apart from the shipped rules
@@ -64,70 +74,89 @@ def load_rules(roots=None) -> LoadedRules:
     (a later pack of the same name replaces an earlier one); the vocabulary is
     the last layer's that has one.
     """
+    folders = _folders(roots)
+    errors: list[InputError] = []
+    files: list[tuple[RuleFile, LoadedDocument]] = []
+    packs: dict[str, tuple[Pack, LoadedDocument]] = {}
+    vocabulary_doc = None
+    for root in folders:
+        if not root.is_dir():
+            errors.append(_error("rule_folder_error", _display(root), None, "", f"规则目录不存在：{root}",
+                                 f"rules folder not found: {root}"))
+            continue
+        layer_vocabulary = _load_layer(root, files, packs, errors)
+        if layer_vocabulary is not None:  # the last layer that has one wins
+            vocabulary_doc = layer_vocabulary
+    where = _display(folders[-1])
+    if vocabulary_doc is None and not errors:
+        errors.append(_error("rule_folder_error", where, None, "", f"规则目录缺少 {VOCABULARY_FILE}",
+                             f"the rules folder has no {VOCABULARY_FILE}"))
+    if not packs and not errors:
+        errors.append(_error("rule_folder_error", where, None, "", "规则目录中没有任何规则包（packs/<名称>/pack.yaml）",
+                             "the rules folder defines no pack (packs/<name>/pack.yaml)"))
+    if errors:
+        raise InputErrors(errors)
+    vocabulary = vocabulary_doc.data if vocabulary_doc is not None and isinstance(vocabulary_doc.data, dict) else {}
+    return LoadedRules(tuple(folders), tuple(files), packs, vocabulary, vocabulary_doc)
+
+
+def _folders(roots: Roots) -> list[Path]:
+    """The layers as paths: the shipped rules when none is given."""
     if roots is None:
         roots = [default_rules_dir()]
     elif isinstance(roots, (str, os.PathLike)):
         roots = [roots]
-    roots = [Path(r) for r in roots] or [default_rules_dir()]
-    errors: list[InputError] = []
-    files: list[tuple[RuleFile, LoadedDocument]] = []
-    packs: dict[str, tuple[Pack, LoadedDocument]] = {}
-    vocabulary: dict = {}
-    vocabulary_doc = None
-    for root in roots:
-        if not root.is_dir():
-            errors.append(_error("rule_folder_error", _display(root), None, "", f"规则目录不存在：{root}", f"rules folder not found: {root}"))
-            continue
-        rule_paths = _yaml_files(root, exclude=VOCABULARY_FILE)
-        pack_dir = root / "packs"
-        pack_paths = sorted(pack_dir.glob("*/pack.yaml")) if pack_dir.is_dir() else []
-        for pack_path in pack_paths:
-            rule_paths += _yaml_files(pack_path.parent, exclude="pack.yaml")
-        for path in rule_paths:
-            doc = _load(path, errors)
-            if doc is None:
-                continue
-            model = _validate_rule_file(doc, errors)
-            if model is not None:
-                files.append((model, doc))
-        for path in pack_paths:
-            doc = _load(path, errors)
-            if doc is None:
-                continue
-            pack = _validate(Pack, doc, errors)
-            if pack is None:
-                continue
-            if pack.name != path.parent.name:
-                line, col = doc.location("/name")
-                errors.append(
-                    InputError("rule_schema_error", doc.file, line, col, "/name",
-                               f"包名 “{pack.name}” 须与所在目录名 “{path.parent.name}” 一致",
-                               f"pack name {pack.name!r} must match its folder name {path.parent.name!r}")
-                )
-                continue
-            packs[pack.name] = (pack, doc)
-        vocab_path = root / VOCABULARY_FILE
-        if vocab_path.is_file():
-            doc = _load(vocab_path, errors)
-            if doc is not None:
-                vocabulary_doc = doc
-                vocabulary = doc.data if isinstance(doc.data, dict) else {}
-                _check_vocabulary(doc, errors)
-    where = _display(roots[-1])
-    if vocabulary_doc is None and not errors:
-        errors.append(_error("rule_folder_error", where, None, "", f"规则目录缺少 {VOCABULARY_FILE}", f"the rules folder has no {VOCABULARY_FILE}"))
-    if not packs and not errors:
-        errors.append(_error("rule_folder_error", where, None, "", "规则目录中没有任何规则包（packs/<名称>/pack.yaml）", "the rules folder defines no pack (packs/<name>/pack.yaml)"))
-    if errors:
-        raise InputErrors(errors)
-    return LoadedRules(tuple(roots), tuple(files), packs, vocabulary, vocabulary_doc)
+    return [Path(r) for r in roots] or [default_rules_dir()]
+
+
+def _load_layer(root: Path, files: list[tuple[RuleFile, LoadedDocument]], packs: dict[str, tuple[Pack, LoadedDocument]],
+                errors: list[InputError]) -> LoadedDocument | None:
+    """One rules folder's rule files and packs (added to ``files`` and ``packs``); its vocabulary, if it has one."""
+    rule_paths = _yaml_files(root, exclude=VOCABULARY_FILE)
+    pack_dir = root / "packs"
+    pack_paths = sorted(pack_dir.glob("*/pack.yaml")) if pack_dir.is_dir() else []
+    for pack_path in pack_paths:
+        rule_paths += _yaml_files(pack_path.parent, exclude="pack.yaml")
+    for path in rule_paths:
+        doc = _load(path, errors)
+        model = _validate_rule_file(doc, errors) if doc is not None else None
+        if doc is not None and model is not None:
+            files.append((model, doc))
+    for path in pack_paths:
+        loaded = _load_pack(path, errors)
+        if loaded is not None:
+            packs[loaded[0].name] = loaded
+    vocab_path = root / VOCABULARY_FILE
+    if not vocab_path.is_file():
+        return None
+    doc = _load(vocab_path, errors)
+    if doc is not None:
+        _check_vocabulary(doc, errors)
+    return doc
+
+
+def _load_pack(path: Path, errors: list[InputError]) -> tuple[Pack, LoadedDocument] | None:
+    """``packs/<name>/pack.yaml``, validated; its name must be its folder's."""
+    doc = _load(path, errors)
+    pack = _validate(Pack, doc, errors) if doc is not None else None
+    if doc is None or pack is None:
+        return None
+    if pack.name != path.parent.name:
+        line, col = doc.location("/name")
+        errors.append(
+            InputError("rule_schema_error", doc.file, line, col, "/name",
+                       f"包名 “{pack.name}” 须与所在目录名 “{path.parent.name}” 一致",
+                       f"pack name {pack.name!r} must match its folder name {path.parent.name!r}")
+        )
+        return None
+    return pack, doc
 
 
 def _yaml_files(folder: Path, exclude: str) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.name != exclude and p.suffix.lower() in (".yaml", ".yml"))
 
 
-def _error(code, file, line, pointer, zh, en, column=None) -> InputError:
+def _error(code: str, file: str, line: int | None, pointer: str, zh: str, en: str, column: int | None = None) -> InputError:
     return InputError(code, file, line, column, pointer, zh, en)
 
 
@@ -136,7 +165,8 @@ def _load(path: Path, errors: list[InputError]) -> LoadedDocument | None:
         return load_document(path, name=_display(path))
     except InputErrors as e:
         errors.extend(
-            InputError(err.code.replace("filing_", "rule_"), err.file, err.line, err.column, err.pointer, err.zh, err.en) for err in e.errors
+            InputError(err.code.replace("filing_", "rule_"), err.file, err.line, err.column, err.pointer, err.zh, err.en)
+            for err in e.errors
         )
         return None
 
@@ -177,8 +207,6 @@ def _validate_rule_file(doc: LoadedDocument, errors: list[InputError]) -> RuleFi
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         return _validate(RuleFile, doc, errors)
-    from junheng.policy.model import Rule
-
     shell = dict(data, rules=[])
     n_errors = len(errors)
     try:
@@ -193,16 +221,16 @@ def _validate_rule_file(doc: LoadedDocument, errors: list[InputError]) -> RuleFi
             rules.append(Rule.model_validate(raw))
         except ValidationError as e:
             for err in e.errors():
-                err = dict(err, loc=("rules", i, *err["loc"]))
-                errors.append(pydantic_error_to_input_error(err, doc, RuleFile, "rule_schema_error"))
+                located = {**err, "loc": ("rules", i, *err["loc"])}
+                errors.append(pydantic_error_to_input_error(located, doc, RuleFile, "rule_schema_error"))
     if len(errors) > n_errors:
         return None
     if not rules:
         return _validate(RuleFile, doc, errors)
-    return RuleFile.model_construct(area=data["area"], area_title=RuleFile.model_fields["area_title"].annotation.model_validate(data["area_title"]), rules=rules)
+    return RuleFile.model_construct(area=data["area"], area_title=Text.model_validate(data["area_title"]), rules=rules)
 
 
-def _validate(model, doc: LoadedDocument, errors: list[InputError]):
+def _validate(model: type[_Model], doc: LoadedDocument, errors: list[InputError]) -> _Model | None:
     try:
         return model.model_validate(doc.data)
     except ValidationError as e:
@@ -211,9 +239,13 @@ def _validate(model, doc: LoadedDocument, errors: list[InputError]):
         return None
 
 
-def pydantic_error_to_input_error(err: dict, doc: LoadedDocument, model, code: str) -> InputError:
+# Union members and validator steps that pydantic puts in an error's location, which no JSON pointer holds.
+_NOT_IN_POINTER = ("str", "int", "float", "dict", "list", "function-after", "constrained-str")
+
+
+def pydantic_error_to_input_error(err: Mapping[str, Any], doc: LoadedDocument, model: type[BaseModel], code: str) -> InputError:
     """A pydantic error as a located, readable InputError (unknown keys get a suggestion)."""
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "int", "float", "dict", "list", "function-after", "constrained-str")))]
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in _NOT_IN_POINTER))]
     pointer = ""
     for token in loc:
         pointer = pointer_join(pointer, token)
@@ -221,10 +253,10 @@ def pydantic_error_to_input_error(err: dict, doc: LoadedDocument, model, code: s
     field_name = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
         known = _known_keys(model, loc[:-1])
-        close = difflib.get_close_matches(field_name, known, n=1)
+        hint = suggest(field_name, known)
         where = doc.key_location(pointer) or doc.location(pointer)
-        zh = f"未知字段 “{field_name}”" + (f"，是否应为 “{close[0]}”？" if close else (f"（可用：{', '.join(known)}）" if known else ""))
-        en = f"unknown field {field_name!r}" + (f"; did you mean {close[0]!r}?" if close else (f" (known: {', '.join(known)})" if known else ""))
+        zh = f"未知字段 “{field_name}”" + (hint.zh or (f"（可用：{', '.join(known)}）" if known else ""))
+        en = f"unknown field {field_name!r}" + (hint.en or (f" (known: {', '.join(known)})" if known else ""))
         return InputError(code, doc.file, where[0], where[1], pointer, zh, en)
     if kind == "missing":
         parent = pointer.rsplit("/", 1)[0]
@@ -233,21 +265,19 @@ def pydantic_error_to_input_error(err: dict, doc: LoadedDocument, model, code: s
     line, col = doc.location(pointer)
     got = err.get("input")
     if kind == "literal_error" and isinstance(got, str):
-        import re as _re
-
-        options = _re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
-        close = difflib.get_close_matches(got, options, n=1)
-        if close:
+        options = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        hint = suggest(got, options)
+        if hint.match is not None:
             return InputError(code, doc.file, line, col, pointer,
-                              f"“{field_name}” 的值 “{got}” 无效，是否应为 “{close[0]}”？（可用：{'、'.join(options)}）",
-                              f"invalid value {got!r} for {field_name!r}; did you mean {close[0]!r}? (one of {', '.join(options)})")
+                              f"“{field_name}” 的值 “{got}” 无效{hint.zh}（可用：{'、'.join(options)}）",
+                              f"invalid value {got!r} for {field_name!r}{hint.en} (one of {', '.join(options)})")
     got_text = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
     zh = f"“{field_name}” 的值 {got_text} 无效：{_zh_reason(kind, err)}"
     en = f"invalid value {got_text} for {field_name!r}: {err['msg']}"
     return InputError(code, doc.file, line, col, pointer, zh, en)
 
 
-def _zh_reason(kind: str, err: dict) -> str:
+def _zh_reason(kind: str, err: Mapping[str, Any]) -> str:
     ctx = err.get("ctx") or {}
     reasons = {
         "string_type": "应为文本",
@@ -262,29 +292,24 @@ def _zh_reason(kind: str, err: dict) -> str:
         "too_short": f"至少需要 {ctx.get('min_length', 1)} 项",
         "union_tag_invalid": "类型不符",
     }
-    return reasons.get(kind, err.get("msg", kind))
+    return reasons.get(kind, str(err.get("msg", kind)))
 
 
-def _known_keys(model, loc: list) -> list[str]:
+def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
     """The field names allowed at a location of a model, for 'did you mean'."""
     current = model
     for token in loc:
         if isinstance(token, int):
             continue
-        field = getattr(current, "model_fields", {}).get(token)
-        if field is None:
+        field = current.model_fields.get(token)
+        inner = _inner_model(field.annotation) if field is not None else None
+        if inner is None:
             return []
-        current = _inner_model(field.annotation)
-        if current is None:
-            return []
-    return sorted(getattr(current, "model_fields", {}).keys())
+        current = inner
+    return sorted(current.model_fields.keys())
 
 
-def _inner_model(annotation):
-    import typing
-
-    from pydantic import BaseModel
-
+def _inner_model(annotation: object) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
@@ -294,7 +319,7 @@ def _inner_model(annotation):
     return None
 
 
-def text_of(entry, default_zh: str = "", default_en: str = "") -> Text:
+def text_of(entry: object, default_zh: str = "", default_en: str = "") -> Text:
     if isinstance(entry, dict) and "zh" in entry and "en" in entry:
         return Text(zh=str(entry["zh"]), en=str(entry["en"]))
     return Text(zh=default_zh or "?", en=default_en or "?")

@@ -1,9 +1,9 @@
 """The rule-file model: what a policy officer may write in ``rules/*.yaml``.
 
 Strict and frozen like the filing model: an unknown key in a rule file is an
-error, not a silently ignored typo. Formulas stay text here; ``policy/load.py``
-parses them and checks every name, ``policy/compile.py`` turns them into
-durable_rules rulesets.
+error, not a silently ignored typo. Formulas stay text here; the compiler's passes
+(``policy/passes.py``) parse them and check every name, ``rete/plan.py`` turns the
+compiled conditions into durable_rules rulesets.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 SEVERITIES = ("blocking", "major", "minor", "info")
+Severity = Literal["blocking", "major", "minor", "info"]
 SUBJECT_KINDS = ("district", "level", "group", "school", "unit", "school_id")
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*-[0-9A-Z]+$")]
@@ -22,6 +23,11 @@ Formula = Annotated[str, StringConstraints(min_length=1)]
 Number = Union[int, float, Annotated[str, StringConstraints(pattern=r"^\s*-?\d+(\.\d+)?(\s*/\s*\d+(\.\d+)?)?\s*$")]]
 # Per school level (primary/junior), per survey group, or for a unit also nine_year.
 Variant = Literal["primary", "junior", "nine_year", "parents", "teachers", "deputies"]
+
+
+def _blocking_only() -> list[Severity]:
+    """A pack's default ``deferred_when_any``: only blocking findings defer the verdict."""
+    return ["blocking"]
 
 
 class _Strict(BaseModel):
@@ -78,7 +84,7 @@ class Rule(_Strict):
     id: RuleId
     packs: list[PackName] = Field(min_length=1)
     subject: Literal["district", "level", "group", "school", "unit", "school_id"]
-    severity: Literal["blocking", "major", "minor", "info"]
+    severity: Severity
     title: Text
     basis: Text
     params: dict[str, Union[Number, dict[Variant, Number]]] = Field(default_factory=dict)
@@ -114,7 +120,7 @@ class RuleFile(_Strict):
 class Override(_Strict):
     """What a pack may change of a rule it inherits, without copying it."""
 
-    severity: Literal["blocking", "major", "minor", "info"] | None = None
+    severity: Severity | None = None
     params: dict[str, Union[Number, dict[Variant, Number]]] = Field(default_factory=dict)
 
 
@@ -124,7 +130,7 @@ class Pack(_Strict):
     name: PackName
     title: Text
     extends: PackName | None = None
-    deferred_when_any: list[Literal["blocking", "major", "minor", "info"]] = Field(default_factory=lambda: ["blocking"])
+    deferred_when_any: list[Severity] = Field(default_factory=_blocking_only)
     # Teaching points (教学点) with fewer students than this leave the balance set; inherited when absent.
     teaching_point_min_students: int | None = Field(default=None, ge=0)
     include: list[RuleId] = Field(default_factory=list)

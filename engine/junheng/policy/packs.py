@@ -17,8 +17,8 @@ from typing import Any
 from junheng.errors import InputError, InputErrors, suggest
 from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import CompiledPack, CompiledRule, Policy
-from junheng.policy.load import LoadedRules, load_rules
-from junheng.policy.model import Rule, RuleFile
+from junheng.policy.load import LoadedRules, Roots, load_rules
+from junheng.policy.model import Aggregate, Override, Pack, Rule, RuleFile
 from junheng.policy.params import fraction
 from junheng.policy.passes import compile_rule
 
@@ -37,7 +37,7 @@ class _Defined:
     pointer: str
 
 
-def compile_rules(root: Any = None) -> Policy:
+def compile_rules(root: Roots = None) -> Policy:
     """Load and compile a rules folder (the shipped one by default, or several layered)."""
     return compile_policy(load_rules(root))
 
@@ -55,7 +55,8 @@ def compile_policy(loaded: LoadedRules) -> Policy:
             continue
         cutoff = _inherited(name, loaded, "teaching_point_min_students")
         if cutoff is None:
-            errors.append(InputError("rule_schema_error", doc.file, 1, 1, "", f"规则包 {name} 须设置 teaching_point_min_students（或继承自 extends）",
+            errors.append(InputError("rule_schema_error", doc.file, 1, 1, "",
+                                     f"规则包 {name} 须设置 teaching_point_min_students（或继承自 extends）",
                                      f"pack {name} must set teaching_point_min_students (or inherit it through extends)"))
             continue
         rules = [r for r in (compiler.compile(_with_override(name, defined[i], loaded, doc, errors)) for i in members) if r is not None]
@@ -140,23 +141,32 @@ class _Once:
 
 
 def failures_at_least(rule: CompiledRule) -> Any:
-    """``aggregate.failures_at_least``: a count, or the name of one of the rule's params holding it."""
-    n = rule.rule.aggregate.failures_at_least
+    """``aggregate.failures_at_least`` of an aggregate rule: an int when it is a whole number (written, or
+    one of the rule's params holding it), else what was written (a mistake ``_aggregate_problems`` reports)."""
+    n: Any = _aggregate(rule).failures_at_least
     if isinstance(n, str):
         n = rule.params[None][n] if n in rule.params.get(None, {}) else Fraction(n) if n.strip().isdigit() else n
     return int(n) if isinstance(n, Fraction) and n.denominator == 1 else n
 
 
-def _aggregate_problems(rule: CompiledRule, pack_name: str, by_id: dict, loaded: LoadedRules) -> list[InputError]:
+def _aggregate(rule: CompiledRule) -> Aggregate:
+    if rule.rule.aggregate is None:
+        raise ValueError(f"rule {rule.id} is not an aggregate rule")
+    return rule.rule.aggregate
+
+
+def _aggregate_problems(rule: CompiledRule, pack_name: str, by_id: dict[str, CompiledRule], loaded: LoadedRules) -> list[InputError]:
     """What makes an aggregate rule impossible to build: members outside the pack or listed twice, a count
     that is not a whole number from 1 to the number of members (durable_rules cannot create a rule of
     thousands of patterns, and building it eats the memory), a fraction that is not a number."""
-    agg, errors = rule.rule.aggregate, []
+    agg = _aggregate(rule)
+    errors: list[InputError] = []
 
     def error(rel: str, zh: str, en: str) -> None:
         doc = next((d for _, d in loaded.files if d.file == rule.file), None)
         line, col = doc.location(rule.pointer + rel) if doc is not None else (None, None)
-        errors.append(InputError("rule_compile_error", rule.file, line, col, rule.pointer + rel, f"规则 {rule.id}：{zh}", f"rule {rule.id}: {en}"))
+        errors.append(InputError("rule_compile_error", rule.file, line, col, rule.pointer + rel,
+                                 f"规则 {rule.id}：{zh}", f"rule {rule.id}: {en}"))
 
     for i, rid in enumerate(agg.of):
         if rid not in by_id:
@@ -177,32 +187,34 @@ def _aggregate_problems(rule: CompiledRule, pack_name: str, by_id: dict, loaded:
     return errors
 
 
-def _inherited(name: str, loaded: LoadedRules, attr: str):
-    seen = set()
-    while name and name not in seen:
-        seen.add(name)
-        pack = loaded.packs.get(name)
-        if pack is None:
-            return None
-        value = getattr(pack[0], attr)
-        if attr == "deferred_when_any" and "deferred_when_any" not in pack[0].model_fields_set:
+def _extends_chain(name: str, loaded: LoadedRules) -> list[Pack]:
+    """A pack and the packs it extends, nearest first; stops at an unknown pack or a cycle (reported elsewhere)."""
+    chain: list[Pack] = []
+    current: str | None = name
+    seen: set[str] = set()
+    while current and current not in seen and current in loaded.packs:
+        seen.add(current)
+        pack = loaded.packs[current][0]
+        chain.append(pack)
+        current = pack.extends
+    return chain
+
+
+def _inherited(name: str, loaded: LoadedRules, attr: str) -> Any:
+    """A pack setting as the nearest pack along ``extends`` that sets it has it; None when none does."""
+    for pack in _extends_chain(name, loaded):
+        value = getattr(pack, attr)
+        if attr == "deferred_when_any" and "deferred_when_any" not in pack.model_fields_set:
             value = None
         if value is not None:
             return value
-        name = pack[0].extends
     return None
 
 
-def _override_for(pack_name: str, rule_id: str, loaded: LoadedRules):
+def _override_for(pack_name: str, rule_id: str, loaded: LoadedRules) -> Override | None:
     """The nearest override of a rule along the extends chain (a pack's own wins)."""
-    chain = []
-    name, seen = pack_name, set()
-    while name and name not in seen and name in loaded.packs:
-        seen.add(name)
-        chain.append(loaded.packs[name][0])
-        name = loaded.packs[name][0].extends
-    merged = None
-    for pack in reversed(chain):
+    merged: Override | None = None
+    for pack in reversed(_extends_chain(pack_name, loaded)):
         o = pack.overrides.get(rule_id)
         if o is None:
             continue
@@ -213,9 +225,14 @@ def _override_for(pack_name: str, rule_id: str, loaded: LoadedRules):
     return merged
 
 
-def _pack_members(name, loaded, by_identity, order, doc, errors, ids) -> list | None:
-    chain = []
-    current, seen = name, set()
+def _pack_members(name: str, loaded: LoadedRules, by_identity: dict[Identity, _Defined], order: list[Identity], doc: LoadedDocument,
+                  errors: list[InputError], ids: set[str]) -> list[Identity] | None:
+    """The rules a pack holds, in file order: its own and its ancestors', with includes and excludes applied.
+
+    None after an error when its ``extends`` chain is broken (a cycle or an unknown pack)."""
+    chain: list[Pack] = []
+    current: str | None = name
+    seen: set[str] = set()
     while current:
         if current in seen:
             errors.append(InputError("rule_compile_error", doc.file, *doc.location("/extends"), "/extends",
@@ -230,7 +247,7 @@ def _pack_members(name, loaded, by_identity, order, doc, errors, ids) -> list | 
             return None
         chain.append(loaded.packs[current][0])
         current = loaded.packs[current][0].extends
-    members: list = []
+    members: list[Identity] = []
     for pack in reversed(chain):
         own = [ident for ident in order if pack.name in by_identity[ident].rule.packs]
         for ident in own:

@@ -20,6 +20,7 @@ None) and the rules folder is not used.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -29,7 +30,7 @@ from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
 from junheng.policy.compiled import VARIANTS, CompiledRule, Requirement, ValueStep
 from junheng.policy.formula import Closure, FormulaCompiler
-from junheng.policy.model import Rule, Text
+from junheng.policy.model import RectificationCase, Rule, Text
 from junheng.policy.params import fraction
 from junheng.policy.resolve import RECORD_KINDS, RuleContext
 
@@ -70,10 +71,10 @@ class Compilation:
     params: dict[str | None, dict[str, Fraction]] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)  # values in evaluation order (declared, then implicit)
     failed: list[str] = field(default_factory=list)  # values with errors: reported once, later formulas may name them
-    nodes: dict[str, Any] = field(default_factory=dict)  # value name → formula tree
+    nodes: dict[str, ex.Node] = field(default_factory=dict)  # value name → formula tree
     declared: tuple[str, ...] = ()
-    causes: list[tuple[Any, Text | None, str]] = field(default_factory=list)  # (condition, its text, pointer)
-    applies: list[Any] = field(default_factory=list)
+    causes: list[tuple[ex.Node, Text | None, str]] = field(default_factory=list)  # (condition, its text, pointer)
+    applies: list[ex.Node] = field(default_factory=list)
     values: list[ValueStep] = field(default_factory=list)
     share_keys: dict[str | None, list[int | None]] = field(default_factory=dict)
     text_values: list[tuple[str, Closure]] = field(default_factory=list)
@@ -97,7 +98,7 @@ class Compilation:
     def known(self) -> list[str]:
         return self.names + self.failed
 
-    def closure(self, node: Any, values: set[str] | list[str], zero_missing: frozenset[str] = frozenset(),
+    def closure(self, node: ex.Node, values: set[str] | list[str], zero_missing: frozenset[str] = frozenset(),
                 in_aggregate: bool = False) -> Closure:
         fc = FormulaCompiler(self.ctx.resolver(set(values), self.param_names), zero_missing)
         return fc.compile(node, in_aggregate=in_aggregate)
@@ -193,16 +194,16 @@ def _cause(c: Compilation, text: str, cause_text: Text | None, rel: str) -> None
         c.causes.append((node, cause_text, rel))
 
 
-def _conjuncts(node: Any) -> list[Any]:
+def _conjuncts(node: ex.Node) -> list[ex.Node]:
     if isinstance(node, ex.BoolOp) and node.op == "and":
-        out = []
+        out: list[ex.Node] = []
         for a in node.operands:
             out.extend(_conjuncts(a))
         return out
     return [node]
 
 
-def _conditions(c: Compilation) -> list[Any]:
+def _conditions(c: Compilation) -> list[ex.Node]:
     return [node for node, _, _ in c.causes] + c.applies
 
 
@@ -229,7 +230,7 @@ def shape_pass(c: Compilation) -> None:
         _check_shape(c, node, "/applies_when")
 
 
-def _check_shape(c: Compilation, node: Any, rel: str) -> None:
+def _check_shape(c: Compilation, node: ex.Node, rel: str) -> None:
     ctx, params = c.ctx, c.param_names
     if isinstance(node, ex.BoolOp):
         for a in node.operands:
@@ -240,7 +241,7 @@ def _check_shape(c: Compilation, node: Any, rel: str) -> None:
         return
     if not isinstance(node, ex.Cmp):
         ctx.error(rel, "条件须是比较（如 a < threshold），可用 and / or / not 连接",
-                  "a condition is a comparison (a < threshold), joined by and / or / not", getattr(node, "col", None))
+                  "a condition is a comparison (a < threshold), joined by and / or / not", node.col)
         return
     sides = (node.left, node.right)
     for side in sides:
@@ -306,7 +307,7 @@ def texts_pass(c: Compilation) -> None:
         node = ctx.parse(rule.shortfall.value, "/shortfall/value")
         if node is not None and ctx.check_names(node, "/shortfall/value", all_values, c.param_names):
             c.shortfall = c.closure(node, all_values, c.zero_missing)
-    cases = rule.rectification if isinstance(rule.rectification, list) else [rule.rectification]
+    cases: Sequence[Text | RectificationCase] = rule.rectification if isinstance(rule.rectification, list) else [rule.rectification]
     text_names = all_values | {n for n, _ in c.text_values}
     for i, case in enumerate(cases):
         when = getattr(case, "when", None)

@@ -87,7 +87,7 @@ class RuleContext:
         self.errors.append(InputError("rule_compile_error", self.doc.file, line, col, pointer,
                                       f"规则 {self.rule.id}：{zh}", f"rule {self.rule.id}: {en}"))
 
-    def parse(self, text: str, rel_pointer: str) -> typing.Any:
+    def parse(self, text: str, rel_pointer: str) -> ex.Node | None:
         """A formula's tree, or None after a located error."""
         try:
             return ex.parse(text)
@@ -119,12 +119,12 @@ class RuleContext:
         hint = suggest(name, pool, own)
         self.error(rel_pointer, f"{what[0]} “{name}”{hint.zh}", f"{what[1]} {name!r}{hint.en}", column)
 
-    def check_names(self, node: typing.Any, rel_pointer: str, allowed_values: Collection[str], params: Collection[str],
+    def check_names(self, node: ex.Node, rel_pointer: str, allowed_values: Collection[str], params: Collection[str],
                     *, in_aggregate: bool = False) -> bool:
         """Every name of a formula is a value, a param, a field or a builtin; False after located errors."""
         ok = True
 
-        def walk(n: typing.Any, agg: bool) -> None:
+        def walk(n: ex.Node, agg: bool) -> None:
             nonlocal ok
             if isinstance(n, ex.Name):
                 if not self._name_known(n.name, agg, allowed_values, params):

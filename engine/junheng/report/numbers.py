@@ -8,8 +8,10 @@ context, so nothing another module sets changes a report.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
+from typing import Any
 
 from junheng.policy.formula import MISSING, UNDEFINED
 
@@ -21,7 +23,8 @@ __all__ = ["as_decimal", "as_filed", "fill", "fmt_number", "fmt_value", "round4"
 _CONTEXT = Context(prec=400, rounding=ROUND_HALF_EVEN)
 
 
-def as_decimal(v) -> Decimal:
+def as_decimal(v: Fraction | float | int | Decimal | str) -> Decimal:
+    """The exact decimal of a number: a float as its shortest repr, a fraction to 400 digits."""
     if isinstance(v, Fraction):
         return _CONTEXT.divide(Decimal(v.numerator), Decimal(v.denominator))
     if isinstance(v, float):
@@ -29,8 +32,8 @@ def as_decimal(v) -> Decimal:
     return Decimal(v)
 
 
-def round4(v):
-    """Half-even to 4 decimals; whole numbers as integers."""
+def round4(v: Any) -> Any:
+    """Half-even to 4 decimals; whole numbers as integers; anything but a number (None, text, a bool) as it is."""
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     d = as_decimal(v).quantize(Decimal("0.0001"), context=_CONTEXT)
@@ -39,7 +42,7 @@ def round4(v):
     return float(d)
 
 
-def as_filed(v):
+def as_filed(v: Any) -> Any:
     """A filed number for ``observed``: money fields are floats in the model; whole ones print as integers."""
     if isinstance(v, bool):
         return v
@@ -56,7 +59,7 @@ def _trim(text: str) -> str:
     return text
 
 
-def fmt_number(v, places: int = 4) -> str:
+def fmt_number(v: Any, places: int = 4) -> str:
     """1234567.5 → '1,234,567.5'; ratios keep up to 4 decimals."""
     if v is None or v is MISSING or v is UNDEFINED:
         return "—"
@@ -67,7 +70,8 @@ def fmt_number(v, places: int = 4) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def fmt_value(v, spec: str | None) -> str:
+def fmt_value(v: Any, spec: str | None) -> str:
+    """A value as a rule text's ``{name:spec}`` shows it: ``pct``, ``pct2``, ``growth``, ``int``, or a plain number."""
     if v is None or v is MISSING or v is UNDEFINED or isinstance(v, str):
         return fmt_number(v)
     if spec == "pct":
@@ -84,8 +88,10 @@ def fmt_value(v, spec: str | None) -> str:
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([a-z0-9]+))?\}")
 
 
-def fill(template: str, names: dict) -> str:
-    def sub(m):
+def fill(template: str, names: Mapping[str, Any]) -> str:
+    """A rule text with its ``{name}`` and ``{name:spec}`` placeholders filled; an unknown name stays as written."""
+
+    def sub(m: re.Match[str]) -> str:
         name, spec = m.group(1), m.group(2)
         if name not in names:
             return m.group(0)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from typing import TextIO
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import BinaryIO, TextIO
 
 from junheng.errors import ExitStatus
-from junheng.report.result import Failure, Result
+from junheng.report.result import Failure, Outcome, Result
 
 __all__ = ["Progress", "ReportStream", "Tally", "encode", "summary_line", "validate_summary_line", "write_atomically"]
 
@@ -35,31 +37,22 @@ def encode(text: str) -> bytes:
             return text.encode("utf-8", "backslashreplace")
 
 
-def write_atomically(path: str | os.PathLike, data: bytes) -> None:
+def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` is never seen half written.
 
     The temporary file is created with the mode a new file gets (0666 less the umask)
     and, when ``path`` exists, takes its mode, so replacing a report keeps its permissions.
     """
     path = os.fspath(path)
-    folder, base = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    tmp, fd = _create_beside(path)
     try:
         with os.fdopen(fd, "wb") as stream:
             _write_all(stream, data)
             stream.flush()
             os.fsync(stream.fileno())
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except FileNotFoundError:
-            pass
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:  # KeyboardInterrupt too: no temporary file is left behind
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _remove(tmp)
         raise
 
 
@@ -71,47 +64,65 @@ class ReportStream:
     looks complete is ever left behind.
     """
 
-    def __init__(self, path: str | os.PathLike | None, stdout=None):
+    def __init__(self, path: str | os.PathLike[str] | None, stdout: BinaryIO | None = None):
         self.path = os.fspath(path) if path is not None else None
         self._stdout = stdout
-        self._tmp = None
-        self._stream = None
+        self._tmp = ""  # the temporary file beside ``path``, while the report is written there
+        self._stream: BinaryIO | None = None  # set on entering the ``with`` block
 
-    def __enter__(self) -> "ReportStream":
+    def __enter__(self) -> ReportStream:
         if self.path is None:
             self._stream = self._stdout if self._stdout is not None else sys.stdout.buffer
             return self
-        folder, base = os.path.split(os.path.abspath(self.path))
-        self._tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        self._tmp, fd = _create_beside(self.path)
         self._stream = os.fdopen(fd, "wb")
         return self
 
-    def write(self, text: str) -> None:
-        _write_all(self._stream, encode(text))
-        if self.path is None:
-            self._stream.flush()  # a line as soon as its filing is checked
+    @property
+    def stream(self) -> BinaryIO:
+        """Where the report goes; only inside the ``with`` block."""
+        if self._stream is None:
+            raise RuntimeError("a ReportStream is written inside its with block")
+        return self._stream
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def write(self, text: str) -> None:
+        _write_all(self.stream, encode(text))
         if self.path is None:
-            self._stream.flush()
+            self.stream.flush()  # a line as soon as its filing is checked
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        stream = self.stream
+        if self.path is None:
+            stream.flush()
             return
         try:
             if exc_type is None:
-                self._stream.flush()
-                os.fsync(self._stream.fileno())
-            self._stream.close()
+                stream.flush()
+                os.fsync(stream.fileno())
+            stream.close()
             if exc_type is None:
-                try:
-                    os.chmod(self._tmp, os.stat(self.path).st_mode & 0o7777)
-                except FileNotFoundError:
-                    pass
-                os.replace(self._tmp, self.path)
+                _replace(self._tmp, self.path)
                 return
         except BaseException:
             _remove(self._tmp)
             raise
         _remove(self._tmp)
+
+
+def _create_beside(path: str) -> tuple[str, int]:
+    """A new temporary file in ``path``'s folder (same file system: the rename is atomic): its name and descriptor."""
+    folder, base = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+    return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+
+
+def _replace(tmp: str, path: str) -> None:
+    """Rename the written temporary file over ``path``, keeping the mode of the file it replaces."""
+    try:
+        os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+    except FileNotFoundError:
+        pass
+    os.replace(tmp, path)
 
 
 def _remove(path: str) -> None:
@@ -121,7 +132,7 @@ def _remove(path: str) -> None:
         pass
 
 
-def _write_all(stream, data: bytes) -> None:
+def _write_all(stream: BinaryIO, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[stream.write(view[: 1 << 20]) :]
@@ -157,7 +168,7 @@ class Progress:
             self._shown = False
 
 
-def _tally(outcomes: list) -> dict:
+def _tally(outcomes: Iterable[Outcome]) -> dict[str, int]:
     counts = {"qualified": 0, "deferred": 0, "invalid": 0, "internal": 0}
     for outcome in outcomes:
         if isinstance(outcome, Result):
@@ -170,11 +181,11 @@ def _tally(outcomes: list) -> dict:
 class Tally:
     """Counts of a run's outcomes, kept instead of the outcomes when a report streams."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.counts = {"qualified": 0, "deferred": 0, "invalid": 0, "internal": 0}
         self.n = 0
 
-    def add(self, outcome) -> None:
+    def add(self, outcome: Outcome) -> None:
         self.n += 1
         for key, value in _tally([outcome]).items():
             self.counts[key] = self.counts.get(key, 0) + value
@@ -188,7 +199,7 @@ class Tally:
             self.counts["invalid" if failure_status == ExitStatus.INVALID_INPUT else "internal"] += 1
 
 
-def summary_line(outcomes, lang: str = "zh", skipped: int = 0) -> str:
+def summary_line(outcomes: Sequence[Outcome] | Tally, lang: str = "zh", skipped: int = 0) -> str:
     """The closing line of a check of several filings (from the outcomes, or a Tally).
 
     ``skipped`` counts the files a folder or pattern reached that are not filings.
@@ -203,7 +214,7 @@ def summary_line(outcomes, lang: str = "zh", skipped: int = 0) -> str:
     return line + (f"；跳过 {skipped} 个非申报文件" if skipped else "")
 
 
-def validate_summary_line(statuses: list[int], lang: str = "zh", skipped: int = 0) -> str:
+def validate_summary_line(statuses: Sequence[int], lang: str = "zh", skipped: int = 0) -> str:
     """The closing line of a validation of several filings; ``statuses`` are 0, 2 or 3, one per filing."""
     n = len(statuses)
     valid = sum(s == 0 for s in statuses)

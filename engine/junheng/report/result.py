@@ -9,25 +9,33 @@ and the errors (output.md: 0 clean, 1 findings at or above ``--fail-on``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from junheng.errors import ExitStatus, InputError
 from junheng.policy.model import Text
 
+__all__ = ["FAIL_ON", "SEVERITY_RANK", "Failure", "Finding", "Indicators", "Location", "Outcome", "Result", "Row", "Series",
+           "outcome_status", "run_status"]
+
 SEVERITY_RANK = {"blocking": 0, "major": 1, "minor": 2, "info": 3}
 FAIL_ON = ("blocking", "major", "minor", "info", "never")
 
+# (subject index, applies (None: unknown), values in a Series' `names` order, limit values in its `limits` order)
+Row = tuple[int, bool | None, tuple[float | None, ...], tuple[float | None, ...]]
 
 
 @dataclass(frozen=True)
 class Location:
+    """Where a figure is in a filing: file, line and column (1-based), JSON pointer, and a spreadsheet's cell."""
+
     file: str
     line: int
     column: int
     pointer: str
     cell: str | None = None  # a spreadsheet filing's cell, "学校!F12"
 
-    def to_json(self) -> dict:
-        out = {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer}
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer}
         if self.cell is not None:  # only for spreadsheets: other filings' output stays as it was
             out["cell"] = self.cell
         return out
@@ -35,31 +43,34 @@ class Location:
 
 @dataclass(frozen=True)
 class Finding:
+    """A violated rule (or one that could not be judged: DATA-MISSING) at one subject, with its texts in both languages."""
+
     rule: str
     subject: str
     severity: str
     title: Text
     message: Text
-    observed: dict
-    threshold: dict
+    observed: dict[str, Any]  # name → the value as filed or computed
+    threshold: dict[str, str]  # name → the requirement, "≥ 25"
     basis: Text
     rectification: Text
     locations: tuple[Location, ...]
-    shortfall: tuple | None = None  # (value, unit)
+    shortfall: tuple[int | float, str] | None = None  # (value, unit)
     for_rule: str | None = None
     missing: tuple[str, ...] | None = None
     area: str = ""
     area_title: Text | None = None
 
     @property
-    def identity(self) -> tuple:
+    def identity(self) -> tuple[str, str, str]:
+        """Unique within a result: (rule, the rule DATA-MISSING is for, subject)."""
         return (self.rule, self.for_rule or "", self.subject)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, str, str, str]:
         return (SEVERITY_RANK[self.severity], self.rule, self.for_rule or "", self.subject)
 
-    def to_json(self, lang: str = "zh") -> dict:
-        out = {
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
+        out: dict[str, Any] = {
             "rule": self.rule,
             "subject": self.subject,
             "severity": self.severity,
@@ -95,14 +106,12 @@ class Series:
     area_title: Text
     title: Text
     names: tuple[str, ...]  # the values each row carries, the rule's declared values first
-    labels: dict  # value name → Text, where the rule file names a value (BAL coefficients)
-    formats: dict  # value name → the format its texts use ("pct", "int" …)
+    labels: dict[str, Text]  # value name → Text, where the rule file names a value (BAL coefficients)
+    formats: dict[str, str]  # value name → the format its texts use ("pct", "int" …)
     # (value name, operator that must hold, right-hand name) for each requirement against one name
     limits: tuple[tuple[str, str, str], ...]
-    requirement: dict  # variant (or None) → ((value name, "≥ 25"), …), policy numbers filled in
-    # (subject index, applies (None: unknown), values in `names` order, limit values in `limits` order);
-    # a value that is missing or undefined is None
-    rows: tuple[tuple, ...]
+    requirement: dict[str | None, tuple[tuple[str, str], ...]]  # variant (or None) → ((value name, "≥ 25"), …), policy numbers filled in
+    rows: tuple[Row, ...]  # one per subject of the kind; a value that is missing or undefined is None
 
 
 @dataclass(frozen=True)
@@ -118,25 +127,25 @@ class Result:
     """The check of one filing."""
 
     file: str
-    district: dict  # {code, name, year}
+    district: dict[str, Any]  # {code, name, year}
     standard: str
     standard_title: Text
     verdict: str  # qualified | deferred
     findings: tuple[Finding, ...]
-    vocabulary: dict = field(default_factory=dict, compare=False, repr=False)
+    vocabulary: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # Every (rule id, subject) pair the pack judged, passed or not, sorted: what a JUnit report counts as tests.
     checks: tuple[tuple[str, str], ...] = ()
     # The indicators behind the findings (see ``Indicators``); None when not computed.
     indicators: Indicators | None = field(default=None, compare=False, repr=False)
 
     @property
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, int]:
         counts = {s: 0 for s in SEVERITY_RANK}
         for f in self.findings:
             counts[f.severity] += 1
         return counts
 
-    def to_json(self, lang: str = "zh") -> dict:
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
         return {
             "schema_version": 1,
             "file": self.file,
@@ -162,7 +171,7 @@ class Failure:
     status: int
     errors: tuple[InputError, ...]
 
-    def to_json(self, lang: str = "zh") -> dict:
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
         return {"file": self.file, "status": self.status, "errors": [e.to_json(lang) for e in self.errors]}
 
 

@@ -27,10 +27,11 @@ import json
 import math
 import re
 from decimal import Decimal
-from typing import Literal, NamedTuple, TypedDict
+from typing import Any, Literal, NamedTuple, TypedDict, TypeVar
 
-__all__ = ["Action", "FindingFact", "HUGE", "KIND_CODES", "StageFact", "SubjectFact", "dumps", "finding_fact",
-           "missing_marker", "sanitize_number", "sanitize_tree", "stage_fact", "subject_fact", "EngineError", "NO_RULE"]
+__all__ = ["Action", "ActionKind", "DATA_MISSING", "EngineError", "FINDING", "FindingFact", "HUGE", "KIND_CODES", "NO_RULE", "STAGE",
+           "STAGE_AGGREGATE_MISSING", "STAGE_VERDICT", "StageFact", "SubjectFact", "dumps", "finding_fact", "missing_marker",
+           "sanitize_number", "sanitize_tree", "stage_fact", "subject_fact"]
 
 KIND_CODES = {"district": "D", "level": "L", "group": "G", "school": "S", "unit": "U", "school_id": "I"}
 FINDING = "F"
@@ -104,7 +105,10 @@ class EngineError(RuntimeError):
     """A fault in the engine or in junheng's use of it (an internal error, exit 3)."""
 
 
-def sanitize_number(x):
+_T = TypeVar("_T")
+
+
+def sanitize_number(x: _T) -> _T | int | float:
     """A fact value the engine can take: finite (an overflow becomes ±1e300), an int within 53 bits.
 
     The engine compares an int with a float as two doubles (2**53 + 1 is not above 2**53.0 there),
@@ -115,7 +119,7 @@ def sanitize_number(x):
     if isinstance(x, int):
         if -(2**53) <= x <= 2**53:
             return x
-        x = float(x)
+        return float(x)  # never inf: an int beyond a double's range raises OverflowError here
     if isinstance(x, float):
         if math.isnan(x):
             raise EngineError("NaN reached the engine boundary")
@@ -124,7 +128,7 @@ def sanitize_number(x):
     return x
 
 
-def _fixed(match: re.Match) -> str:
+def _fixed(match: re.Match[str]) -> str:
     sign, mantissa, exponent = match.groups()
     if mantissa is None:  # a string: as it was
         return match.group()
@@ -134,7 +138,7 @@ def _fixed(match: re.Match) -> str:
     return sign + text
 
 
-def dumps(obj) -> str:
+def dumps(obj: object) -> str:
     """JSON as the engine can read it: compact, no NaN/Infinity, floats in fixed notation."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     if "e-" in text or "e+" in text:  # a float's exponent form (or, rarely, a string that holds these)
@@ -142,7 +146,8 @@ def dumps(obj) -> str:
     return text
 
 
-def sanitize_tree(obj):
+def sanitize_tree(obj: Any) -> Any:
+    """A ruleset definition whose every number the engine's parser takes (``sanitize_number``, clamped to ±1e20)."""
     if isinstance(obj, dict):
         return {k: sanitize_tree(v) for k, v in obj.items()}
     if isinstance(obj, list):

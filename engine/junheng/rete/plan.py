@@ -19,6 +19,7 @@ from typing import Any
 
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledPack, CompiledRule
+from junheng.policy.model import Aggregate
 from junheng.policy.packs import failures_at_least
 from junheng.policy.params import fraction
 from junheng.policy.tolerance import REL_TOL
@@ -42,6 +43,9 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _DURABLE_OP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 Durable = dict[str, Any]  # one durable_rules rule definition (without its "run")
+Condition = dict[str, Any]  # one durable_rules condition: {"$and": [...]}, {"$lt": {field: …}}, {field: value} …
+# A side of a comparison: a constant (a number or a param), or the name of the fact field a value travels in.
+Operand = float | str
 
 
 @dataclass(eq=False)
@@ -59,10 +63,9 @@ def plan_pack(pack: CompiledPack) -> Plan:
     """The engine rules and actions of a compiled pack (its rules are valid: the pack compiled)."""
     chunks, chunk_of = _assign_chunks(pack.rules)
     plan = Plan(pack.name, {}, {}, chunks, chunk_of)
-    by_id = {r.id: r for r in pack.rules}
     for rule in pack.rules:
         if rule.rule.aggregate:
-            durable, actions = _aggregate_rules(rule, by_id)
+            durable, actions = _aggregate_rules(rule, rule.rule.aggregate)
         else:
             durable, actions = _durable_rules_for(rule, chunk_of[rule.key], chunks[rule.rule.subject] > 1)
         plan.durable.update(durable)
@@ -102,40 +105,68 @@ def adjust_const(op: str, t: float) -> float:
     return lo if op in ("<", ">=") else hi
 
 
+# ---------------------------------------------------------------- patterns over the fact protocol
+
+
+def _is_finding() -> Condition:
+    return {"t": FINDING}
+
+
+def _stage_is(stage: int) -> Condition:
+    """The stage fact of ``stage`` (``facts.stage_fact``)."""
+    return {"$and": [{"t": STAGE}, {"stage": stage}]}
+
+
+def _any_of(field_name: str, values: list[str]) -> Condition:
+    """``field`` equals one of ``values`` (durable_rules wants no ``$or`` of one)."""
+    options: list[Condition] = [{field_name: v} for v in values]
+    return {"$or": options} if len(options) > 1 else options[0]
+
+
+# ---------------------------------------------------------------- single-subject rules
+
+
 class _ConditionCompiler:
-    def __init__(self, rule: CompiledRule, variant, fields: dict):
+    """One rule's conditions, for one variant, as durable_rules conditions over the subject's fact."""
+
+    def __init__(self, rule: CompiledRule, variant: str | None, fields: dict[str, str | None]):
         self.rule = rule
         self.params = rule.params[variant]
         self.fields = fields  # value name → fact field
 
-    def operand(self, node):
+    def operand(self, node: ex.Node) -> Operand:
         if isinstance(node, ex.Num):
-            return ("const", float(node.value))
+            return float(node.value)
+        if not isinstance(node, ex.Name):  # the shape pass lets only names and numbers be compared
+            raise TypeError(node)
         if node.name in self.params:
-            return ("const", float(self.params[node.name]))
-        return ("field", self.fields[node.name])
+            return float(self.params[node.name])
+        return self._field(node.name)
 
-    def compile(self, node, negate: bool = False):
+    def _field(self, name: str) -> str:
+        slot = self.fields[name]
+        if slot is None:  # every value a condition names has a slot (passes.closures_pass)
+            raise KeyError(name)
+        return slot
+
+    def compile(self, node: ex.Node, negate: bool = False) -> Condition:
         if isinstance(node, ex.Not):
             return self.compile(node.operand, not negate)
         if isinstance(node, ex.BoolOp):
             op = node.op if not negate else ("or" if node.op == "and" else "and")
             parts = [self.compile(a, negate) for a in node.operands]
             return {"$and" if op == "and" else "$or": parts}
+        if not isinstance(node, ex.Cmp):  # the shape pass lets only comparisons be conditions
+            raise TypeError(node)
         op = _NEGATE[node.op] if negate else node.op
-        left, right = self.operand(node.left), self.operand(node.right)
-        if left[0] == "const":
-            left, right, op = right, left, _FLIP[op]
-        f = left[1]
-        guard = [{"$ex": {f: 1}}]
-        if right[0] == "const":
-            t = right[1]
-            if op == "==":
-                return {"$and": guard + [{"$gte": {f: adjust_const(">=", t)}}, {"$lte": {f: adjust_const("<=", t)}}]}
-            if op == "!=":
-                return {"$and": guard + [{"$or": [{"$lt": {f: adjust_const("<", t)}}, {"$gt": {f: adjust_const(">", t)}}]}]}
-            return {"$and": guard + [{_DURABLE_OP[op]: {f: adjust_const(op, t)}}]}
-        g = right[1]
+        f, g = self.operand(node.left), self.operand(node.right)
+        if isinstance(f, float):  # the field goes left
+            f, g, op = g, f, _FLIP[op]
+        if isinstance(f, float):  # the shape pass lets no comparison of two constants through
+            raise TypeError(node)
+        guard: list[Condition] = [{"$ex": {f: 1}}]
+        if isinstance(g, float):
+            return {"$and": guard + _against_constant(op, f, g)}
         guard.append({"$ex": {g: 1}})
         pos = (1 - REL_TOL) if op in ("<", ">=") else 1 / (1 - REL_TOL)
         neg = 1 / (1 - REL_TOL) if op in ("<", ">=") else (1 - REL_TOL)
@@ -144,19 +175,28 @@ class _ConditionCompiler:
             {"$and": [{"$lt": {g: 0}}, {_DURABLE_OP[op]: {f: {"$mul": {"$l": {"$m": g}, "$r": neg}}}}]},
         ]}]}
 
-    def fields_of(self, node) -> list[str]:
-        return sorted({self.fields[n.name] for n in ex.names(node) if n.name not in self.params})
+    def fields_of(self, node: ex.Node) -> list[str]:
+        return sorted({self._field(n.name) for n in ex.names(node) if n.name not in self.params})
+
+
+def _against_constant(op: str, f: str, t: float) -> list[Condition]:
+    """``f op t`` with the catalogue's tolerance built into the constant(s)."""
+    if op == "==":
+        return [{"$gte": {f: adjust_const(">=", t)}}, {"$lte": {f: adjust_const("<=", t)}}]
+    if op == "!=":
+        return [{"$or": [{"$lt": {f: adjust_const("<", t)}}, {"$gt": {f: adjust_const(">", t)}}]}]
+    return [{_DURABLE_OP[op]: {f: adjust_const(op, t)}}]
 
 
 def _durable_rules_for(rule: CompiledRule, chunk: int, chunked: bool) -> tuple[dict[str, Durable], dict[str, Action]]:
-    durable: dict = {}
-    actions: dict = {}
+    durable: dict[str, Durable] = {}
+    actions: dict[str, Action] = {}
     fields = {name: f for name, _, f in rule.values}
     code = KIND_CODES[rule.rule.subject]
     marker = missing_marker(rule.key)
     for variant in rule.variants:
         cc = _ConditionCompiler(rule, variant, fields)
-        base = [{"t": code}]
+        base: list[Condition] = [{"t": code}]
         if chunked:
             base.append({"c": chunk})
         if variant is not None:
@@ -179,16 +219,17 @@ def _durable_rules_for(rule: CompiledRule, chunk: int, chunked: bool) -> tuple[d
     return durable, actions
 
 
-def _aggregate_rules(rule: CompiledRule, by_id: dict[str, CompiledRule]) -> tuple[dict[str, Durable], dict[str, Action]]:
-    agg = rule.rule.aggregate
-    members = [{"r": rid} for rid in agg.of]
-    of = {"$or": members} if len(members) > 1 else members[0]
-    durable: dict = {}
-    actions: dict = {}
+# ---------------------------------------------------------------- rules over findings: aggregates (QLT-08), the verdict
+
+
+def _aggregate_rules(rule: CompiledRule, agg: Aggregate) -> tuple[dict[str, Durable], dict[str, Action]]:
+    of = _any_of("r", agg.of)
+    durable: dict[str, Durable] = {}
+    actions: dict[str, Action] = {}
     n = failures_at_least(rule)
     patterns = []
     for i in range(n):
-        clauses = [{"t": FINDING}, {"f": NO_RULE}]
+        clauses: list[Condition] = [_is_finding(), {"f": NO_RULE}]
         if i:
             # durable_rules 2.0.28 ignores a join reference placed after an $or in the same
             # $and (measured; tests/test_engine_boundary.py): references come first
@@ -201,26 +242,25 @@ def _aggregate_rules(rule: CompiledRule, by_id: dict[str, CompiledRule]) -> tupl
     if agg.single_below_fraction is not None:
         k = float(fraction(agg.single_below_fraction))
         durable[f"{rule.key}|agg|single"] = {"all": [{"a0": {"$and": [
-            {"t": FINDING}, {"f": NO_RULE}, of, {"$ex": {"x": 1}}, {"$ex": {"y": 1}}, {"$gte": {"y": 0}},
+            _is_finding(), {"f": NO_RULE}, of, {"$ex": {"x": 1}}, {"$ex": {"y": 1}}, {"$gte": {"y": 0}},
             {"$lt": {"x": {"$mul": {"$l": {"$m": "y"}, "$r": k * (1 - REL_TOL)}}}},
         ]}}]}
         actions[f"{rule.key}|agg|single"] = Action("aggregate", rule.key)
     if agg.missing_when_any_missing:
         durable[f"{rule.key}|agg|missing"] = {"all": [
-            {"e": {"$and": [{"t": STAGE}, {"stage": STAGE_AGGREGATE_MISSING}]}},
-            {"m": {"$and": [{"t": FINDING}, {"r": DATA_MISSING}, {"$or": [{"f": rid} for rid in agg.of]} if len(agg.of) > 1 else {"f": agg.of[0]}]}},
-            {"none$not": {"$and": [{"t": FINDING}, {"r": rule.rule.id}, {"f": NO_RULE}, {"s": {"m": "s"}}]}},
+            {"e": _stage_is(STAGE_AGGREGATE_MISSING)},
+            {"m": {"$and": [_is_finding(), {"r": DATA_MISSING}, _any_of("f", agg.of)]}},
+            {"none$not": {"$and": [_is_finding(), {"r": rule.rule.id}, {"f": NO_RULE}, {"s": {"m": "s"}}]}},
         ]}
         actions[f"{rule.key}|agg|missing"] = Action("aggregate_missing", rule.key)
     return durable, actions
 
 
 def _verdict_rules(deferred_when_any: tuple[str, ...]) -> tuple[dict[str, Durable], dict[str, Action]]:
-    sev = [{"sev": s} for s in deferred_when_any]
-    blocking = {"$or": sev} if len(sev) > 1 else sev[0]
-    durable = {
-        "verdict|deferred": {"all": [{"e": {"$and": [{"t": STAGE}, {"stage": STAGE_VERDICT}]}}, {"f": {"$and": [{"t": FINDING}, blocking]}}]},
-        "verdict|qualified": {"all": [{"e": {"$and": [{"t": STAGE}, {"stage": STAGE_VERDICT}]}}, {"none$not": {"$and": [{"t": FINDING}, blocking]}}]},
+    blocking = _any_of("sev", list(deferred_when_any))
+    durable: dict[str, Durable] = {
+        "verdict|deferred": {"all": [{"e": _stage_is(STAGE_VERDICT)}, {"f": {"$and": [_is_finding(), blocking]}}]},
+        "verdict|qualified": {"all": [{"e": _stage_is(STAGE_VERDICT)}, {"none$not": {"$and": [_is_finding(), blocking]}}]},
     }
     actions = {"verdict|deferred": Action("verdict", "deferred"), "verdict|qualified": Action("verdict", "qualified")}
     return durable, actions

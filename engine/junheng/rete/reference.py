@@ -1,7 +1,7 @@
 """A plain-Python reading of the compiled durable_rules conditions — a yardstick, not the checker.
 
 ``junheng check`` lets durable_rules decide. This module evaluates the very
-same compiled JSON (``CompiledPack.durable``) over the very same facts with a
+same compiled JSON (``Plan.durable``) over the very same facts with a
 straightforward interpreter, for two uses only:
 - the differential test: the engine and this reading must fire the same rules
   on the same facts (it catches misuse of the engine's missing-field, numeric
@@ -17,9 +17,21 @@ matched too, stage by stage.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import product
+from typing import Any
 
-_OPS = {
+from junheng.rete.plan import Condition, Durable
+
+__all__ = ["compile_condition", "matches", "plain_single_pattern", "run"]
+
+Fact = dict[str, Any]
+Bound = dict[str, Fact]  # pattern alias → the fact it matched
+Predicate = Callable[[Fact], bool]
+# Called for every (rule, facts) match with the rule's name and the facts; answers the facts to assert in response.
+OnFire = Callable[[str, Bound], Iterable[Mapping[str, Any]] | None]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "$lt": lambda a, b: a < b,
     "$lte": lambda a, b: a <= b,
     "$gt": lambda a, b: a > b,
@@ -29,7 +41,8 @@ _OPS = {
 _ABSENT = object()
 
 
-def _operand(spec, fact: dict, bound: dict):
+def _operand(spec: Any, fact: Fact, bound: Bound) -> Any:
+    """The right-hand side of a comparison: a constant, ``$m`` (a field of the fact), ``$mul``, or another pattern's field."""
     if isinstance(spec, dict):
         if "$mul" in spec:
             m = spec["$mul"]
@@ -44,8 +57,12 @@ def _operand(spec, fact: dict, bound: dict):
     return spec
 
 
-def matches(cond: dict, fact: dict, bound: dict) -> bool:
-    (key, value), = cond.items() if len(cond) == 1 else (("$and", [{k: v} for k, v in cond.items()]),)
+def matches(cond: Condition, fact: Fact, bound: Bound) -> bool:
+    """Whether ``fact`` satisfies ``cond``, with ``bound`` the facts earlier patterns matched (for join references)."""
+    if len(cond) == 1:
+        ((key, value),) = cond.items()
+    else:  # several keys: an implicit $and
+        key, value = "$and", [{k: v} for k, v in cond.items()]
     if key == "$and":
         return all(matches(c, fact, bound) for c in value)
     if key == "$or":
@@ -65,36 +82,37 @@ def matches(cond: dict, fact: dict, bound: dict) -> bool:
     return key in fact and right is not _ABSENT and fact[key] == right
 
 
-def _fire(rule: dict, facts: list[dict]):
+def _fire(rule: Durable, facts: list[Fact]) -> Iterator[Bound]:
     """Every combination of facts (one per pattern) that a multi-pattern rule matches."""
     patterns = rule["all"]
     positive = [(alias, cond) for p in patterns for alias, cond in p.items() if not alias.endswith("$not")]
     negative = [cond for p in patterns for alias, cond in p.items() if alias.endswith("$not")]
     candidates = []
-    for alias, cond in positive:
+    for _, cond in positive:
         # a pattern's own constraints first (references to later patterns are checked below)
-        candidates.append([f for f in facts if matches(_local(cond), f, {})])
+        local = _strip_none(_local(cond))
+        candidates.append([f for f in facts if matches(local, f, {})])
     for combo in product(*candidates):
         if len({id(f) for f in combo}) < len(combo):
             continue
-        bound = {alias: f for (alias, _), f in zip(positive, combo)}
-        if not all(matches(cond, f, bound) for (alias, cond), f in zip(positive, combo)):
+        bound = {alias: f for (alias, _), f in zip(positive, combo, strict=True)}
+        if not all(matches(cond, f, bound) for (_, cond), f in zip(positive, combo, strict=True)):
             continue
         if any(matches(cond, f, bound) for cond in negative for f in facts):
             continue
         yield bound
 
 
-def _local(cond):
-    """A condition without its join references (those are checked once every pattern is bound)."""
+def _local(cond: Condition) -> Condition | None:
+    """A condition without its join references (those are checked once every pattern is bound); None if nothing is left."""
     if isinstance(cond, dict) and len(cond) == 1:
         (key, value), = cond.items()
         if key in ("$and", "$or"):
             parts = [_local(c) for c in value]
-            parts = [p for p in parts if p is not None]
-            if key == "$or" and len(parts) < len(value):
+            kept = [p for p in parts if p is not None]
+            if key == "$or" and len(kept) < len(value):
                 return None
-            return {key: parts} if parts else None
+            return {key: kept} if kept else None
         if key in _OPS and isinstance(value, dict):
             ((_, spec),) = value.items()
             if isinstance(spec, dict) and "$mul" not in spec and "$m" not in spec:
@@ -104,16 +122,17 @@ def _local(cond):
     return cond
 
 
-def _strip_none(cond):
+def _strip_none(cond: Condition | None) -> Condition:
     return cond if cond is not None else {"$and": []}
 
 
-def run(durable: dict, stages: list[list[dict]], on_fire) -> list[tuple[str, dict]]:
+def run(durable: dict[str, Durable], stages: Iterable[Iterable[Mapping[str, Any]]], on_fire: OnFire) -> list[tuple[str, Bound]]:
     """Fire rules over the stages' facts like the engine: each (rule, facts) pair once, answers chained."""
-    facts: list[dict] = []
-    fired: list[tuple[str, dict]] = []
-    seen: set = set()
-    rules = {name: {"all": [{a: _strip_none(c) if not a.endswith("$not") else c for a, c in p.items()} for p in r["all"]]} for name, r in durable.items()}
+    facts: list[Fact] = []
+    fired: list[tuple[str, Bound]] = []
+    seen: set[tuple[str, tuple[tuple[str, int], ...]]] = set()
+    rules = {name: {"all": [{a: _strip_none(c) if not a.endswith("$not") else c for a, c in p.items()} for p in r["all"]]}
+             for name, r in durable.items()}
     for stage in stages:
         facts.extend(dict(f) for f in stage)
         changed = True
@@ -133,9 +152,12 @@ def run(durable: dict, stages: list[list[dict]], on_fire) -> list[tuple[str, dic
     return fired
 
 
-def compile_condition(cond):
+def compile_condition(cond: Condition) -> Predicate:
     """One pattern's condition as a Python predicate over a fact (no join references)."""
-    (key, value), = cond.items() if len(cond) == 1 else (("$and", [{k: v} for k, v in cond.items()]),)
+    if len(cond) == 1:
+        ((key, value),) = cond.items()
+    else:  # several keys: an implicit $and
+        key, value = "$and", [{k: v} for k, v in cond.items()]
     if key in ("$and", "$or"):
         parts = [compile_condition(c) for c in value]
         if key == "$and":
@@ -148,31 +170,35 @@ def compile_condition(cond):
         names = list(value)
         return lambda f: all(n not in f for n in names)
     if key in _OPS:
-        ((name, spec),) = value.items()
-        op = _OPS[key]
-        if isinstance(spec, dict) and "$mul" in spec:
-            other, k = spec["$mul"]["$l"]["$m"], spec["$mul"]["$r"]
-
-            def by_field(f):
-                a, b = f.get(name, _ABSENT), f.get(other, _ABSENT)
-                return a is not _ABSENT and b is not _ABSENT and op(a, b * k)
-
-            return by_field
-        return lambda f: name in f and not isinstance(f[name], str) and op(f[name], spec)
+        return _compare(_OPS[key], value)
     return lambda f: f.get(key, _ABSENT) == value
 
 
-def plain_single_pattern(durable: dict) -> dict:
+def _compare(op: Callable[[Any, Any], bool], value: dict[str, Any]) -> Predicate:
+    """``{field: constant}`` or ``{field: {"$mul": {"$l": {"$m": other}, "$r": k}}}`` under one operator."""
+    ((name, spec),) = value.items()
+    if isinstance(spec, dict) and "$mul" in spec:
+        other, k = spec["$mul"]["$l"]["$m"], spec["$mul"]["$r"]
+
+        def by_field(f: Fact) -> bool:
+            a, b = f.get(name, _ABSENT), f.get(other, _ABSENT)
+            return a is not _ABSENT and b is not _ABSENT and op(a, b * k)
+
+        return by_field
+    return lambda f: name in f and not isinstance(f[name], str) and op(f[name], spec)
+
+
+def plain_single_pattern(durable: dict[str, Durable]) -> dict[str | None, list[tuple[str, Predicate]]]:
     """The single-pattern rules of a pack as {fact kind: [(name, predicate)]}: the plain-Python yardstick.
 
     Indexed by the kind (``t``) each rule's pattern requires, as any hand-written
     evaluator would do, so that a school's fact is only tried against school rules.
     """
-    out: dict = {}
+    out: dict[str | None, list[tuple[str, Predicate]]] = {}
     for name, rule in durable.items():
         patterns = rule["all"]
         if len(patterns) == 1 and len(patterns[0]) == 1:
-            (alias, cond), = patterns[0].items()
+            (cond,) = patterns[0].values()
             parts = cond.get("$and", [cond])
             kind = next((p["t"] for p in parts if isinstance(p, dict) and "t" in p), None)
             out.setdefault(kind, []).append((name, compile_condition(cond)))

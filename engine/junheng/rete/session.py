@@ -26,21 +26,27 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import durable_rules_engine as _dre
 from durable import engine as _durable
 
 from junheng.rete.facts import EngineError, dumps, sanitize_tree
-from junheng.rete.plan import Plan
+from junheng.rete.plan import Durable, Plan
+
+__all__ = ["Engine", "Fired", "OnFire", "Session"]
 
 _names = itertools.count(1)
+
+Fact = Mapping[str, Any]
 
 
 class _SafeRuleset(_durable.Ruleset):
     """durable's Ruleset, but serialising the definition with ``dumps`` (no exponent forms)."""
 
-    def __init__(self, name, host, ruleset_definition):
+    def __init__(self, name: str, host: _Host, ruleset_definition: dict[str, dict[str, Any]]):
         self._actions = {}
         self._name = name
         self._host = host
@@ -56,7 +62,7 @@ class Fired:
     """One action: the engine rule that fired and the facts it matched (alias → fact)."""
 
     name: str
-    facts: dict
+    facts: dict[str, dict[str, Any]]
 
 
 @dataclass
@@ -67,21 +73,29 @@ class Session:
     errors: list[str] = field(default_factory=list)
 
 
+# Called for every action with what fired; answers the facts to assert in response.
+OnFire = Callable[[Fired], Iterable[Fact] | None]
+
+
+def _no_answers(fired: Fired) -> None:
+    """``on_fire`` between runs: no action fires then."""
+
+
 class _Host(_durable.Host):
     """A Host whose actions all go to one recorder, and which runs nothing in the background."""
 
-    def __init__(self, engine: "Engine"):
+    def __init__(self, engine: Engine):
         self._engine = engine
         super().__init__()
 
-    def _run(self):  # no dispatcher threads: we drive the actions ourselves
+    def _run(self) -> None:  # no dispatcher threads: we drive the actions ourselves
         pass
 
-    def get_action(self, action_name):
+    def get_action(self, action_name: str) -> Callable[[Any], None]:
         engine = self._engine
         return lambda c: engine._record(action_name, c)
 
-    def register_rulesets(self, ruleset_definitions):
+    def register_rulesets(self, ruleset_definitions: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
         for name, definition in ruleset_definitions.items():
             if name in self._ruleset_directory:
                 raise EngineError(f"ruleset {name} already registered")
@@ -104,17 +118,18 @@ class Engine:
         self.plan = plan
         self._ruleset_name = f"junheng_{plan.name}_{next(_names)}"
         self._host = _Host(self)
-        definition = {name: {**json.loads(json.dumps(rule)), "run": name} for name, rule in plan.durable.items()}
+        definition = {name: {**_copy(rule), "run": name} for name, rule in plan.durable.items()}
         self._host.set_rulesets({self._ruleset_name: definition})
         self._ruleset = self._host.get_ruleset(self._ruleset_name)
         self._lock = threading.Lock()
-        self._session: Session | None = None
-        self._on_fire = None
-        self._sid = None
+        # the run in progress (``run`` sets all three)
+        self._session = Session()
+        self._on_fire: OnFire = _no_answers
+        self._sid = ""
         self._sessions = itertools.count(1)
 
     # the one action of every engine rule
-    def _record(self, name: str, c) -> None:
+    def _record(self, name: str, c: Any) -> None:
         try:
             # durable passes the matched facts as {alias: fact}
             facts = {k: (v._d if hasattr(v, "_d") else v) for k, v in (c._m or {}).items()}
@@ -125,38 +140,45 @@ class Engine:
         except BaseException as e:  # noqa: BLE001 - durable would swallow it; keep it instead
             self._session.errors.append(f"{type(e).__name__}: {e}")
 
-    def _assert(self, fact: dict) -> None:
+    def _assert(self, fact: Fact) -> None:
         fact = dict(fact)
         fact["sid"] = self._sid
         _dre.assert_fact(self._ruleset._handle, dumps(fact))
 
-    def run(self, stages: list[list[dict]], on_fire) -> Session:
+    def run(self, stages: Iterable[Iterable[Fact]], on_fire: OnFire) -> Session:
         """Assert each stage's facts in turn and run every action to quiescence; always deletes the session."""
         with self._lock:
-            self._session = Session()
+            self._session = session = Session()
             self._on_fire = on_fire
             self._sid = str(next(self._sessions))
             handle = self._ruleset._handle
             acted = False
+            errors: list[BaseException] = []  # what durable reports of a stage's actions
+
+            def completed(error: BaseException | None, _state: Any) -> None:
+                if error:
+                    errors.append(error)
+
             try:
                 for facts in stages:
-                    if not facts:
+                    batch = [{**f, "sid": self._sid} for f in facts]
+                    if not batch:
                         continue
-                    batch = []
-                    for f in facts:
-                        f = dict(f)
-                        f["sid"] = self._sid
-                        batch.append(f)
                     result = _dre.assert_facts(handle, dumps(batch))
                     state_handle = result[1] if isinstance(result, (tuple, list)) else result
-                    errors: list = []
-                    self._ruleset.do_actions(state_handle, lambda e, s: errors.append(e) if e else None)
-                    acted = acted or bool(self._session.fired)
-                    if errors:
-                        self._session.errors.extend(f"{type(e).__name__}: {e}" for e in errors)
+                    self._ruleset.do_actions(state_handle, completed)
+                    acted = acted or bool(session.fired)
+                    session.errors.extend(f"{type(e).__name__}: {e}" for e in errors)
+                    errors.clear()
             finally:
                 if acted:
                     _dre.delete_state(handle, self._sid)
                 else:  # delete_state segfaults on a session where no action ran
-                    self._session.errors.append("no engine action ran for this filing (the verdict stage never fired)")
-            return self._session
+                    session.errors.append("no engine action ran for this filing (the verdict stage never fired)")
+            return session
+
+
+def _copy(rule: Durable) -> Durable:
+    """A deep copy of a rule definition (durable's ``set_rulesets`` mutates what it is given)."""
+    copied: Durable = json.loads(json.dumps(rule))
+    return copied

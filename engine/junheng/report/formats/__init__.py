@@ -1,35 +1,56 @@
 """Output formats: one module each, one protocol, one registry.
 
-A formatter is a pure function ``render(outcomes, *, lang, color, fail_on) -> str``
-of the results of a run (``Result`` for a checked filing, ``Failure`` for one that
-could not be checked). None of them changes the exit status. A format that can
-stream also offers ``line(outcome, *, lang, fail_on) -> str`` (``STREAMING``): the
-CLI then writes each filing's part as soon as it is checked and keeps nothing.
+A formatter is a pure function of the results of a run (``Result`` for a checked filing,
+``Failure`` for one that could not be checked): ``Formatter`` below. None of them changes the
+exit status. A format that can stream also offers a ``LineFormatter`` (``STREAMING``): the CLI
+then writes each filing's part as soon as it is checked and keeps nothing.
+
+``FORMATS`` is the one list of every format (its keys are the ``--format`` choices); ``get``
+gives one, ``NEEDS`` says what a format wants from the check beyond the findings.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-Formatter = Callable[..., str]
+if TYPE_CHECKING:  # the command line imports this module at every start; the result model costs ~0.2 s
+    from junheng.report.result import Outcome
+
+__all__ = ["FORMATS", "NEEDS", "STREAMING", "Formatter", "LineFormatter", "get"]
 
 
-class _Registry(Mapping):
+class Formatter(Protocol):
+    """The whole report of a run as text, ending with a newline; the same outcomes give the same text."""
+
+    def __call__(self, outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str: ...
+
+
+class LineFormatter(Protocol):
+    """One filing's part of a streaming report, written as soon as the filing is checked."""
+
+    def __call__(self, outcome: Outcome, *, lang: str = "zh", fail_on: str = "blocking") -> str: ...
+
+
+_F = TypeVar("_F")
+
+
+class _Registry(Mapping[str, _F]):
     """name → function, importing a format's module only when it is used (start-up time matters:
     ``junheng check`` of one filing should not pay for the HTML report's imports)."""
 
     def __init__(self, entries: dict[str, str]):
         self._entries = entries  # name → "module:function"
-        self._loaded: dict[str, Callable] = {}
+        self._loaded: dict[str, _F] = {}
 
-    def __getitem__(self, name: str) -> Callable:
+    def __getitem__(self, name: str) -> _F:
         if name not in self._loaded:
             module, function = self._entries[name].split(":")
             self._loaded[name] = getattr(importlib.import_module(f"{__name__}.{module}"), function)
         return self._loaded[name]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
 
     def __len__(self) -> int:
@@ -50,16 +71,25 @@ FORMATS: Mapping[str, Formatter] = _Registry({
 
 
 # What a format needs from the check beyond the findings (see check.Options.details).
-NEEDS: dict[str, frozenset] = {
+NEEDS: dict[str, frozenset[str]] = {
     "junit": frozenset({"checks"}),
     "html": frozenset({"indicators"}),
     "letter": frozenset({"indicators"}),  # the schools' names
 }
 
-STREAMING: Mapping[str, Callable[..., str]] = _Registry({
+STREAMING: Mapping[str, LineFormatter] = _Registry({
     "jsonl": "jsonl:line",
 })
 
 
 def get(name: str) -> Formatter:
+    """The format ``name`` (a key of ``FORMATS``)."""
     return FORMATS[name]
+
+
+if TYPE_CHECKING:  # the type checker holds every format to its protocol (at run time each is imported when used)
+    from junheng.report.formats import github, html, json_format, jsonl, junit, letter, markdown, sarif, text
+
+    _FORMATTERS: tuple[Formatter, ...] = (text.render, json_format.render, jsonl.render, junit.render, sarif.render,
+                                          github.render, markdown.render, html.render, letter.render)
+    _LINE_FORMATTERS: tuple[LineFormatter, ...] = (jsonl.line,)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+from junheng.policy.model import Text
 from junheng.report.numbers import fmt_number
 from junheng.report.result import Finding, Result
+
+__all__ = ["LEVELS", "district_title", "pick", "printable", "rectification", "rule_label", "shortfall_text", "vocab", "where"]
 
 # How each severity maps onto the three levels CI tools know (SARIF, GitHub annotations).
 LEVELS = {"blocking": "error", "major": "warning", "minor": "note", "info": "note"}
 
 
-_CONTROL = __import__("re").compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def printable(text: str) -> str:
@@ -21,7 +26,8 @@ def printable(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
 
-def pick(text, lang: str) -> str:
+def pick(text: Text, lang: str) -> str:
+    """A text in the chosen language: English for ``en``, else Chinese."""
     return text.en if lang == "en" else text.zh
 
 
@@ -37,6 +43,7 @@ def rule_label(finding: Finding) -> str:
 
 
 def shortfall_text(finding: Finding) -> str:
+    """The amount to make up and its unit, ``12.5 万元``; empty when the finding has none."""
     if finding.shortfall is None:
         return ""
     return f"{fmt_number(finding.shortfall[0], 2)} {finding.shortfall[1]}"
@@ -50,6 +57,7 @@ def rectification(finding: Finding, lang: str) -> str:
 
 
 def district_title(result: Result, lang: str) -> str:
+    """``渝北区（500112）2012 年`` / ``Yubei (500112), 2012``."""
     d = result.district
     if lang == "en":
         return f"{d['name']} ({d['code']}), {d['year']}"

@@ -9,8 +9,12 @@ in properties also ``:`` and ``,``). One plain log line per filing gives its ver
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from junheng.report.formats._shared import pick, rectification, rule_label, vocab
-from junheng.report.result import SEVERITY_RANK, Failure, Result
+from junheng.report.result import SEVERITY_RANK, Failure, Outcome, Result
+
+__all__ = ["command", "escape_data", "escape_property", "render"]
 
 _COMMANDS = {"blocking": "error", "major": "warning", "minor": "notice", "info": "notice"}
 _LABELS = {"zh": {"invalid": "无法检查（输入有误）", "internal": "无法检查（内部错误）"},
@@ -25,7 +29,8 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def command(name: str, message: str, **properties) -> str:
+def command(name: str, message: str, **properties: object) -> str:
+    """``::name prop=…,…::message``, the properties that are not None escaped as properties, the message as data."""
     props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items() if value is not None)
     return f"::{name} {props}::{escape_data(message)}" if props else f"::{name}::{escape_data(message)}"
 
@@ -57,7 +62,7 @@ def _failure_lines(failure: Failure, lang: str) -> list[str]:
     return lines
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     lines: list[str] = []
     for o in outcomes:
         lines += _result_lines(o, lang) if isinstance(o, Result) else _failure_lines(o, lang)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
-from junheng.report.result import Failure
+from junheng.report.result import Outcome
+
+__all__ = ["document", "render"]
 
 
-def document(outcomes: list, lang: str = "zh"):
+def document(outcomes: Sequence[Outcome], lang: str = "zh") -> dict[str, Any]:
     """The JSON value of a run: the result object for one filing, ``{"results": […]}`` for several."""
     items = [o.to_json(lang) for o in outcomes]
     return items[0] if len(items) == 1 else {"results": items}
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     return json.dumps(document(outcomes, lang), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-__all__ = ["render", "document", "Failure"]

@@ -8,11 +8,16 @@ streams: a run over thousands of filings holds none of their results in memory.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+
+from junheng.report.result import Outcome
+
+__all__ = ["line", "render"]
 
 
-def line(outcome, *, lang: str = "zh", fail_on: str = "blocking") -> str:
+def line(outcome: Outcome, *, lang: str = "zh", fail_on: str = "blocking") -> str:
     return json.dumps(outcome.to_json(lang), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     return "".join(line(o, lang=lang, fail_on=fail_on) for o in outcomes)

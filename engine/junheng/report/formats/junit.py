@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 
 from junheng.report.formats._shared import district_title, pick, rectification, rule_label, vocab, where
-from junheng.report.result import SEVERITY_RANK, Failure, Finding, Result
+from junheng.report.result import SEVERITY_RANK, Failure, Finding, Outcome, Result
+
+__all__ = ["render"]
 
 _LABELS = {
     "zh": {"severity": "严重程度", "subject": "对象", "message": "问题", "rect": "整改", "basis": "依据", "where": "位置",
@@ -93,7 +96,7 @@ def _failed_suite(root: ET.Element, failure: Failure, lang: str) -> None:
     error.text = _x("\n".join(e.render(lang) for e in failure.errors))
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     root = ET.Element("testsuites", {"name": "junheng"})
     for outcome in outcomes:
         if isinstance(outcome, Result):
@@ -102,6 +105,6 @@ def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: st
             _failed_suite(root, outcome, lang)
     suites = list(root)
     for key in ("tests", "failures", "errors"):
-        root.set(key, str(sum(int(s.get(key)) for s in suites)))
+        root.set(key, str(sum(int(s.get(key, "0")) for s in suites)))  # every suite sets all three
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

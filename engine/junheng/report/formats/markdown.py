@@ -10,10 +10,13 @@ angle bracket in a school's name neither breaks a table nor becomes markup.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from junheng.report.formats._shared import district_title, pick, printable, rectification, rule_label, vocab
 from junheng.report.output import summary_line
-from junheng.report.result import SEVERITY_RANK, Failure, Result
+from junheng.report.result import SEVERITY_RANK, Failure, Outcome, Result
+
+__all__ = ["escape", "render"]
 
 _LABELS = {
     "zh": {"title": "junheng 检查结果", "filing": "申报文件", "standard": "规则包", "district": "区县", "verdict": "结论",
@@ -40,21 +43,21 @@ def _row(*cells: object) -> str:
     return "| " + " | ".join(escape(c) for c in cells) + " |"
 
 
-def _table(head: tuple, align: tuple, rows: list[tuple]) -> list[str]:
+def _table(head: tuple[str, ...], align: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"] + [_row(*r) for r in rows]
 
 
-def _overview(outcomes: list, lang: str) -> list[str]:
+def _overview(outcomes: Sequence[Outcome], lang: str) -> list[str]:
     L = _LABELS[lang]
     results = [o for o in outcomes if isinstance(o, Result)]
     words = results[0] if results else None
     severities = [vocab(words, "severities", s, lang) if words else s for s in SEVERITY_RANK]
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for o in outcomes:
         if isinstance(o, Result):
             counts = o.summary
-            rows.append((o.file, district_title(o, lang), o.standard, f"{_MARKS.get(o.verdict, '')} {vocab(o, 'verdicts', o.verdict, lang)}",
-                         *(counts[s] for s in SEVERITY_RANK)))
+            verdict = f"{_MARKS.get(o.verdict, '')} {vocab(o, 'verdicts', o.verdict, lang)}"
+            rows.append((o.file, district_title(o, lang), o.standard, verdict, *(counts[s] for s in SEVERITY_RANK)))
         else:
             rows.append((o.file, "—", "—", "⚠️ " + L["invalid" if o.status == 2 else "internal"], "—", "—", "—", "—"))
     head = (L["filing"], L["district"], L["standard"], L["verdict"], *(escape(s) for s in severities))
@@ -65,15 +68,17 @@ def _result(result: Result, lang: str) -> list[str]:
     L = _LABELS[lang]
     verdict = vocab(result, "verdicts", result.verdict, lang)
     lines = [f"### {_MARKS.get(result.verdict, '')} {escape(district_title(result, lang))}{L['sep']}{escape(verdict)}", ""]
-    standard = f"{pick(result.standard_title, lang)} ({result.standard})" if lang == "en" else f"{pick(result.standard_title, lang)}（{result.standard}）"
+    title = pick(result.standard_title, lang)
+    standard = f"{title} ({result.standard})" if lang == "en" else f"{title}（{result.standard}）"
     lines += [f"{L['filing']}{L['sep']}{escape(result.file)}{L['dot']}{L['standard']}{L['sep']}{escape(standard)}", ""]
     counts = result.summary
     lines += _table((L["severity"], L["count"]), ("---", "---:"),
                     [(vocab(result, "severities", s, lang), counts[s]) for s in SEVERITY_RANK]) + [""]
     if not result.findings:
         return lines + [L["none"], ""]
-    rows = [(rule_label(f), f.subject, vocab(result, "severities", f.severity, lang), pick(f.message, lang), rectification(f, lang))
-            for f in result.findings]
+    rows: list[tuple[object, ...]] = [
+        (rule_label(f), f.subject, vocab(result, "severities", f.severity, lang), pick(f.message, lang), rectification(f, lang))
+        for f in result.findings]
     return lines + _table((L["rule"], L["subject"], L["severity"], L["message"], L["rect"]), ("---",) * 5, rows) + [""]
 
 
@@ -81,7 +86,7 @@ def _failure(failure: Failure, lang: str) -> list[str]:
     L = _LABELS[lang]
     what = L["invalid"] if failure.status == 2 else L["internal"]
     lines = [f"### ⚠️ {escape(failure.file)}{L['sep']}{escape(what)}", ""]
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for e in failure.errors:
         place = e.file
         if e.line is not None:
@@ -90,7 +95,7 @@ def _failure(failure: Failure, lang: str) -> list[str]:
     return lines + _table((L["where"], L["pointer"], L["message"]), ("---",) * 3, rows) + [""]
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     lines = [f"## {_LABELS[lang]['title']}", ""]
     if len(outcomes) > 1:
         lines += _overview(outcomes, lang)

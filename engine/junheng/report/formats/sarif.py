@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import PurePath
+from typing import Any
 from urllib.parse import quote
 
 from junheng import __version__
 from junheng.errors import ExitStatus
 from junheng.report.formats._shared import LEVELS, pick, rectification, shortfall_text, vocab
-from junheng.report.result import SEVERITY_RANK, Failure, Finding, Location, Result
+from junheng.report.result import SEVERITY_RANK, Failure, Finding, Location, Outcome, Result
+
+__all__ = ["SCHEMA_URI", "document", "render"]
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 DATA_MISSING = "DATA-MISSING"
@@ -43,8 +47,8 @@ def _quote_safe(path: str) -> str:
         return _uri(path.encode("utf-8", "backslashreplace").decode("ascii"))
 
 
-def _location(loc: Location, index: int | None = None) -> dict:
-    out: dict = {
+def _location(loc: Location, index: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": {"uri": _quote_safe(loc.file)},
             "region": {"startLine": max(1, loc.line), "startColumn": max(1, loc.column)},
@@ -56,7 +60,7 @@ def _location(loc: Location, index: int | None = None) -> dict:
     return out
 
 
-def _descriptor(result: Result, finding: Finding, lang: str) -> dict:
+def _descriptor(result: Result, finding: Finding, lang: str) -> dict[str, Any]:
     if finding.rule == DATA_MISSING:  # its findings carry the basis of the rule they could not judge
         data_missing = result.vocabulary.get("data_missing", {})
         title = data_missing.get("title", {}).get(lang) or pick(finding.title, lang)
@@ -74,8 +78,8 @@ def _descriptor(result: Result, finding: Finding, lang: str) -> dict:
     }
 
 
-def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dict:
-    props: dict = {
+def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dict[str, Any]:
+    props: dict[str, Any] = {
         "subject": finding.subject,
         "severity": finding.severity,
         "severityLabel": vocab(result, "severities", finding.severity, lang),
@@ -94,7 +98,7 @@ def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dic
     if finding.for_rule is not None:
         props["forRule"] = finding.for_rule
         props["missing"] = list(finding.missing or ())
-    out: dict = {
+    out: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
@@ -108,27 +112,28 @@ def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dic
     return out
 
 
-def _notification(failure: Failure, lang: str) -> list[dict]:
+def _notification(failure: Failure, lang: str) -> list[dict[str, Any]]:
     out = []
     for error in failure.errors:
-        location: dict = {"artifactLocation": {"uri": _quote_safe(error.file or failure.file)}}
+        location: dict[str, Any] = {"artifactLocation": {"uri": _quote_safe(error.file or failure.file)}}
         if error.line is not None:
             location["region"] = {"startLine": max(1, error.line), **({"startColumn": max(1, error.column)} if error.column else {})}
         out.append({
             "level": "error",
             "message": {"text": error.render(lang)},
             "descriptor": {"id": error.code},
-            "locations": [{"physicalLocation": location, "logicalLocations": [{"fullyQualifiedName": error.pointer or "/", "kind": "element"}]}],
+            "locations": [{"physicalLocation": location,
+                           "logicalLocations": [{"fullyQualifiedName": error.pointer or "/", "kind": "element"}]}],
             "properties": {"status": failure.status, "file": failure.file, "pointer": error.pointer},
         })
     return out
 
 
-def document(outcomes: list, lang: str = "zh") -> dict:
+def document(outcomes: Sequence[Outcome], lang: str = "zh") -> dict[str, Any]:
     """The SARIF log of a run, as a JSON value."""
     results = [o for o in outcomes if isinstance(o, Result)]
     failures = [o for o in outcomes if isinstance(o, Failure)]
-    rules: dict[str, dict] = {}
+    rules: dict[str, dict[str, Any]] = {}
     for result in results:
         for finding in result.findings:
             known = rules.get(finding.rule)
@@ -158,5 +163,5 @@ def document(outcomes: list, lang: str = "zh") -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     return json.dumps(document(outcomes, lang), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

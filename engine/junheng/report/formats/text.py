@@ -7,11 +7,16 @@ the report ends with a one-line verdict. Colour only when asked (a terminal).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import click
 
-from junheng.report.formats._shared import printable
+from junheng.report.formats._shared import printable, vocab
 from junheng.report.numbers import fmt_number
-from junheng.report.result import SEVERITY_RANK, Failure, Result
+from junheng.report.result import SEVERITY_RANK, Failure, Outcome, Result
+
+__all__ = ["render", "render_failure", "render_result"]
 
 _LABELS = {
     "zh": {"rect": "整改", "basis": "依据", "where": "位置", "verdict": "结论", "standard": "规则包", "none": "未发现问题。",
@@ -22,18 +27,14 @@ _LABELS = {
 _COLORS = {"blocking": "red", "major": "yellow", "minor": "cyan", "info": "blue"}
 
 
-def _style(text: str, color: bool, **kw) -> str:
+def _style(text: str, color: bool, **kw: Any) -> str:
     text = printable(text)
     return click.style(text, **kw) if color else text
 
 
-def _vocab(result: Result, section: str, key: str, lang: str) -> str:
-    entry = result.vocabulary.get(section, {}).get(key, {})
-    return entry.get(lang, key) if isinstance(entry, dict) else key
-
-
 def render_result(result: Result, lang: str, color: bool) -> list[str]:
     L = _LABELS[lang]
+    sep = "：" if lang == "zh" else ": "
     d = result.district
     title = getattr(result.standard_title, lang)
     if lang == "zh":
@@ -47,8 +48,9 @@ def render_result(result: Result, lang: str, color: bool) -> list[str]:
         group = [f for f in result.findings if f.severity == severity]
         if not group:
             continue
-        name = _vocab(result, "severities", severity, lang)
-        lines.append(_style(f"{name}（{len(group)}）" if lang == "zh" else f"{name} ({len(group)})", color, fg=_COLORS[severity], bold=True))
+        name = vocab(result, "severities", severity, lang)
+        heading = f"{name}（{len(group)}）" if lang == "zh" else f"{name} ({len(group)})"
+        lines.append(_style(heading, color, fg=_COLORS[severity], bold=True))
         for f in group:
             rule = f.rule if f.for_rule is None else f"{f.rule}/{f.for_rule}"
             lines.append(f"  {rule:<12} {f.subject}  {getattr(f.title, lang)}")
@@ -56,16 +58,16 @@ def render_result(result: Result, lang: str, color: bool) -> list[str]:
             rect = getattr(f.rectification, lang)
             if f.shortfall is not None:
                 rect += f"  [{fmt_number(f.shortfall[0], 2)} {f.shortfall[1]}]"
-            lines.append(f"  {'':<12} {L['rect']}：{rect}" if lang == "zh" else f"  {'':<12} {L['rect']}: {rect}")
-            lines.append(f"  {'':<12} {L['basis']}：{getattr(f.basis, lang)}" if lang == "zh" else f"  {'':<12} {L['basis']}: {getattr(f.basis, lang)}")
+            lines.append(f"  {'':<12} {L['rect']}{sep}{rect}")
+            lines.append(f"  {'':<12} {L['basis']}{sep}{getattr(f.basis, lang)}")
             where = "; ".join(f"{loc.file}:{loc.line} {loc.pointer or '/'}" for loc in f.locations[:3])
             if len(f.locations) > 3:
                 where += f" (+{len(f.locations) - 3})"
-            lines.append(f"  {'':<12} {L['where']}：{where}" if lang == "zh" else f"  {'':<12} {L['where']}: {where}")
+            lines.append(f"  {'':<12} {L['where']}{sep}{where}")
         lines.append("")
     counts = result.summary
-    parts = [f"{_vocab(result, 'severities', s, lang)} {counts[s]}" for s in SEVERITY_RANK]
-    verdict = _vocab(result, "verdicts", result.verdict, lang)
+    parts = [f"{vocab(result, 'severities', s, lang)} {counts[s]}" for s in SEVERITY_RANK]
+    verdict = vocab(result, "verdicts", result.verdict, lang)
     verdict_styled = _style(verdict, color, fg="green" if result.verdict == "qualified" else "red", bold=True)
     if lang == "zh":
         lines.append(f"{L['verdict']}：{verdict_styled}（{'，'.join(parts)}）")
@@ -82,7 +84,7 @@ def render_failure(failure: Failure, lang: str, color: bool) -> list[str]:
     return lines
 
 
-def render(outcomes: list, *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     blocks = []
     for o in outcomes:
         lines = render_result(o, lang, color) if isinstance(o, Result) else render_failure(o, lang, color)
