@@ -6,38 +6,50 @@ It generates (seeded) a 100-school filing, the 38-district city and the
 national set (2,850 districts × 75 schools), in JSON and YAML, under
 ``bench/out/`` (not committed), then measures:
 
-1. the wall time of the whole ``junheng check`` process on the 100-school filing;
+1. the wall time of the whole ``junheng check`` process on the 100-school filing, and (1b) that
+   start-up time against a baseline revision measured in the same run (by default the last commit
+   before the restructure into the package ``junheng``; ``--baseline REV`` picks another);
 2. throughput (filings/s, schools/s) and peak memory (RSS) of
    ``junheng check DIR --format jsonl`` on the city and the national set;
 3. the cost of the engine: durable_rules' evaluation time against a plain-Python
    evaluation of the same compiled comparisons over the same derived values;
 4. where the time of one filing goes: load, validate, derive, evaluate, report.
 
-``--quick`` runs a smaller national set (285 districts) for a fast look.
+``--quick`` runs a smaller national set (285 districts) for a fast look; ``--startup-only`` measures
+1b alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "engine"))
 
 from junheng.synthetic import Spec, write  # noqa: E402
 
 JUNHENG = [str(Path(sys.executable).with_name("junheng"))]
 if not Path(JUNHENG[0]).exists():
     JUNHENG = [sys.executable, "-m", "junheng.cli.main"]
+
+# The last commit before the restructure: the package was the top-level module `engine` then (its
+# console entry `engine.cli:main`); the start-up time of `junheng check` must not have grown since.
+BASELINE = "3e7268d"
+STARTUP_RUNS = 15
 
 
 def _machine() -> str:
@@ -55,7 +67,8 @@ def _machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem}, {cpu or 'unknown CPU'}, Python {platform.python_version()}"
+    python = platform.python_version()
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem}, {cpu or 'unknown CPU'}, Python {python}"
 
 
 def _dataset(name: str, spec: Spec, fmt: str) -> Path:
@@ -88,6 +101,73 @@ def single_filing() -> None:
     times = [_run(["check", str(path), "--format", "json"])[0] for _ in range(7)]
     print(f"1. one 100-school filing, whole `junheng check` process: median {statistics.median(times) * 1000:.0f} ms "
           f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}; target ≤ 300 ms)")
+
+
+@contextlib.contextmanager
+def _worktree(rev: str) -> Iterator[Path]:
+    """A checkout of `rev` in a temporary folder (`git worktree add --detach`), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="junheng-baseline-"))
+    try:
+        subprocess.run(["git", "worktree", "add", "--detach", str(folder), rev], cwd=ROOT, check=True, capture_output=True, text=True)
+        yield folder
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _startup_run(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall seconds of one whole process, which must have checked the filing (exit 0 or 1, a JSON verdict)."""
+    t = time.perf_counter()
+    proc = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t
+    if proc.returncode not in (0, 1) or b'"verdict"' not in proc.stdout:
+        sys.exit(f"{' '.join(command)} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    return wall
+
+
+def _entry(tree: Path) -> tuple[str, Path]:
+    """How a checkout runs `junheng check`: its CLI module, and the folder to put on PYTHONPATH."""
+    if (tree / "engine" / "junheng" / "cli" / "main.py").exists():
+        return "junheng.cli.main", tree / "engine"  # since the restructure
+    if (tree / "engine" / "cli.py").exists():
+        return "engine.cli", tree  # before it: the top-level package `engine`, console entry `engine.cli:main`
+    sys.exit(f"no junheng command line in {tree}: neither engine/junheng/cli/main.py nor engine/cli.py")
+
+
+def _ms(times: list[float]) -> str:
+    return f"median {statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})"
+
+
+def startup_against_baseline(rev: str, runs: int) -> None:
+    """1b: the start-up time of `junheng check` now and at `rev`, measured alike and interleaved in one run."""
+    folder = _dataset("single", Spec(districts=1, schools=100), "json")
+    path = next(folder.glob("*.json")).resolve()
+    check = ["check", str(path), "--format", "json"]
+    # Both run as `python -m` from the same virtualenv, with bytecode cached (a warm-up run each,
+    # not timed) as after an install, and the baseline's own rules; only the code differs.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "JUNHENG_DEBUG")}
+    try:
+        resolved = subprocess.run(["git", "rev-parse", "--verify", "--short", f"{rev}^{{commit}}"], cwd=ROOT,
+                                  check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"1b. start-up against the baseline {rev}: not measured, the revision cannot be read from git ({e})")
+        return
+    with _worktree(resolved) as tree:
+        module, path = _entry(tree)
+        now = ([sys.executable, "-m", "junheng.cli.main", *check], ROOT, env)
+        then = ([sys.executable, "-m", module, *check], tree, {**env, "PYTHONPATH": str(path)})
+        for command, cwd, run_env in (now, then):
+            _startup_run(command, cwd, run_env)
+        times: dict[str, list[float]] = {"now": [], "then": []}
+        for _ in range(runs):  # interleaved, so that a busy moment of the machine costs both alike
+            times["now"].append(_startup_run(*now))
+            times["then"].append(_startup_run(*then))
+    ratio = statistics.median(times["now"]) / statistics.median(times["then"])
+    print(f"1b. start-up, the whole `junheng check` process on the 100-school filing, {runs} runs each, interleaved:")
+    print(f"    now       (junheng.cli.main): {_ms(times['now'])}")
+    what = "the last commit before the restructure" if rev == BASELINE else rev
+    print(f"    baseline  ({module} at {resolved}, {what}): {_ms(times['then'])}")
+    print(f"    ratio now/baseline: {ratio:.2f}× (target: not above 1; this machine's run-to-run spread is about ±10%)")
 
 
 def throughput(name: str, spec: Spec, fmt: str) -> None:
@@ -143,7 +223,7 @@ def engine_cost_and_stages(samples: int = 200) -> None:
         findings = build_findings(pack, recorder, builder, derived.subjects)
         json_format.render([Result(doc.file, {}, pack.name, pack.title, "qualified", tuple(findings), policy.vocabulary)])
         t5 = time.perf_counter()
-        for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+        for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
             stages[key] += dt
         # the same compiled comparisons, evaluated in plain Python over the same facts
         predicates = plains.setdefault(pack.name, direct.plain_single_pattern(prepared.plan.durable))
@@ -152,7 +232,7 @@ def engine_cost_and_stages(samples: int = 200) -> None:
         rec2 = Recorder(pack, prepared.plan, derived.subjects)
         answers = [a for name, f in hits for a in rec2.on_fire(Fired(name, {"s": f}))]
         multi = {k: v for k, v in prepared.plan.durable.items() if len(v["all"]) > 1 or len(v["all"][0]) > 1}
-        direct.run(multi, [answers, *stages_after], lambda name, bound: rec2.on_fire(Fired(name, bound)))
+        direct.run(multi, [answers, *stages_after], lambda name, bound, rec=rec2: rec.on_fire(Fired(name, bound)))
         t7 = time.perf_counter()
         engine_time += t4 - t3
         plain_time += t7 - t6
@@ -168,10 +248,18 @@ def engine_cost_and_stages(samples: int = 200) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a national set of 285 districts instead of 2,850")
+    parser.add_argument("--baseline", default=BASELINE, metavar="REV",
+                        help=f"the revision whose start-up time 1b compares with (default {BASELINE}, the last before the restructure)")
+    parser.add_argument("--runs", type=int, default=STARTUP_RUNS, help=f"runs of each side in 1b (default {STARTUP_RUNS})")
+    parser.add_argument("--startup-only", action="store_true", help="measure 1b (start-up against the baseline) alone")
     args = parser.parse_args()
     national = Spec(districts=285 if args.quick else 2850, schools=75)
     print(f"machine: {_machine()}")
+    if args.startup_only:
+        startup_against_baseline(args.baseline, args.runs)
+        return
     single_filing()
+    startup_against_baseline(args.baseline, args.runs)
     print("2. throughput, `junheng check DIR --format jsonl` (targets: national JSON ≤ 10 s on 2 cores, peak RSS ≤ 300 MiB):")
     for name, spec in (("city", Spec(districts=38, schools=75)), ("national", national)):
         for fmt in ("json", "yaml"):

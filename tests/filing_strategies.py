@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import yaml
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parent.parent
-BASE_PATH = ROOT / "rules" / "tests" / "base.yaml"
-BASE: dict = yaml.safe_load(BASE_PATH.read_text(encoding="utf-8"))
+from shared import base_filing
+
+BASE: dict = base_filing()
 
 # Every 万元 figure of `finance`, as paths below it (the per-student 元 figures and salaries are not here).
 WAN_YUAN = (

@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import junheng.report.output as output_module
 from junheng.check.sources import expand
-from junheng.cli.main import junheng
 from junheng.report.output import Progress, summary_line, write_atomically
-
-ROOT = Path(__file__).resolve().parent.parent
-FIX = ROOT / "fixtures" / "filings"
-INVALID = ROOT / "fixtures" / "invalid"
-
-
-def run(*args, input: bytes | None = None, cwd: Path | None = None):
-    old = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(junheng, [str(a) for a in args], input=input, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
+from shared import FIX, INVALID, run
 
 
 @pytest.fixture
@@ -268,7 +251,8 @@ def test_progress_is_drawn_in_place_on_a_terminal_and_erased():
 def test_the_summary_counts_every_outcome():
     from junheng.check.run import internal_failure
 
-    assert summary_line([internal_failure("x.yaml", "boom")] * 2, "en") == "2 filings, 0 qualified, 0 deferred, 0 invalid, 2 internal errors"
+    line = summary_line([internal_failure("x.yaml", "boom")] * 2, "en")
+    assert line == "2 filings, 0 qualified, 0 deferred, 0 invalid, 2 internal errors"
 
 
 # ---------------------------------------------------------------- exit status of a batch

@@ -6,27 +6,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from junheng.cli.main import junheng
-
-ROOT = Path(__file__).resolve().parent.parent
-FIX = ROOT / "fixtures" / "filings"
-BASE = ROOT / "rules" / "tests" / "base.yaml"
-
-
-def run(*args: str):
-    result = CliRunner().invoke(junheng, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+from shared import EXE, FIX, INVALID, RULES, ROOT, base_filing, run
 
 
 def write_filing(tmp_path: Path, name: str, change=None) -> Path:
-    data = yaml.safe_load(BASE.read_text(encoding="utf-8"))
+    data = base_filing()
     if change:
         change(data)
     path = tmp_path / name
@@ -58,7 +47,7 @@ def test_exit_status_is_the_same_for_every_format():
 
 
 def test_an_invalid_filing_exits_2_with_located_messages_and_no_traceback():
-    code, out, err = run("check", ROOT / "fixtures" / "invalid" / "unknown-key-typo.yaml")
+    code, out, err = run("check", INVALID / "unknown-key-typo.yaml")
     assert code == 2, out + err
     assert "unknown-key-typo.yaml:" in err and "/schools/0/teacher" in err
     assert "Traceback" not in err + out
@@ -80,7 +69,7 @@ def test_a_filing_naming_an_unknown_pack_is_rejected_with_the_packs_known(tmp_pa
 
 
 def test_several_filings_give_the_highest_status_and_a_results_document(tmp_path):
-    code, out, err = run("check", FIX / "nanan-2011.yaml", ROOT / "fixtures" / "invalid" / "quoted-count.yaml", FIX / "yubei-2012.yaml", "--format", "json")
+    code, out, err = run("check", FIX / "nanan-2011.yaml", INVALID / "quoted-count.yaml", FIX / "yubei-2012.yaml", "--format", "json")
     assert code == 2, out + err
     doc = json.loads(out)
     assert [r.get("verdict") for r in doc["results"]] == ["qualified", None, "deferred"]
@@ -124,10 +113,11 @@ def test_the_same_filing_with_schools_and_keys_in_another_order_gives_the_same_f
 
 def test_a_broken_rule_file_stops_the_run_with_a_located_error_before_any_filing(tmp_path):
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(RULES, rules)
     text = (rules / "funding.yaml").read_text(encoding="utf-8")
-    (rules / "funding.yaml").write_text(text.replace("capital_share: finance.capital_budget.education / finance.capital_budget.total",
-                                                     "capital_share: finance.capital_budget.educaton / finance.capital_budget.total"), encoding="utf-8")
+    typo = text.replace("capital_share: finance.capital_budget.education / finance.capital_budget.total",
+                        "capital_share: finance.capital_budget.educaton / finance.capital_budget.total")
+    (rules / "funding.yaml").write_text(typo, encoding="utf-8")
     code, out, err = run("check", FIX / "nanan-2011.yaml", "--rules", rules)
     assert code == 2, out + err
     assert out == ""
@@ -136,9 +126,10 @@ def test_a_broken_rule_file_stops_the_run_with_a_located_error_before_any_filing
 
 def test_a_policy_number_changed_in_the_rules_changes_the_result_without_code(tmp_path):
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(RULES, rules)
     text = (rules / "schools.yaml").read_text(encoding="utf-8")
-    (rules / "schools.yaml").write_text(text.replace("threshold: {primary: 25, junior: 35}", "threshold: {primary: 31, junior: 35}"), encoding="utf-8")
+    changed = text.replace("threshold: {primary: 25, junior: 35}", "threshold: {primary: 31, junior: 35}")
+    (rules / "schools.yaml").write_text(changed, encoding="utf-8")
     path = write_filing(tmp_path, "f.json")
     code, out, err = run("check", path, "--rules", rules, "--format", "json")
     findings = json.loads(out)["findings"]
@@ -153,13 +144,11 @@ def test_english_output_comes_from_the_rule_files():
     assert "万元" in fin01["rectification"] and fin01["shortfall"]["unit"] == "万元"
 
 
-def test_a_crash_in_one_filing_costs_that_filing_only(tmp_path, monkeypatch):
+def test_a_crash_in_one_filing_costs_that_filing_only(tmp_path, monkeypatch, policy):
     import junheng.check.run as check_module
     from junheng.check.batch import check_many
     from junheng.check.run import Options
-    from junheng.policy.packs import compile_rules
 
-    policy = compile_rules(ROOT / "rules")
     original = check_module.check_one_safely
 
     def crash_on_b(source, policy, options, name=None):
@@ -179,11 +168,10 @@ def test_a_crash_in_one_filing_costs_that_filing_only(tmp_path, monkeypatch):
 
 
 def test_the_installed_command_runs_end_to_end_on_the_fixtures():
-    exe = Path(sys.executable).with_name("junheng")
-    if not exe.exists():
+    if not EXE.exists():
         pytest.skip("junheng is not installed in this environment")
     files = sorted(str(p.relative_to(ROOT)) for p in FIX.glob("*.yaml"))
-    proc = subprocess.run([str(exe), "check", *files, "--format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([str(EXE), "check", *files, "--format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     results = json.loads(proc.stdout)["results"]
     assert len(results) == len(files)
@@ -210,6 +198,6 @@ def test_previous_compares_last_years_figures_and_locates_both_filings(tmp_path)
 
 def test_an_invalid_previous_filing_is_a_bad_option(tmp_path):
     current = write_filing(tmp_path, "2016.json")
-    code, out, err = run("check", current, "--previous", ROOT / "fixtures" / "invalid" / "quoted-count.yaml")
+    code, out, err = run("check", current, "--previous", INVALID / "quoted-count.yaml")
     assert code == 2, out + err
     assert "quoted-count.yaml:" in err and "--previous" in err

@@ -15,14 +15,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from junheng.cli.main import junheng
+from shared import FIX, FIXTURES, RULES, invoke
 
-ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "rules"
-LOCAL = ROOT / "fixtures" / "rules-local"
-FILINGS = ROOT / "fixtures" / "filings"
+LOCAL = FIXTURES / "rules-local"
 
 # Every rule id of the rules catalogue, version 1 (DATA-MISSING is a finding, not a rule).
 CATALOGUE_IDS = (
@@ -37,7 +33,8 @@ CATALOGUE_IDS = (
 
 
 def run(*args) -> tuple[int, str]:
-    result = CliRunner().invoke(junheng, [str(a) for a in args], catch_exceptions=False)
+    """The exit code and what a person sees: stdout and stderr as they came."""
+    result = invoke(*args)
     return result.exit_code, result.output
 
 
@@ -86,7 +83,7 @@ def test_a_failing_rule_test_names_its_case_the_expectation_and_the_actual_findi
     line, _ = change(rules / "tests" / "society.yaml", "SOC-01 deputies 30 of 50", "shortfall: 13}", "shortfall: 14}")
     code, out = run("rules", "test", "--rules", "rules")
     assert code == 1, out
-    fail = [l for l in out.splitlines() if l.startswith("FAIL")]
+    fail = [text for text in out.splitlines() if text.startswith("FAIL")]
     assert len(fail) == 1 and re.match(r"FAIL  rules/tests/society\.yaml:\d+ SOC-01 deputies 30 of 50", fail[0]), out
     assert "应有问题 {rule=SOC-01, subject=500108/deputies, severity=blocking, shortfall=14}，但没有出现" in out, out
     assert '"rule": "SOC-01"' in out and '"shortfall": 13' in out and '"subject": "500108/deputies"' in out, out
@@ -106,7 +103,7 @@ def _drop_cases_naming(path: Path, rule_id: str) -> int:
 
     def flush():
         nonlocal removed
-        if any(re.search(rf"\b{re.escape(rule_id)}\b", l) for l in case):
+        if any(re.search(rf"\b{re.escape(rule_id)}\b", text) for text in case):
             removed += 1
         else:
             kept.extend(case)
@@ -136,7 +133,8 @@ def test_coverage_names_a_rule_whose_tests_are_removed(in_tmp: Path):
     assert code == 1, out
     # a case about another rule may still make STD-04 fire on the way, so it may be named
     # as never fired, or only as never shown silent; either way it is named and the run fails
-    gaps = [l.split("：", 1)[1].split(", ") for l in out.splitlines() if l.startswith(("没有测试使其触发的规则：", "没有边界（不触发）测试的规则："))]
+    headings = ("没有测试使其触发的规则：", "没有边界（不触发）测试的规则：")
+    gaps = [text.split("：", 1)[1].split(", ") for text in out.splitlines() if text.startswith(headings)]
     assert any("STD-04" in ids for ids in gaps), out
     code, out = run("rules", "test", "--rules", "rules", "--coverage", "--lang", "en")
     assert code == 1, out
@@ -146,9 +144,9 @@ def test_coverage_names_a_rule_whose_tests_are_removed(in_tmp: Path):
 def test_the_local_pack_folder_brings_its_own_tests(in_tmp: Path):
     code, out = run("rules", "test", "--rules", RULES, "--rules", LOCAL)
     assert code == 0, out
-    local = [l for l in out.splitlines() if "cq-strict.yaml:" in l]
-    assert local and all(l.startswith("PASS") for l in local), out
-    assert any("LOC-01" in l for l in local), out
+    local = [text for text in out.splitlines() if "cq-strict.yaml:" in text]
+    assert local and all(text.startswith("PASS") for text in local), out
+    assert any("LOC-01" in text for text in local), out
 
 
 # ---------------------------------------------------------------- rules lint
@@ -163,19 +161,26 @@ def test_lint_is_clean_on_the_shipped_rules():
 @pytest.mark.parametrize(
     "file,anchor,old,new,message,exact_column",
     [
-        pytest.param("funding.yaml", "- id: FIN-12", "0.10", "-0.10", "/params/threshold: 规则 FIN-12：参数 threshold 为负数 -0.1：政策数值不能小于 0", True,
+        pytest.param("funding.yaml", "- id: FIN-12", "0.10", "-0.10",
+                     "/params/threshold: 规则 FIN-12：参数 threshold 为负数 -0.1：政策数值不能小于 0", True,
                      id="negative-threshold"),
-        pytest.param("funding.yaml", "- id: FIN-13", "0.70", "70", "/params/threshold: 规则 FIN-13：rural_weak_share 是比例（0 到 1 之间），阈值 threshold = 70 大于 1", True,
+        pytest.param("funding.yaml", "- id: FIN-13", "0.70", "70",
+                     "/params/threshold: 规则 FIN-13：rural_weak_share 是比例（0 到 1 之间），阈值 threshold = 70 大于 1", True,
                      id="share-threshold-above-1"),
-        pytest.param("schools.yaml", "books_per_student: books / students", "students", "studnets", "/values/books_per_student: 规则 STD-05：未知名称 “studnets”，是否应为 “students”？", True,
+        pytest.param("schools.yaml", "books_per_student: books / students", "students", "studnets",
+                     "/values/books_per_student: 规则 STD-05：未知名称 “studnets”，是否应为 “students”？", True,
                      id="misspelt-field"),
-        pytest.param("funding.yaml", "- id: FIN-12", "低于 {threshold:pct}", "低于 {threshhold:pct}", "/message/zh: 规则 FIN-12：文本中的占位符 {threshhold} 不存在，是否应为 “threshold”？", False,
+        pytest.param("funding.yaml", "- id: FIN-12", "低于 {threshold:pct}", "低于 {threshhold:pct}",
+                     "/message/zh: 规则 FIN-12：文本中的占位符 {threshhold} 不存在，是否应为 “threshold”？", False,
                      id="unknown-placeholder"),
-        pytest.param("funding.yaml", "- id: FIN-01", "quality", "qualty", "/packs/1: 规则 FIN-01：未知规则包 “qualty”，是否应为 “quality”？", True,
+        pytest.param("funding.yaml", "- id: FIN-01", "quality", "qualty",
+                     "/packs/1: 规则 FIN-01：未知规则包 “qualty”，是否应为 “quality”？", True,
                      id="unknown-pack"),
-        pytest.param("funding.yaml", "- id: FIN-14", "FIN-14", "FIN-13", "/id: 规则 FIN-13（district）重复定义（首次在 rules/funding.yaml:", True,
+        pytest.param("funding.yaml", "- id: FIN-14", "FIN-14", "FIN-13",
+                     "/id: 规则 FIN-13（district）重复定义（首次在 rules/funding.yaml:", True,
                      id="duplicate-id"),
-        pytest.param("funding.yaml", "- id: FIN-14", "severity: major", "severity: blocker", "/severity: “severity” 的值 “blocker” 无效，是否应为 “blocking”？", False,
+        pytest.param("funding.yaml", "- id: FIN-14", "severity: major", "severity: blocker",
+                     "/severity: “severity” 的值 “blocker” 无效，是否应为 “blocking”？", False,
                      id="wrong-severity-word"),
     ],
 )
@@ -184,7 +189,7 @@ def test_lint_reports_a_mistake_as_a_located_error(in_tmp: Path, file, anchor, o
     line, col = change(rules / file, anchor, old, new)
     code, out = run("rules", "lint", "--rules", "rules")
     assert code == 2, out
-    errors = [l for l in out.splitlines() if l.startswith("错误 ")]
+    errors = [text for text in out.splitlines() if text.startswith("错误 ")]
     assert len(errors) == 1, out
     column = str(col) if exact_column else r"\d+"
     where = rf"错误 rules/{re.escape(file)}:{line}:{column}: /rules/\d+"
@@ -207,9 +212,10 @@ def test_a_condition_that_can_never_hold_is_a_located_warning(in_tmp: Path):
     where = line_of(rules / "schools.yaml", "- id: STD-01", "violated_when:")
     code, out = run("rules", "lint", "--rules", "rules")
     assert code == 1, out
-    warnings = [l for l in out.splitlines() if l.startswith("警告 ")]
-    assert warnings and all(re.match(rf"警告 rules/schools\.yaml:{where}:\d+: /rules/\d+/violated_when: 规则 STD-01（(primary|junior)）：违规条件永远不成立", w) for w in warnings), out
-    assert not any(l.startswith("错误 ") for l in out.splitlines()), out
+    warnings = [text for text in out.splitlines() if text.startswith("警告 ")]
+    never = rf"警告 rules/schools\.yaml:{where}:\d+: /rules/\d+/violated_when: 规则 STD-01（(primary|junior)）：违规条件永远不成立"
+    assert warnings and all(re.match(never, w) for w in warnings), out
+    assert not any(text.startswith("错误 ") for text in out.splitlines()), out
 
 
 # ---------------------------------------------------------------- rules list / explain
@@ -277,7 +283,7 @@ def _fin13_at_75(folder: Path) -> Path:
 
 
 def _impact(*args) -> dict:
-    code, out = run("rules", "impact", *args, FILINGS, "--format", "json")
+    code, out = run("rules", "impact", *args, FIX, "--format", "json")
     assert code == 0, out
     return json.loads(out)
 
@@ -292,7 +298,7 @@ def test_impact_against_a_baseline_folder_lists_the_findings_gained_and_the_tota
     assert yubei == [{"rule": "FIN-13", "subject": "500112", "severity": "major", "shortfall": 1000, "unit": "万元"}], report
     assert report["totals"] == {"filings": len(report["filings"]), "gained": len(gained), "lost": 0, "changed": 0,
                                 "verdicts_flipped": 0, "not_checked": 0}, report
-    code, out = run("rules", "impact", "--baseline", RULES, "--rules", rules, FILINGS)
+    code, out = run("rules", "impact", "--baseline", RULES, "--rules", rules, FIX)
     assert code == 0, out
     assert "+ FIN-13  500112  major  1,000 万元" in out, out
     assert f"合计：{len(report['filings'])} 份申报，新增问题 {len(gained)}，消除问题 0，变化 0，结论改变 0，无法检查 0" in out, out
@@ -317,9 +323,9 @@ def test_impact_against_a_git_revision_gives_the_same_report_as_against_a_folder
 
 def test_a_baseline_that_is_neither_a_folder_nor_a_revision_exits_2_saying_so(in_tmp: Path):
     rules = _fin13_at_75(in_tmp)
-    code, out = run("rules", "impact", "--baseline", "no-such-rules", "--rules", rules, FILINGS)
+    code, out = run("rules", "impact", "--baseline", "no-such-rules", "--rules", rules, FIX)
     assert code == 2, out
     assert "基线 “no-such-rules” 既不是规则目录，也不是" in out and "git" in out, out
-    code, out = run("rules", "impact", "--baseline", "no-such-rules", "--rules", rules, FILINGS, "--lang", "en")
+    code, out = run("rules", "impact", "--baseline", "no-such-rules", "--rules", rules, FIX, "--lang", "en")
     assert code == 2, out
     assert "baseline 'no-such-rules' is neither a rules folder nor a git revision" in out, out

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import junheng.filing.read as validate_module
-from junheng.cli.main import junheng, main
+from junheng.cli.main import main
 from junheng.errors import ExitStatus
 from junheng.filing.schema import schema_text
+from shared import ROOT, explain, invoke
 
 VALID = """\
 schema_version: 1
@@ -45,18 +45,10 @@ def files(tmp_path: Path):
     return write
 
 
-def _run(*args: str, env: dict | None = None):
-    return CliRunner(env=env).invoke(junheng, list(args), catch_exceptions=False)
-
-
-def _explain(result) -> str:
-    return f"exit {result.exit_code}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-
-
 def test_a_valid_filing_exits_0_and_says_so(files):
     path = files("nanan.yaml", VALID)
-    result = _run("validate", path)
-    assert result.exit_code == ExitStatus.OK, _explain(result)
+    result = invoke("validate", path)
+    assert result.exit_code == ExitStatus.OK, explain(result)
     assert result.stdout == f"✓ {path}: 有效\n"
     assert result.stderr == ""
 
@@ -66,35 +58,35 @@ def test_a_valid_filing_says_so_in_english_with_lang_en(files):
         "schema_version": 1, "district": {"code": "500108", "name": "x", "year": 2011}, "finance": {"gdp": 1},
         "schools": [{"id": "a", "level": "junior", "location": "town", "students": 1, "classes": 1}],
     }))
-    result = _run("validate", "--lang", "en", path)
-    assert result.exit_code == 0, _explain(result)
+    result = invoke("validate", "--lang", "en", path)
+    assert result.exit_code == 0, explain(result)
     assert result.stdout == f"✓ {path}: valid\n"
 
 
 def test_an_invalid_filing_exits_2_with_every_error_located_on_stderr(files):
     path = files("bad.yaml", INVALID)
-    result = _run("validate", path)
-    assert result.exit_code == ExitStatus.INVALID_INPUT, _explain(result)
+    result = invoke("validate", path)
+    assert result.exit_code == ExitStatus.INVALID_INPUT, explain(result)
     lines = result.stderr.splitlines()
     assert lines == [
         f"{path}:5:15: /schools/0/students: 在校生数 students 必须是整数，不能是带引号的字符串 “1450”；请去掉引号",
         f"{path}:6:5: /schools/0/teacher: 未知字段 “teacher”，是否应为 “teachers”？",
         f"{path}:7:12: /schools/0/level: 学段 level 必须是 primary | junior 之一，实为字符串 “middle”",
-    ], _explain(result)
+    ], explain(result)
     assert result.stdout == ""
 
 
 def test_errors_are_in_english_with_lang_en(files):
     path = files("bad.yaml", INVALID)
-    result = _run("validate", path, "--lang", "en")
-    assert result.exit_code == 2, _explain(result)
+    result = invoke("validate", path, "--lang", "en")
+    assert result.exit_code == 2, explain(result)
     assert f"{path}:6:5: /schools/0/teacher: unknown field 'teacher'; did you mean 'teachers'?" in result.stderr.splitlines()
 
 
 def test_every_filing_is_validated_even_after_an_invalid_one(files):
     bad, good = files("bad.yaml", INVALID), files("good.yaml", VALID)
-    result = _run("validate", bad, good)
-    assert result.exit_code == 2, _explain(result)
+    result = invoke("validate", bad, good)
+    assert result.exit_code == 2, explain(result)
     assert result.stdout == f"✓ {good}: 有效\n"
     assert bad in result.stderr
 
@@ -109,15 +101,15 @@ def test_every_filing_is_validated_even_after_an_invalid_one(files):
     ids=["malformed YAML", "empty file", "unsupported extension"],
 )
 def test_a_file_the_loader_rejects_exits_2(files, name, content, words):
-    result = _run("validate", files(name, content))
-    assert result.exit_code == 2, _explain(result)
+    result = invoke("validate", files(name, content))
+    assert result.exit_code == 2, explain(result)
     assert words in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_missing_file_exits_2_and_the_others_are_still_validated(files, tmp_path):
     good = files("good.yaml", VALID)
-    result = _run("validate", str(tmp_path / "nope.yaml"), good)
-    assert result.exit_code == 2, _explain(result)
+    result = invoke("validate", str(tmp_path / "nope.yaml"), good)
+    assert result.exit_code == 2, explain(result)
     assert "nope.yaml" in result.stderr
     assert result.stdout == f"✓ {good}: 有效\n"
 
@@ -130,23 +122,23 @@ def test_an_internal_error_exits_3_with_a_short_message_and_no_traceback(files, 
     monkeypatch.setattr(validate_module, "read_filing", _crash)
     monkeypatch.delenv("JUNHENG_DEBUG", raising=False)
     path = files("good.yaml", VALID)
-    result = _run("validate", path)
-    assert result.exit_code == ExitStatus.INTERNAL_ERROR, _explain(result)
+    result = invoke("validate", path)
+    assert result.exit_code == ExitStatus.INTERNAL_ERROR, explain(result)
     assert "内部错误" in result.stderr and "请附上该文件报告此问题" in result.stderr and path in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_an_internal_error_says_so_in_english_with_lang_en(files, monkeypatch):
     monkeypatch.setattr(validate_module, "read_filing", _crash)
-    result = _run("validate", "--lang", "en", files("good.yaml", VALID), env={"JUNHENG_DEBUG": None})
-    assert result.exit_code == 3, _explain(result)
+    result = invoke("validate", "--lang", "en", files("good.yaml", VALID), env={"JUNHENG_DEBUG": None})
+    assert result.exit_code == 3, explain(result)
     assert "internal error" in result.stderr and "please report it with the file" in result.stderr
 
 
 def test_junheng_debug_shows_the_traceback_of_an_internal_error(files, monkeypatch):
     monkeypatch.setattr(validate_module, "read_filing", _crash)
-    result = _run("validate", files("good.yaml", VALID), env={"JUNHENG_DEBUG": "1"})
-    assert result.exit_code == 3, _explain(result)
+    result = invoke("validate", files("good.yaml", VALID), env={"JUNHENG_DEBUG": "1"})
+    assert result.exit_code == 3, explain(result)
     assert "Traceback" in result.stderr and "RuntimeError: boom" in result.stderr
 
 
@@ -159,8 +151,8 @@ def test_the_status_is_the_highest_any_filing_earns(files, monkeypatch):
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(validate_module, "read_filing", crash_on_one)
-    result = _run("validate", files("crash.yaml", VALID), files("bad.yaml", INVALID), files("good.yaml", VALID))
-    assert result.exit_code == 3, _explain(result)
+    result = invoke("validate", files("crash.yaml", VALID), files("bad.yaml", INVALID), files("good.yaml", VALID))
+    assert result.exit_code == 3, explain(result)
     assert "good.yaml: 有效" in result.stdout
     assert "/schools/0/teacher" in result.stderr
 
@@ -171,15 +163,15 @@ def test_the_status_is_the_highest_any_filing_earns(files, monkeypatch):
     ids=["no filing", "bad --lang", "unknown command", "unknown option"],
 )
 def test_a_usage_error_exits_2(args):
-    result = _run(*args)
-    assert result.exit_code == 2, _explain(result)
+    result = invoke(*args)
+    assert result.exit_code == 2, explain(result)
 
 
 def test_schema_prints_the_committed_schema():
-    result = _run("schema")
-    assert result.exit_code == 0, _explain(result)
+    result = invoke("schema")
+    assert result.exit_code == 0, explain(result)
     assert result.stdout == schema_text()
-    committed = Path(__file__).resolve().parent.parent / "engine" / "junheng" / "schemas" / "filing.schema.json"
+    committed = ROOT / "engine" / "junheng" / "schemas" / "filing.schema.json"
     assert result.stdout == committed.read_text(encoding="utf-8")
 
 
@@ -187,7 +179,7 @@ def test_schema_prints_the_committed_schema():
     ("argv", "status"),
     [(["validate"], 2), (["--version"], 0), (["--help"], 0), (["validate", "--lang", "xx", "a.yaml"], 2)],
 )
-def test_main_exits_with_the_status_of_the_run(argv, status, capsys):
+def test_main_exits_with_the_status_of_theinvoke(argv, status, capsys):
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == status, capsys.readouterr()

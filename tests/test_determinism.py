@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXE = Path(sys.executable).with_name("junheng")
-FILINGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "fixtures" / "filings").iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+from shared import EXE, FIXTURE_FILINGS, ROOT
+
+FILINGS = [str(p.relative_to(ROOT)) for p in FIXTURE_FILINGS]
 FORMATS = ["json", "text", "sarif", "junit", "markdown", "jsonl", "github", "html", "letter"]
 # (PYTHONHASHSEED, extra options): hash seeds that reorder every set and dict of strings, and one or two workers
 RUNS = [("0", []), ("1", ["--jobs", "1"]), ("12345", []), ("random", ["--jobs", "2"]), (None, [])]
@@ -33,7 +31,7 @@ def test_the_same_filings_give_the_same_bytes_whatever_the_hash_seed_process_or_
     outputs = []
     for i in range(0, len(RUNS), 2):  # two at a time: one per core
         procs = [_start(fmt, seed, extra, lang) for seed, extra in RUNS[i:i + 2]]
-        for proc, (seed, extra) in zip(procs, RUNS[i:i + 2]):
+        for proc, (seed, extra) in zip(procs, RUNS[i:i + 2], strict=True):
             out, err = proc.communicate(timeout=120)
             assert proc.returncode in (1, 2), f"PYTHONHASHSEED={seed} {extra}: exit {proc.returncode}\n{err.decode(errors='replace')}"
             outputs.append((seed, extra, proc.returncode, out, err))

@@ -6,26 +6,19 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from filing_strategies import ROOT, as_json, filings
+from filing_strategies import as_json, filings
 from junheng.check.derive import derive
 from junheng.check.explain import FindingBuilder
 from junheng.check.recorder import Recorder, build_findings
 from junheng.check.run import check_source, prepare
 from junheng.filing.validate import validate_document
 from junheng.located.read import load_document
-from junheng.policy.packs import compile_rules
 from junheng.rete.reference import run as direct_run
 from junheng.rete.session import Fired
+from shared import shipped_policy
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 _STAGES_AFTER_FACTS = ([{"t": "E", "stage": 1}], [{"t": "E", "stage": 2}])
-_POLICY: list = []
-
-
-def _policy():
-    if not _POLICY:
-        _POLICY.append(compile_rules(ROOT / "rules"))
-    return _POLICY[0]
 
 
 def _matched(name: str, facts: dict) -> tuple:
@@ -36,7 +29,7 @@ def _matched(name: str, facts: dict) -> tuple:
 def _prepared(data: dict):
     doc = load_document(as_json(data), name="generated.json")
     plain = validate_document(doc).model_dump(mode="python", exclude_none=True)
-    pack = _policy().packs[plain["district"]["standard"]]
+    pack = shipped_policy().packs[plain["district"]["standard"]]
     prepared = prepare(pack)
     return doc, plain, pack, derive(pack, prepared.plan, prepared.steps, plain)
 
@@ -62,7 +55,8 @@ def test_durable_rules_fires_what_the_plain_python_reading_of_the_same_condition
     _, _, pack, derived = _prepared(data)
     engine_fired, _ = _by_engine(pack, derived)
     direct_fired, _ = _by_direct(pack, derived)
-    assert engine_fired == direct_fired, {"engine only": sorted(engine_fired - direct_fired), "direct only": sorted(direct_fired - engine_fired)}
+    difference = {"engine only": sorted(engine_fired - direct_fired), "direct only": sorted(direct_fired - engine_fired)}
+    assert engine_fired == direct_fired, difference
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -70,9 +64,9 @@ def test_durable_rules_fires_what_the_plain_python_reading_of_the_same_condition
 def test_the_findings_built_from_the_plain_python_run_are_the_findings_of_check_source(data):
     doc, plain, pack, derived = _prepared(data)
     _, recorder = _by_direct(pack, derived)
-    builder = FindingBuilder(pack, doc, plain, derived.subjects, _policy().vocabulary, None)
+    builder = FindingBuilder(pack, doc, plain, derived.subjects, shipped_policy().vocabulary, None)
     direct_findings = build_findings(pack, recorder, builder, derived.subjects)
-    result = check_source(as_json(data), _policy(), name="generated.json")
+    result = check_source(as_json(data), shipped_policy(), name="generated.json")
     assert [f.to_json("en") for f in direct_findings] == [f.to_json("en") for f in result.findings]
     verdict = "deferred" if "deferred" in recorder.verdicts else "qualified" if "qualified" in recorder.verdicts else None
     assert verdict == result.verdict

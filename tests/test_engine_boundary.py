@@ -73,7 +73,8 @@ _OPS = ["<", "<=", ">", ">="]
 @settings(max_examples=300, deadline=None)
 @given(
     op=st.sampled_from(_OPS),
-    t=st.one_of(st.floats(min_value=0, max_value=1e15, allow_nan=False, allow_subnormal=False), st.sampled_from([0.0, 0.04, 0.2, 0.85, 25.0, 1 / 3])),
+    t=st.one_of(st.floats(min_value=0, max_value=1e15, allow_nan=False, allow_subnormal=False),
+                st.sampled_from([0.0, 0.04, 0.2, 0.85, 25.0, 1 / 3])),
     rel=st.one_of(st.floats(min_value=-3e-9, max_value=3e-9), st.floats(min_value=-0.5, max_value=0.5), st.just(0.0)),
 )
 def test_the_engine_compares_with_the_catalogue_tolerance(op, t, rel):
@@ -99,7 +100,8 @@ def _durable(op: str) -> str:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(min_value=-(2**70), max_value=2**70)), min_size=1, max_size=20))
+@given(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(min_value=-(2**70), max_value=2**70)),
+                min_size=1, max_size=20))
 def test_random_values_pass_through_the_sanitiser_into_the_engine_without_crashing_it(values):
     engine = _engine_for(json.dumps({"any": {"all": [{"s": {"$and": [{"t": "S"}, {"$gt": {"x": 0.5}}]}}]}, **_END}))
     facts = [{"t": "S", "x": sanitize_number(v), "k": i} for i, v in enumerate(values)]
@@ -109,7 +111,7 @@ def test_random_values_pass_through_the_sanitiser_into_the_engine_without_crashi
 
 def test_sessions_are_deleted_so_more_than_1024_filings_run_on_one_engine():
     engine = _engine_for(json.dumps({"any": {"all": [{"s": {"$and": [{"t": "S"}, {"$gt": {"x": 0.5}}]}}]}, **_END}))
-    for i in range(1100):
+    for _ in range(1100):
         session = engine.run([[{"t": "S", "x": 1.0}], [{"t": "E", "stage": 2}]], lambda f: [])
         assert not session.errors
 

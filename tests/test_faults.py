@@ -12,35 +12,27 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 import junheng.check.run as check_module
 from junheng.check.recorder import Recorder
 from junheng.check.run import BUG_REPORT_EN
 from junheng.cli.main import junheng
-
-ROOT = Path(__file__).resolve().parent.parent
-BASE = yaml.safe_load((ROOT / "rules" / "tests" / "base.yaml").read_text(encoding="utf-8"))
-EXE = Path(sys.executable).with_name("junheng")
-
-
-def _explain(result) -> str:
-    return f"exit {result.exit_code}\n--- stdout\n{result.stdout[:4000]}\n--- stderr\n{result.stderr[:4000]}"
+from shared import EXE, base_filing, explain
 
 
 @pytest.fixture
 def batch(tmp_path) -> list[Path]:
     """Three clean filings a, b, c; b is the one that will fail."""
     paths = []
+    base = base_filing()
     for name in ("a.json", "b.json", "c.json"):
         path = tmp_path / name
-        path.write_text(json.dumps(BASE, ensure_ascii=False), encoding="utf-8")
+        path.write_text(json.dumps(base, ensure_ascii=False), encoding="utf-8")
         paths.append(path)
     return paths
 
@@ -101,14 +93,14 @@ FAULTS = {"internal error": _internal_error, "engine crash": _engine_crash, "err
 def test_a_fault_in_one_filing_of_a_batch_is_exit_3_for_it_and_the_others_are_still_reported(batch, monkeypatch, fault):
     FAULTS[fault](monkeypatch)
     result = CliRunner().invoke(junheng, ["check", *map(str, batch), "--format", "json", "--lang", "en", "--jobs", "2"])
-    assert result.exit_code == 3, _explain(result)
+    assert result.exit_code == 3, explain(result, limit=4000)
     results = json.loads(result.stdout)["results"]
     assert [r["file"] for r in results] == [str(p) for p in batch]
-    assert [r.get("verdict") for r in results] == ["qualified", None, "qualified"], _explain(result)
+    assert [r.get("verdict") for r in results] == ["qualified", None, "qualified"], explain(result, limit=4000)
     failed = results[1]
     assert set(failed) == {"file", "status", "errors"} and failed["status"] == 3, failed
     assert failed["errors"] and all(e["code"] == "internal_error" and BUG_REPORT_EN in e["message"] for e in failed["errors"]), failed
-    assert f"{batch[1]}: internal error" in result.stderr and BUG_REPORT_EN in result.stderr, _explain(result)
+    assert f"{batch[1]}: internal error" in result.stderr and BUG_REPORT_EN in result.stderr, explain(result, limit=4000)
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stderr.splitlines()[-1] == "3 filings, 2 qualified, 0 deferred, 0 invalid, 1 internal errors"
 
@@ -117,13 +109,13 @@ def test_a_fault_in_one_filing_of_a_batch_is_exit_3_for_it_and_the_others_are_st
 def test_every_batch_format_reports_a_crashed_filing_and_keeps_the_others(batch, monkeypatch, fmt):
     _engine_crash(monkeypatch)
     result = CliRunner().invoke(junheng, ["check", *map(str, batch), "--format", fmt, "--lang", "en"])
-    assert result.exit_code == 3, _explain(result)
+    assert result.exit_code == 3, explain(result, limit=4000)
     assert BUG_REPORT_EN in result.stderr and "Traceback" not in result.stdout + result.stderr
     if fmt == "jsonl":
         lines = [json.loads(line) for line in result.stdout.splitlines()]
         assert [line.get("verdict", line.get("status")) for line in lines] == ["qualified", 3, "qualified"]
     else:
-        assert "b.json" in result.stdout and "a.json" in result.stdout and "c.json" in result.stdout, _explain(result)
+        assert "b.json" in result.stdout and "a.json" in result.stdout and "c.json" in result.stdout, explain(result, limit=4000)
 
 
 def test_an_internal_error_while_validating_one_filing_is_exit_3_and_the_others_are_validated(batch, monkeypatch):
@@ -138,7 +130,7 @@ def test_an_internal_error_while_validating_one_filing_is_exit_3_and_the_others_
 
     monkeypatch.setattr(validate_module, "read_filing", failing)
     result = CliRunner().invoke(junheng, ["validate", *map(str, batch), "--lang", "en"])
-    assert result.exit_code == 3, _explain(result)
+    assert result.exit_code == 3, explain(result, limit=4000)
     assert f"✓ {batch[0]}: valid" in result.stdout and f"✓ {batch[2]}: valid" in result.stdout
     assert f"{batch[1]}: internal error" in result.stderr and "Traceback" not in result.stderr
 

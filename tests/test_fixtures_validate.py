@@ -11,8 +11,6 @@ Adding a case means adding a file and a ``cases.yaml`` entry — no Python:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -20,10 +18,9 @@ from click.testing import CliRunner
 from junheng.cli.main import junheng
 from junheng.errors import InputErrors
 from junheng.filing.read import read_filing as load_and_validate
+from shared import FIXTURE_FILINGS, INVALID, explain
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-FILINGS = sorted(p for p in (FIXTURES / "filings").glob("*") if p.suffix.lower() in (".yaml", ".yml", ".json"))
-CASES_FILE = FIXTURES / "invalid" / "cases.yaml"
+CASES_FILE = INVALID / "cases.yaml"
 
 
 def _cases() -> list[dict]:
@@ -43,22 +40,18 @@ _NO_CASES = pytest.param(None, marks=pytest.mark.skip(reason="fixtures/invalid/c
 _POINTER_WITHIN = frozenset({"filing_alias_limit"})
 
 
-def _explain(result) -> str:
-    return f"exit {result.exit_code}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-
-
-@pytest.mark.parametrize("path", FILINGS or [_NO_FILINGS], ids=[p.name for p in FILINGS] or ["none"])
+@pytest.mark.parametrize("path", FIXTURE_FILINGS or [_NO_FILINGS], ids=[p.name for p in FIXTURE_FILINGS] or ["none"])
 def test_a_fixture_filing_is_valid(path):
     result = CliRunner().invoke(junheng, ["validate", str(path)])
-    assert result.exit_code == 0, _explain(result)
+    assert result.exit_code == 0, explain(result)
 
 
 @pytest.mark.parametrize("case", CASES or [_NO_CASES], ids=[str(c.get("file")) for c in CASES] or ["none"])
 def test_an_invalid_fixture_fails_first_where_cases_yaml_says(case):
-    path = FIXTURES / "invalid" / case["file"]
+    path = INVALID / case["file"]
     note = case.get("note", "")
     result = CliRunner().invoke(junheng, ["validate", str(path)])
-    assert result.exit_code == 2, f"{case['file']} ({note})\n{_explain(result)}"
+    assert result.exit_code == 2, f"{case['file']} ({note})\n{explain(result)}"
     with pytest.raises(InputErrors) as caught:
         load_and_validate(path)
     first = caught.value.errors[0]

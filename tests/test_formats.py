@@ -15,32 +15,21 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
 from junheng.check.run import Options, check_one_safely, internal_failure
-from junheng.cli.main import junheng
 from junheng.policy.model import Text
-from junheng.policy.packs import compile_rules
 from junheng.report import formats
 from junheng.report.formats import github, markdown
 from junheng.report.result import SEVERITY_RANK, Failure, Result
+from shared import FIX, INVALID, ROOT, SARIF_SCHEMA, run
 
-ROOT = Path(__file__).resolve().parent.parent
-FIX = ROOT / "fixtures" / "filings"
-INVALID = ROOT / "fixtures" / "invalid" / "quoted-count.yaml"
-SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.schema.json").read_text(encoding="utf-8"))
+QUOTED_COUNT = INVALID / "quoted-count.yaml"
 NAMES = sorted(formats.FORMATS)
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return compile_rules()
 
 
 def _check(policy, name: str):
@@ -58,7 +47,7 @@ def results(policy) -> dict[str, Result]:
 
 @pytest.fixture(scope="module")
 def failures(policy) -> list[Failure]:
-    invalid = check_one_safely(str(INVALID), policy, Options(), name="fixtures/invalid/quoted-count.yaml")
+    invalid = check_one_safely(str(QUOTED_COUNT), policy, Options(), name="fixtures/invalid/quoted-count.yaml")
     assert isinstance(invalid, Failure) and invalid.status == 2
     return [invalid, internal_failure("fixtures/filings/crash.yaml", "RuntimeError: boom")]
 
@@ -110,22 +99,13 @@ def test_every_format_renders_a_filing_without_findings(name, results):
     assert isinstance(out, str) and out
 
 
-def _run(*args):
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        result = CliRunner().invoke(junheng, [str(a) for a in args], catch_exceptions=False)
-    finally:
-        os.chdir(cwd)
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_no_format_changes_the_exit_status(name):
-    yubei, yongchuan, invalid = "fixtures/filings/yubei-2012.yaml", "fixtures/filings/yongchuan-2012.yaml", "fixtures/invalid/quoted-count.yaml"
+    yubei, yongchuan = "fixtures/filings/yubei-2012.yaml", "fixtures/filings/yongchuan-2012.yaml"
+    invalid, shapingba = "fixtures/invalid/quoted-count.yaml", "fixtures/filings/shapingba-2011.yaml"
     for args, status in (([yubei], 1), ([yubei, "--fail-on", "never"], 0), ([yongchuan], 0),
-                         ([invalid], 2), ([yongchuan, invalid, yubei], 2), (["fixtures/filings/shapingba-2011.yaml", "--fail-on", "minor"], 1)):
-        code, out, err = _run("check", *args, "--format", name)
+                         ([invalid], 2), ([yongchuan, invalid, yubei], 2), ([shapingba, "--fail-on", "minor"], 1)):
+        code, out, err = run("check", *args, "--format", name, cwd=ROOT)
         assert code == status, f"{name} {args}: {out}{err}"
         assert "Traceback" not in out + err
 
@@ -162,7 +142,7 @@ def test_junit_has_one_suite_per_filing_and_one_case_per_rule_and_subject_checke
     root = _junit(outcomes)
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [o.file for o in outcomes]
-    for suite, outcome in zip(suites, outcomes):
+    for suite, outcome in zip(suites, outcomes, strict=True):
         cases = suite.findall("testcase")
         assert int(suite.get("tests")) == len(cases)
         if isinstance(outcome, Result):
@@ -197,7 +177,7 @@ def test_junit_data_missing_fails_the_case_of_the_rule_it_could_not_judge(result
 
 def test_junit_a_filing_not_checked_is_a_suite_with_one_errored_case(failures):
     root = _junit(failures, lang="en")
-    for suite, failure in zip(root.findall("testsuite"), failures):
+    for suite, failure in zip(root.findall("testsuite"), failures, strict=True):
         assert suite.get("errors") == "1" and suite.get("tests") == "1"
         (case,) = suite.findall("testcase")
         error = case.find("error")
@@ -233,7 +213,7 @@ def test_sarif_describes_every_rule_that_appears_and_places_every_finding(result
     assert [r["id"] for r in driver["rules"]] == sorted({f.rule for f in result.findings})
     levels = {"blocking": "error", "major": "warning", "minor": "note", "info": "note"}
     assert len(run["results"]) == len(result.findings)
-    for sarif, finding in zip(run["results"], result.findings):
+    for sarif, finding in zip(run["results"], result.findings, strict=True):
         rule = driver["rules"][sarif["ruleIndex"]]
         assert rule["id"] == sarif["ruleId"] == finding.rule
         assert rule["shortDescription"]["text"] == finding.title.zh and rule["fullDescription"]["text"] == finding.basis.zh
@@ -274,7 +254,8 @@ def test_sarif_uris_are_percent_encoded_references():
 def test_github_escapes_data_and_properties_as_the_runner_unescapes_them():
     assert github.escape_data("100% a\r\nb") == "100%25 a%0D%0Ab"
     assert github.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
-    assert github.command("error", "m:1,2", file="a,b.yaml", line=3, col=None, title="R s") == "::error file=a%2Cb.yaml,line=3,title=R s::m:1,2"
+    command = github.command("error", "m:1,2", file="a,b.yaml", line=3, col=None, title="R s")
+    assert command == "::error file=a%2Cb.yaml,line=3,title=R s::m:1,2"
 
 
 def test_github_gives_one_annotation_per_finding_by_severity(results):
@@ -283,7 +264,7 @@ def test_github_gives_one_annotation_per_finding_by_severity(results):
     annotations = [line for line in lines if line.startswith("::")]
     assert len(annotations) == len(result.findings)
     commands = {"blocking": "error", "major": "warning", "minor": "notice", "info": "notice"}
-    for line, f in zip(annotations, result.findings):
+    for line, f in zip(annotations, result.findings, strict=True):
         loc = f.locations[0]
         assert line.startswith(f"::{commands[f.severity]} file={loc.file},line={loc.line},col={loc.column},title={f.rule} {f.subject}::")
 

@@ -13,32 +13,14 @@ version, which SARIF names, is replaced by ``<version>`` so that a release does 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
 from junheng import __version__
-from junheng.cli.main import junheng
+from shared import FIXTURE_FILINGS, GOLDEN, ROOT, SARIF_SCHEMA, compare_golden, run
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).resolve().parent / "golden" / "formats"
-FILINGS = sorted(p for p in (ROOT / "fixtures" / "filings").iterdir() if p.suffix in (".yaml", ".json"))
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 FORMATS = {"junit": "junit.xml", "sarif": "sarif.json", "github": "github.txt", "markdown": "md"}
-SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.schema.json").read_text(encoding="utf-8"))
-
-
-def _run(*args: str) -> tuple[int, str]:
-    cwd = os.getcwd()
-    os.chdir(ROOT)  # file names in reports are relative to where junheng runs
-    try:
-        result = CliRunner().invoke(junheng, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(cwd)
-    return result.exit_code, result.stdout
 
 
 def _normalised(fmt: str, out: str) -> str:
@@ -53,28 +35,18 @@ def _normalised(fmt: str, out: str) -> str:
     return out
 
 
-def _compare(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"golden file {name} was missing and has been written; review and commit it")
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file (UPDATE_GOLDEN=1 to regenerate)"
-
-
-@pytest.mark.parametrize("filing", FILINGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("filing", FIXTURE_FILINGS, ids=lambda p: p.name)
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_fixture_report_in_a_machine_format_matches_its_golden_file(filing, fmt):
-    code, out = _run("check", filing.relative_to(ROOT).as_posix(), "--format", fmt)
+    code, out, _ = run("check", filing.relative_to(ROOT).as_posix(), "--format", fmt, cwd=ROOT)
     assert code in (0, 1), out
-    _compare(f"{filing.name}.{FORMATS[fmt]}", _normalised(fmt, out))
+    compare_golden(GOLDEN / "formats", f"{filing.name}.{FORMATS[fmt]}", _normalised(fmt, out))
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_a_run_of_every_fixture_with_failures_matches_its_golden_file(fmt):
     args = ["fixtures/filings/yubei-2012.yaml", "fixtures/invalid/quoted-count.yaml", "fixtures/filings/nanan-2012-missing.yaml",
             "fixtures/no-such-filing.yaml", "fixtures/filings/yongchuan-2012.yaml"]
-    code, out = _run("check", *args, "--format", fmt, "--lang", "en", "--fail-on", "major")
+    code, out, _ = run("check", *args, "--format", fmt, "--lang", "en", "--fail-on", "major", cwd=ROOT)
     assert code == 2, out
-    _compare(f"all.en.{FORMATS[fmt]}", _normalised(fmt, out))
+    compare_golden(GOLDEN / "formats", f"all.en.{FORMATS[fmt]}", _normalised(fmt, out))

@@ -6,7 +6,6 @@ from click.testing import CliRunner
 
 from junheng.check.run import Options, check_one_safely
 from junheng.cli.main import junheng
-from junheng.policy.packs import compile_rules
 from junheng.synthetic import Spec, filing, write
 
 
@@ -18,16 +17,14 @@ def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_bytes(tmp_pat
     assert [p.read_bytes() for p in a] != [p.read_bytes() for p in c]
 
 
-def test_generated_filings_are_valid_and_clean_without_violations(tmp_path):
-    policy = compile_rules()
+def test_generated_filings_are_valid_and_clean_without_violations(tmp_path, policy):
     for path in write(Spec(districts=4, schools=30, violation_share=0.0), tmp_path, "yaml"):
         result = check_one_safely(str(path), policy, Options())
         assert getattr(result, "verdict", None) == "qualified", getattr(result, "errors", None) or [f.rule for f in result.findings]
         assert not result.findings
 
 
-def test_the_violation_share_breaks_about_that_share_of_the_checks():
-    policy = compile_rules()
+def test_the_violation_share_breaks_about_that_share_of_the_checks(policy):
     spec = Spec(districts=12, schools=40, violation_share=0.05)
     findings = checks = 0
     for k in range(spec.districts):

@@ -27,18 +27,12 @@ from junheng.cli.main import junheng
 from junheng.errors import InputErrors
 from junheng.filing.read import read_filing as load_and_validate
 from junheng.located.read import MAX_BYTES, load_document
-from junheng.policy.packs import compile_rules
+from shared import BASE_FILING, INVALID, explain, shipped_policy
 
-ROOT = Path(__file__).resolve().parent.parent
-BASE_YAML = (ROOT / "rules" / "tests" / "base.yaml").read_text(encoding="utf-8")
+BASE_YAML = BASE_FILING.read_text(encoding="utf-8")
 BASE_JSON = json.dumps(yaml.safe_load(BASE_YAML), ensure_ascii=False, indent=1) + "\n"
-INVALID = ROOT / "fixtures" / "invalid"
 CASES = {c["file"]: c for c in yaml.safe_load((INVALID / "cases.yaml").read_text(encoding="utf-8"))}
 SECONDS = 5.0  # every case, even a 30 MB file, is decided well within this
-
-
-def _explain(result) -> str:
-    return f"exit {result.exit_code}\n--- stdout\n{result.stdout[:3000]}\n--- stderr\n{result.stderr[:3000]}"
 
 
 def _run(*args) -> tuple:
@@ -71,10 +65,10 @@ def assert_refused(path: Path, *, located: bool = True) -> None:
     for command in ("validate", "check"):
         result, elapsed, peak = _run(command, path)
         printed = result.stdout + result.stderr
-        assert result.exit_code == 2, f"{command} {path.name}\n{_explain(result)}"
+        assert result.exit_code == 2, f"{command} {path.name}\n{explain(result, limit=3000)}"
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert "Traceback" not in printed, printed
-        assert re.search(where, result.stderr), f"{command}: no '{where}' message\n{_explain(result)}"
+        assert re.search(where, result.stderr), f"{command}: no '{where}' message\n{explain(result, limit=3000)}"
         assert elapsed < SECONDS, f"{command} {path.name} took {elapsed:.1f} s"
         if command == "validate":
             assert peak < _memory_bound(path), f"{command} {path.name}: {peak / 2**20:.0f} MiB"
@@ -84,7 +78,7 @@ def assert_accepted(path: Path) -> None:
     """Valid: `validate` exits 0 and `check` 0 or 1 (findings), quickly, without a traceback."""
     for command, statuses in (("validate", (0,)), ("check", (0, 1))):
         result, elapsed, peak = _run(command, path)
-        assert result.exit_code in statuses, f"{command} {path.name}\n{_explain(result)}"
+        assert result.exit_code in statuses, f"{command} {path.name}\n{explain(result, limit=3000)}"
         assert "Traceback" not in result.stdout + result.stderr
         assert elapsed < SECONDS, f"{command} {path.name} took {elapsed:.1f} s"
         if command == "validate":
@@ -210,7 +204,8 @@ def test_minus_zero_as_a_school_id_is_refused_alike_in_yaml_and_json(tmp_path, n
 def _every_number(node, value):
     """`node` with every number in it (counts, money, rates aside) set by `value(key, old)`."""
     if isinstance(node, dict):
-        return {k: (value(k, v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _every_number(v, value)) for k, v in node.items()}
+        return {k: (value(k, v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _every_number(v, value))
+                for k, v in node.items()}
     if isinstance(node, list):
         return [_every_number(v, value) for v in node]
     return node
@@ -228,17 +223,18 @@ def test_every_figure_at_the_edge_of_the_schema_is_checked_not_an_internal_error
     path = _write(tmp_path, f"{extreme}.json", json.dumps(data))
     for fmt in ("json", "text"):
         result, elapsed, _ = _run("check", path, "--format", fmt, "--lang", "en")
-        assert result.exit_code in (0, 1), _explain(result)
+        assert result.exit_code in (0, 1), explain(result, limit=3000)
         assert "Traceback" not in result.stdout + result.stderr and elapsed < SECONDS
 
 
 def test_a_ten_megabyte_school_name_is_accepted_quickly_in_bounded_memory(tmp_path):
     name = "校" * 10 + "a" * (10 * 2**20)
-    path = _write(tmp_path, "long-name.yaml", BASE_YAML.replace("name: 测试区第一小学", f"name: {name}", 1).replace("books: 27000", "books: 100", 1))
+    text = BASE_YAML.replace("name: 测试区第一小学", f"name: {name}", 1).replace("books: 27000", "books: 100", 1)
+    path = _write(tmp_path, "long-name.yaml", text)
     assert path.stat().st_size < MAX_BYTES
     assert_accepted(path)
     result, elapsed, _ = _run("check", path, "--format", "json")
-    assert result.exit_code == 0 and elapsed < SECONDS, _explain(result)
+    assert result.exit_code == 0 and elapsed < SECONDS, explain(result, limit=3000)
     books = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "STD-05"]  # at the long-named school
     assert any(name in f["message"] for f in books)
 
@@ -249,7 +245,7 @@ def test_a_thirty_megabyte_file_is_refused_as_too_large_without_being_read(tmp_p
         stream.write(BASE_YAML.encode("utf-8"))
         stream.truncate(30 * 2**20)  # sparse: nothing to read in it would fit the limit anyway
     result, elapsed, peak = _run("validate", path, "--lang", "en")
-    assert result.exit_code == 2 and "too large" in result.stderr, _explain(result)
+    assert result.exit_code == 2 and "too large" in result.stderr, explain(result, limit=3000)
     assert elapsed < 1.0 and peak < 2**20, (elapsed, peak)  # refused from its size, before any read
     assert_refused(path, located=False)
 
@@ -334,7 +330,8 @@ def test_valid_anchors_aliases_and_merge_keys_are_accepted(tmp_path):
     several = BASE_YAML.replace("  - <<: *junior\n    id: J2", "  - <<: [*junior, *primary]\n    id: J2", 1)
     assert "<<: [*junior, *primary]" in several
     assert_accepted(_write(tmp_path, "merge-list.yaml", several))
-    aliased = BASE_YAML.replace("regular_revenue: {current: 100000, previous: 90000}", "regular_revenue: &money {current: 100000, previous: 90000}", 1)
+    aliased = BASE_YAML.replace("regular_revenue: {current: 100000, previous: 90000}",
+                                "regular_revenue: &money {current: 100000, previous: 90000}", 1)
     aliased = aliased.replace("general_expenditure: {current: 200000, previous: 180000}", "general_expenditure: *money", 1)
     assert "*money" in aliased
     assert_accepted(_write(tmp_path, "alias.yaml", aliased))
@@ -395,7 +392,7 @@ def test_documents_of_the_wrong_shape_are_refused(tmp_path, text):
     with pytest.raises(InputErrors):
         load_and_validate(path)
     result, _, _ = _run("validate", path)
-    assert result.exit_code == 2 and "Traceback" not in result.stderr, _explain(result)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr, explain(result, limit=3000)
 
 
 def test_a_folder_named_like_a_filing_and_a_missing_file_name_themselves(tmp_path):
@@ -435,7 +432,7 @@ def test_random_byte_damage_to_a_filing_is_checked_or_refused_with_located_error
         else:
             del data[at:at + 1 + byte % 16]
     try:
-        result = check_source(bytes(data), _policy(), name=f"damaged.{ext}")
+        result = check_source(bytes(data), shipped_policy(), name=f"damaged.{ext}")
     except InputErrors as caught:
         for error in caught.errors:
             assert error.file == f"damaged.{ext}" and error.zh and error.en, error
@@ -443,11 +440,3 @@ def test_random_byte_damage_to_a_filing_is_checked_or_refused_with_located_error
     else:
         assert result.verdict in ("qualified", "deferred")
 
-
-_POLICY: list = []
-
-
-def _policy():
-    if not _POLICY:
-        _POLICY.append(compile_rules(ROOT / "rules"))
-    return _POLICY[0]

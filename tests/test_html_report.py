@@ -17,19 +17,11 @@ import pytest
 
 from junheng.check.run import Options, check_one_safely
 from junheng.policy.model import Text
-from junheng.policy.packs import compile_rules
 from junheng.report.formats import html, letter
 from junheng.report.result import Result
-
-ROOT = Path(__file__).resolve().parent.parent
-FIX = ROOT / "fixtures" / "filings"
+from shared import FIX
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does it)")
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return compile_rules()
 
 
 def _result(policy, name: str) -> Result:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from shared import FIX, ROOT
 
 
 def test_a_wheel_installed_in_a_fresh_environment_checks_a_filing_from_another_folder(tmp_path):
@@ -32,11 +32,12 @@ def test_a_wheel_installed_in_a_fresh_environment_checks_a_filing_from_another_f
     install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
                              capture_output=True, text=True, timeout=600)
     if install.returncode != 0 and "no such option: --python" in install.stderr:
-        install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], capture_output=True, text=True, timeout=600)
+        install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+                                 capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    filing = ROOT / "fixtures" / "filings" / "yubei-2012.yaml"
+    filing = FIX / "yubei-2012.yaml"
     run = subprocess.run([str(env / "bin" / "junheng"), "check", str(filing), "--format", "json"], cwd=elsewhere,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stderr

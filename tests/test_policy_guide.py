@@ -40,7 +40,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from shared import FIXTURES, ROOT, RULES
+
 GUIDE = ROOT / "docs" / "policy-guide.md"
 
 BEFORE = "# 修改前："
@@ -102,8 +103,10 @@ def steps(text: str) -> list[Step]:
         if pending is not None:
             before_block, path = pending
             where = f"docs/policy-guide.md:{before_block.line}"
-            assert b.lang == "yaml" and first.startswith(AFTER), f"{where}: a {BEFORE}{path} block must be followed by a {AFTER}{path} block"
-            assert first[len(AFTER):].strip() == path, f"docs/policy-guide.md:{b.line}: {AFTER} names {first[len(AFTER):].strip()!r}, not {path!r}"
+            assert b.lang == "yaml" and first.startswith(AFTER), (
+                f"{where}: a {BEFORE}{path} block must be followed by a {AFTER}{path} block")
+            named = first[len(AFTER):].strip()
+            assert named == path, f"docs/policy-guide.md:{b.line}: {AFTER} names {named!r}, not {path!r}"
             out.append(Step("edit", before_block.line, path=path, before="\n".join(before_block.lines[1:]), after="\n".join(b.lines[1:])))
             pending = None
             continue
@@ -135,7 +138,8 @@ def _guide_steps() -> list[Step]:
 
 
 def _safe_path(root: Path, rel: str, line: int) -> Path:
-    assert rel and not Path(rel).is_absolute() and ".." not in Path(rel).parts, f"docs/policy-guide.md:{line}: {rel!r} is not a path inside the project"
+    inside = rel and not Path(rel).is_absolute() and ".." not in Path(rel).parts
+    assert inside, f"docs/policy-guide.md:{line}: {rel!r} is not a path inside the project"
     return root / rel
 
 
@@ -147,7 +151,8 @@ def apply_edit(root: Path, step: Step) -> None:
     framed = "\n" + text
     needle = "\n" + step.before + "\n"
     count = framed.count(needle)
-    assert count == 1, f"docs/policy-guide.md:{step.line}: the {BEFORE} text occurs {count} times in {step.path} (it must occur exactly once, as whole lines)"
+    assert count == 1, (f"docs/policy-guide.md:{step.line}: the {BEFORE} text occurs {count} times in {step.path} "
+                        "(it must occur exactly once, as whole lines)")
     path.write_text(framed.replace(needle, "\n" + step.after + "\n", 1)[1:], encoding="utf-8")
 
 
@@ -187,7 +192,8 @@ def _junheng_bin(tmp_path: Path) -> Path:
     shim = tmp_path / "bin"
     shim.mkdir(exist_ok=True)
     script = shim / "junheng"
-    script.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}/engine${{PYTHONPATH:+:$PYTHONPATH}}" exec "{sys.executable}" -c "from junheng.cli.main import main; main()" "$@"\n', encoding="utf-8")
+    script.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}/engine${{PYTHONPATH:+:$PYTHONPATH}}" '
+                      f'exec "{sys.executable}" -c "from junheng.cli.main import main; main()" "$@"\n', encoding="utf-8")
     script.chmod(0o755)
     return shim
 
@@ -204,8 +210,8 @@ def project_copy(tmp_path: Path) -> Path:
         pytest.skip("git is not installed: the guide's `junheng rules impact --baseline HEAD` needs a git repository")
     root = tmp_path / "project"
     root.mkdir()
-    shutil.copytree(ROOT / "rules", root / "rules")
-    shutil.copytree(ROOT / "fixtures", root / "fixtures")
+    shutil.copytree(RULES, root / "rules")
+    shutil.copytree(FIXTURES, root / "fixtures")
     _git(root, "init", "-q")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "the rules before the guide's edits")

@@ -14,26 +14,18 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filing_strategies import ROOT, as_json, as_yaml, filings, reordered, scaled_finance
+from filing_strategies import as_json, as_yaml, filings, reordered, scaled_finance
 from junheng.check.run import check_source
 from junheng.errors import InputErrors
-from junheng.policy.packs import compile_rules
 from junheng.report import formats
+from shared import shipped_policy
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-_POLICY: list = []
-
-
-def _policy():
-    """The shipped rules, compiled once (not a fixture: hypothesis would print it with every failure)."""
-    if not _POLICY:
-        _POLICY.append(compile_rules(ROOT / "rules"))
-    return _POLICY[0]
 
 
 def _check(data: dict, fmt: str = "json"):
     raw = as_json(data) if fmt == "json" else as_yaml(data)
-    return check_source(raw, _policy(), name=f"generated.{fmt}")
+    return check_source(raw, shipped_policy(), name=f"generated.{fmt}")
 
 
 def _in_old_order(pointer: str, order: list[int]) -> str:
@@ -116,7 +108,7 @@ def test_a_filing_with_any_one_value_replaced_by_anything_is_checked_or_refused_
     except (ValueError, yaml.YAMLError):  # nothing a filer could write
         return
     try:
-        result = check_source(raw, _policy(), name=f"generated.{fmt}")
+        result = check_source(raw, shipped_policy(), name=f"generated.{fmt}")
     except InputErrors as caught:
         assert caught.errors and all(e.file == f"generated.{fmt}" and e.zh and e.en for e in caught.errors)
         assert all(e.line is not None for e in caught.errors if e.code != "filing_empty"), [e.render("en") for e in caught.errors]

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
-from click.testing import CliRunner
-
-from junheng.cli.main import junheng
-
-ROOT = Path(__file__).resolve().parent.parent
+from shared import ROOT, RULES, invoke
 
 
 def test_the_readme_example_shows_the_exact_output_of_its_command():
@@ -18,12 +12,7 @@ def test_the_readme_example_shows_the_exact_output_of_its_command():
     block = re.search(r"```console\n\$ junheng ([^\n]+)\n(.*?)```", readme, re.S)
     assert block, "the README has no ```console example"
     args, shown = block.group(1).split(), block.group(2)
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        result = CliRunner().invoke(junheng, args, catch_exceptions=False)
-    finally:
-        os.chdir(cwd)
+    result = invoke(*args, cwd=ROOT)
     assert result.exit_code == 0, result.output
     assert result.stdout == shown
 
@@ -31,7 +20,7 @@ def test_the_readme_example_shows_the_exact_output_of_its_command():
 def test_the_readme_shows_the_rule_as_it_is_in_the_rule_file():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = re.search(r"```yaml\n(  - id: FIN-07\n.*?)```", readme, re.S).group(1)
-    assert shown in (ROOT / "rules" / "funding.yaml").read_text(encoding="utf-8")
+    assert shown in (RULES / "funding.yaml").read_text(encoding="utf-8")
 
 
 def test_the_readme_shows_the_line_of_the_filing_that_matters():

@@ -7,10 +7,7 @@ from pathlib import Path
 import pytest
 
 from junheng.authoring.ruletest import find_test_files, load_test_file, run_file
-from junheng.policy.packs import compile_rules
-
-RULES = Path(__file__).resolve().parent.parent / "rules"
-POLICY = compile_rules(RULES)
+from shared import RULES, shipped_policy
 
 
 def _cases():
@@ -25,7 +22,7 @@ _RESULTS: dict = {}
 
 def _results(path: Path):
     if path not in _RESULTS:
-        _RESULTS[path] = run_file(path, POLICY, RULES)
+        _RESULTS[path] = run_file(path, shipped_policy(), RULES)
     return _RESULTS[path]
 
 
@@ -35,7 +32,7 @@ def test_rule_case(path, index):
     assert result.passed, f"{result.name}\n" + "\n".join(result.problem_texts("en")) + f"\nactual findings: {result.actual}"
 
 
-def test_every_shipped_rule_fires_in_some_case_and_is_silent_at_a_boundary_in_another():
+def test_every_shipped_rule_fires_in_some_case_and_is_silent_at_a_boundary_in_another(policy):
     fired, forbidden = set(), set()
     for path in find_test_files(RULES):
         spec, _ = load_test_file(path)
@@ -43,6 +40,6 @@ def test_every_shipped_rule_fires_in_some_case_and_is_silent_at_a_boundary_in_an
             fired |= result.expected_rules
         for case in spec.cases:
             forbidden |= {m.rule for m in case.forbid}
-    ids = {r.id for pack in POLICY.packs.values() for r in pack.rules}
+    ids = {r.id for pack in policy.packs.values() for r in pack.rules}
     assert not ids - fired, f"rules no passing case expects to fire: {sorted(ids - fired)}"
     assert not ids - forbidden, f"rules no case shows silent (forbid): {sorted(ids - forbidden)}"

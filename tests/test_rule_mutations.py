@@ -25,10 +25,8 @@ from junheng.located.read import load_document
 from junheng.policy.compiled import Policy
 from junheng.policy.packs import compile_rules
 from junheng.report.result import Failure, Result
+from shared import BASE_FILING, RULES
 
-ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "rules"
-BASE = RULES / "tests" / "base.yaml"
 MUTATIONS = 200
 # Rule files are where policy staff write; packs and the vocabulary are mutated less often.
 FILES = [p.relative_to(RULES).as_posix() for p in sorted(RULES.glob("*.yaml"))] + [
@@ -95,11 +93,8 @@ def _formulas(data) -> list[tuple]:
         isinstance(token, str) and token in _FORMULA_KEYS for token in path[-3:])]
 
 
-def _mutate_data(rng: random.Random, data) -> tuple[object, str]:
-    """One mutation of a rule file's data; returns the new data and what was done."""
-    data = copy.deepcopy(data)
-    nodes = [(path, value) for path, value in _paths(data) if path]
-    rules = data.get("rules") if isinstance(data, dict) and isinstance(data.get("rules"), list) else []
+def _mutation_kinds(data, rules: list) -> list[str]:
+    """The mutations that apply to a rule file's data, each as often as it should be drawn."""
     kinds = ["delete", "retype", "misspell_key", "empty_list"]
     if _formulas(data):
         kinds += ["misspell_name", "break_formula", "misspell_name"]
@@ -109,70 +104,109 @@ def _mutate_data(rng: random.Random, data) -> tuple[object, str]:
         kinds += ["param"]
     if any(isinstance(r, dict) and isinstance(r.get("aggregate"), dict) for r in rules):
         kinds += ["aggregate"] * 6  # one rule of its kind: mutated more often than its share
-    kind = rng.choice(kinds)
-    if kind == "delete":
-        path, _ = rng.choice([(p, v) for p, v in nodes if isinstance(p[-1], str)])
-        del _get(data, path[:-1])[path[-1]]
-        return data, f"delete {'/'.join(map(str, path))}"
-    if kind == "retype":
-        path, value = rng.choice(nodes)
-        _get(data, path[:-1])[path[-1]] = new = _retyped(rng, value)
-        return data, f"retype {'/'.join(map(str, path))} to {new!r}"
-    if kind == "misspell_key":
-        path, _ = rng.choice([(p, v) for p, v in nodes if isinstance(p[-1], str)])
-        parent = _get(data, path[:-1])
-        new = _typo(rng, path[-1])
-        items = list(parent.items())
-        parent.clear()
-        parent.update({(new if k == path[-1] else k): v for k, v in items})  # in place, in order
-        return data, f"rename key {'/'.join(map(str, path))} to {new!r}"
-    if kind == "empty_list":
-        lists = [(p, v) for p, v in nodes if isinstance(v, list)] or [(p, v) for p, v in nodes if isinstance(v, dict)]
-        if not lists:
+    return kinds
+
+
+def _mutate_data(rng: random.Random, data) -> tuple[object, str]:
+    """One mutation of a rule file's data; returns the new data and what was done."""
+    data = copy.deepcopy(data)
+    nodes = [(path, value) for path, value in _paths(data) if path]
+    rules = data.get("rules") if isinstance(data, dict) and isinstance(data.get("rules"), list) else []
+    kind = rng.choice(_mutation_kinds(data, rules))
+    return _MUTATORS[kind](rng, data, nodes, rules)
+
+
+def _delete(rng: random.Random, data, nodes: list, rules: list) -> tuple[object, str]:
+    path, _ = rng.choice([(p, v) for p, v in nodes if isinstance(p[-1], str)])
+    del _get(data, path[:-1])[path[-1]]
+    return data, f"delete {'/'.join(map(str, path))}"
+
+
+def _retype(rng: random.Random, data, nodes: list, rules: list) -> tuple[object, str]:
+    path, value = rng.choice(nodes)
+    _get(data, path[:-1])[path[-1]] = new = _retyped(rng, value)
+    return data, f"retype {'/'.join(map(str, path))} to {new!r}"
+
+
+def _misspell_key(rng: random.Random, data, nodes: list, rules: list) -> tuple[object, str]:
+    path, _ = rng.choice([(p, v) for p, v in nodes if isinstance(p[-1], str)])
+    parent = _get(data, path[:-1])
+    new = _typo(rng, path[-1])
+    items = list(parent.items())
+    parent.clear()
+    parent.update({(new if k == path[-1] else k): v for k, v in items})  # in place, in order
+    return data, f"rename key {'/'.join(map(str, path))} to {new!r}"
+
+
+def _empty_list(rng: random.Random, data, nodes: list, rules: list) -> tuple[object, str]:
+    lists = [(p, v) for p, v in nodes if isinstance(v, list)] or [(p, v) for p, v in nodes if isinstance(v, dict)]
+    if not lists:
+        return _mutate_data(rng, data)
+    path, value = rng.choice(lists)
+    _get(data, path[:-1])[path[-1]] = type(value)()
+    return data, f"empty {'/'.join(map(str, path))}"
+
+
+_BREAKERS = [lambda t: t + " +", lambda t: "(" + t, lambda t: t + ")", lambda t: t.replace("(", "", 1),
+             lambda t: t + " ** 2", lambda t: "foo(" + t + ")", lambda t: t + " 'open", lambda t: t[: len(t) // 2],
+             lambda t: t.replace(" ", " ? ", 1), lambda t: "", lambda t: t + " < < 1", lambda t: "1e999 * " + t,
+             lambda t: "(" * 3000 + t + ")" * 3000, lambda t: "-" * 3000 + t, lambda t: "9" * 5000 + " * " + t]
+
+
+def _formula(kind: str, rng: random.Random, data) -> tuple[object, str]:
+    path = rng.choice(_formulas(data))
+    text = _get(data, path)
+    if kind == "misspell_name":
+        names = [m for m in re.finditer(r"[A-Za-z_][A-Za-z_0-9.{}]*", text) if m.group() not in _WORDS]
+        if not names:
             return _mutate_data(rng, data)
-        path, value = rng.choice(lists)
-        _get(data, path[:-1])[path[-1]] = type(value)()
-        return data, f"empty {'/'.join(map(str, path))}"
-    if kind in ("misspell_name", "break_formula"):
-        path = rng.choice(_formulas(data))
-        text = _get(data, path)
-        if kind == "misspell_name":
-            names = [m for m in re.finditer(r"[A-Za-z_][A-Za-z_0-9.{}]*", text) if m.group() not in _WORDS]
-            if not names:
-                return _mutate_data(rng, data)
-            m = rng.choice(names)
-            new = text[:m.start()] + _typo(rng, m.group()) + text[m.end():]
-        else:
-            breakers = [lambda t: t + " +", lambda t: "(" + t, lambda t: t + ")", lambda t: t.replace("(", "", 1),
-                        lambda t: t + " ** 2", lambda t: "foo(" + t + ")", lambda t: t + " 'open", lambda t: t[: len(t) // 2],
-                        lambda t: t.replace(" ", " ? ", 1), lambda t: "", lambda t: t + " < < 1", lambda t: "1e999 * " + t,
-                        lambda t: "(" * 3000 + t + ")" * 3000, lambda t: "-" * 3000 + t, lambda t: "9" * 5000 + " * " + t]
-            new = rng.choice(breakers)(text)
-        _get(data, path[:-1])[path[-1]] = new
-        return data, f"{kind} {'/'.join(map(str, path))}: {text!r} -> {new!r}"
-    if kind == "swap_ids":
-        a, b = rng.sample(range(len(rules)), 2)
-        if isinstance(rules[a], dict) and isinstance(rules[b], dict) and "id" in rules[a] and "id" in rules[b]:
-            rules[a]["id"], rules[b]["id"] = rules[b]["id"], rules[a]["id"]
-        return data, f"swap the ids of rules {a} and {b}"
-    if kind == "duplicate":
-        i = rng.randrange(len(rules))
-        rules.insert(rng.randrange(len(rules) + 1), copy.deepcopy(rules[i]))
-        return data, f"duplicate rule {i}"
-    if kind == "aggregate":
-        aggregate = next(r["aggregate"] for r in rules if isinstance(r, dict) and isinstance(r.get("aggregate"), dict))
-        key = rng.choice(("failures_at_least", "single_below_fraction", "of"))
-        aggregate[key] = new = rng.choice({
-            "failures_at_least": ["many", 0, -3, 40, 10**6, "2", "threshold", 2.5, None],
-            "single_below_fraction": ["1/0", "9" * 400, -1, 0, 2, "x", None],
-            "of": [[], ["QLT-01"], ["QLT-01", "QLT-01"], ["NOPE-01", "QLT-02"], ["STD-01", "QLT-01"], "QLT-01"],
-        }[key])
-        return data, f"aggregate {key} = {new!r}"
+        m = rng.choice(names)
+        new = text[:m.start()] + _typo(rng, m.group()) + text[m.end():]
+    else:
+        new = rng.choice(_BREAKERS)(text)
+    _get(data, path[:-1])[path[-1]] = new
+    return data, f"{kind} {'/'.join(map(str, path))}: {text!r} -> {new!r}"
+
+
+def _swap_ids(rng: random.Random, data, nodes: list, rules: list) -> tuple[object, str]:
+    a, b = rng.sample(range(len(rules)), 2)
+    if isinstance(rules[a], dict) and isinstance(rules[b], dict) and "id" in rules[a] and "id" in rules[b]:
+        rules[a]["id"], rules[b]["id"] = rules[b]["id"], rules[a]["id"]
+    return data, f"swap the ids of rules {a} and {b}"
+
+
+def _duplicate(rng: random.Random, data, nodes: list, rules: list) -> tuple[object, str]:
+    i = rng.randrange(len(rules))
+    rules.insert(rng.randrange(len(rules) + 1), copy.deepcopy(rules[i]))
+    return data, f"duplicate rule {i}"
+
+
+def _aggregate(rng: random.Random, data, nodes: list, rules: list) -> tuple[object, str]:
+    aggregate = next(r["aggregate"] for r in rules if isinstance(r, dict) and isinstance(r.get("aggregate"), dict))
+    key = rng.choice(("failures_at_least", "single_below_fraction", "of"))
+    aggregate[key] = new = rng.choice({
+        "failures_at_least": ["many", 0, -3, 40, 10**6, "2", "threshold", 2.5, None],
+        "single_below_fraction": ["1/0", "9" * 400, -1, 0, 2, "x", None],
+        "of": [[], ["QLT-01"], ["QLT-01", "QLT-01"], ["NOPE-01", "QLT-02"], ["STD-01", "QLT-01"], "QLT-01"],
+    }[key])
+    return data, f"aggregate {key} = {new!r}"
+
+
+def _param(rng: random.Random, data, nodes: list, rules: list) -> tuple[object, str]:
     candidates = [r for r in rules if isinstance(r, dict) and isinstance(r.get("params"), dict) and r["params"]]
     rule = rng.choice(candidates)
     name = rng.choice(sorted(rule["params"]))
-    rule["params"][name] = new = rng.choice(["many", "1/0", "", [1], {"primary": "x", "junior": 1}, True, None, "-", "1 / 3 / 4", "1e999", {"nowhere": 1}, "9" * 400, 10**400, -(10**20)])
+    rule["params"][name] = new = rng.choice(["many", "1/0", "", [1], {"primary": "x", "junior": 1}, True, None, "-", "1 / 3 / 4",
+                                             "1e999", {"nowhere": 1}, "9" * 400, 10**400, -(10**20)])
     return data, f"param {rule.get('id')}/{name} = {new!r}"
+
+
+_MUTATORS = {
+    "delete": _delete, "retype": _retype, "misspell_key": _misspell_key, "empty_list": _empty_list,
+    "misspell_name": lambda rng, data, nodes, rules: _formula("misspell_name", rng, data),
+    "break_formula": lambda rng, data, nodes, rules: _formula("break_formula", rng, data),
+    "swap_ids": _swap_ids, "duplicate": _duplicate, "aggregate": _aggregate, "param": _param,
+}
 
 
 def _mutate_text(rng: random.Random, text: str) -> tuple[str, str]:
@@ -213,15 +247,16 @@ def _within(folder: Path, file: str) -> bool:
 
 def _check_base(policy: Policy) -> list:
     """The base filing under each pack it names, checked in a worker process (a crash is a Failure, not pytest's death)."""
-    raw = BASE.read_bytes()
+    raw = BASE_FILING.read_bytes()
     quality = raw.replace(b"standard: basic", b"standard: quality")
-    sources = [Source(str(BASE)), Source("base-quality.yaml", data=quality, fmt="yaml")]
+    sources = [Source(str(BASE_FILING)), Source("base-quality.yaml", data=quality, fmt="yaml")]
     return list(check_many(sources, policy, Options(), jobs=1))
 
 
 def test_the_rules_unmutated_but_rewritten_by_the_mutator_still_compile_and_check_cleanly(folder):
     for name in FILES:
-        (folder / name).write_text(yaml.safe_dump(_plain(RULES / name), allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
+        rewritten = yaml.safe_dump(_plain(RULES / name), allow_unicode=True, sort_keys=False, width=10_000)
+        (folder / name).write_text(rewritten, encoding="utf-8")
     try:
         policy = compile_rules(folder)
         assert sorted(policy.packs) == ["basic", "quality"]
@@ -254,6 +289,7 @@ def test_a_mutated_rule_file_either_compiles_whole_or_fails_with_located_errors(
         for outcome in _check_base(policy):
             assert isinstance(outcome, (Result, Failure)), what
             if isinstance(outcome, Failure):
-                assert outcome.status != ExitStatus.INTERNAL_ERROR, f"{name}: {what}\n" + "\n".join(e.render("en") for e in outcome.errors)
+                errors = "\n".join(e.render("en") for e in outcome.errors)
+                assert outcome.status != ExitStatus.INTERNAL_ERROR, f"{name}: {what}\n{errors}"
     finally:
         shutil.copy(RULES / name, target)

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from junheng.filing.model import Filing
 from junheng.filing.schema import SCHEMA_PATH, filing_json_schema, schema_text
 from junheng.located.read import load_document
+from shared import FIXTURE_FILINGS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "engine" / "junheng" / "schemas" / "filing.schema.json"
 REGENERATE = "the committed schema is out of date; regenerate it with: junheng schema > engine/junheng/schemas/filing.schema.json"
 
@@ -133,7 +133,7 @@ def _validator() -> Draft202012Validator:
 
 def _valid_examples() -> dict[str, str | Path]:
     examples: dict[str, str | Path] = {"the contract's example": EXAMPLE, "minimal, with the forgiving forms": MINIMAL}
-    for path in sorted(p for p in (ROOT / "fixtures" / "filings").glob("*") if p.suffix in (".yaml", ".yml", ".json")):
+    for path in FIXTURE_FILINGS:
         examples[f"fixtures/filings/{path.name}"] = path
     return examples
 

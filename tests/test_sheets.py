@@ -22,16 +22,9 @@ from junheng.filing.forms import example, load_filing, write_filing, yaml_text
 from junheng.filing.read import read_filing as load_and_validate
 from junheng.filing.validate import validate_document
 from junheng.located.read import load_document
-from junheng.policy.packs import compile_rules
+from shared import FIX, FIXTURE_FILINGS
 
-ROOT = Path(__file__).resolve().parent.parent
-FILINGS = sorted(p for p in (ROOT / "fixtures" / "filings").iterdir() if p.suffix in (".yaml", ".json"))
-ONE = ROOT / "fixtures" / "filings" / "nanan-2011.yaml"
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return compile_rules()
+ONE = FIX / "nanan-2011.yaml"
 
 
 def _normal(value):
@@ -91,7 +84,7 @@ def test_labels_come_from_the_models_titles_and_descriptions():
 # ---------------------------------------------------------------- round trips and the same findings
 
 
-@pytest.mark.parametrize("filing", FILINGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("filing", FIXTURE_FILINGS, ids=lambda p: p.name)
 def test_every_fixture_goes_to_xlsx_and_back_losing_nothing(tmp_path, filing):
     doc, model = load_and_validate(str(filing))
     path = tmp_path / "filing.xlsx"
@@ -105,7 +98,7 @@ def test_every_fixture_goes_to_xlsx_and_back_losing_nothing(tmp_path, filing):
     assert yaml_model == model and _normal(yaml_doc.data) == _normal(doc.data)
 
 
-@pytest.mark.parametrize("filing", FILINGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("filing", FIXTURE_FILINGS, ids=lambda p: p.name)
 def test_every_fixture_goes_to_a_csv_folder_and_back_losing_nothing(tmp_path, filing):
     doc, model = load_and_validate(str(filing))
     write_filing(doc.data, tmp_path / "csv")
@@ -118,7 +111,7 @@ def _essence(result) -> list:
     return [(f.rule, f.for_rule, f.subject, f.severity, f.shortfall, json.dumps(f.observed, sort_keys=True)) for f in result.findings]
 
 
-@pytest.mark.parametrize("filing", FILINGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("filing", FIXTURE_FILINGS, ids=lambda p: p.name)
 def test_a_filing_checked_as_xlsx_gives_the_same_findings_as_yaml(tmp_path, policy, filing):
     path = _workbook_of(tmp_path, filing)
     as_yaml, as_xlsx = check_source(str(filing), policy), check_source(str(path), policy)
@@ -129,7 +122,7 @@ def test_a_filing_checked_as_xlsx_gives_the_same_findings_as_yaml(tmp_path, poli
 
 
 def test_findings_of_an_xlsx_filing_point_at_cells_in_the_json_output(tmp_path):
-    path = _workbook_of(tmp_path, ROOT / "fixtures" / "filings" / "yubei-2012.yaml")
+    path = _workbook_of(tmp_path, FIX / "yubei-2012.yaml")
     result = CliRunner().invoke(junheng, ["check", str(path), "--format", "json"])
     assert result.exit_code == 1, result.output
     findings = json.loads(result.stdout)["findings"]
@@ -140,7 +133,7 @@ def test_findings_of_an_xlsx_filing_point_at_cells_in_the_json_output(tmp_path):
 
 
 def test_a_yaml_filing_has_no_cells_in_its_output():
-    result = CliRunner().invoke(junheng, ["check", str(ROOT / "fixtures" / "filings" / "yubei-2012.yaml"), "--format", "json"])
+    result = CliRunner().invoke(junheng, ["check", str(FIX / "yubei-2012.yaml"), "--format", "json"])
     assert '"cell"' not in result.stdout
 
 
@@ -150,7 +143,8 @@ def test_a_yaml_filing_has_no_cells_in_its_output():
 def test_chinese_options_yes_no_and_english_keys_are_read(tmp_path):
     folder = tmp_path / "csv"
     write_filing(None, folder)  # the blank form …
-    (folder / "区县.csv").write_text("字段,值\n数据格式版本,1\n行政区划代码,500108\n区县名称,南岸区\n统计年度（年）,2011\n", encoding="utf-8")
+    (folder / "区县.csv").write_text("字段,值\n数据格式版本,1\n行政区划代码,500108\n区县名称,南岸区\n统计年度（年）,2011\n",
+                                     encoding="utf-8")
     (folder / "经费.csv").write_text("\ufeff字段,值\ngdp,4200000\n", encoding="utf-8")  # a BOM, and the key instead of the label
     (folder / "学校.csv").write_text("学校标识码,学段,城乡类别,薄弱学校,students,班级数（个）,最大班额\n"
                                      "0012,小学,乡村,是,300,8,\n", encoding="utf-8")
