@@ -207,13 +207,16 @@ _FAIL_ON = ("blocking", "major", "minor", "info", "never")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
 @click.option("--previous", multiple=True, metavar="PATH",
               help="Last year's filings (files, folders, globs): their figures must match this year's `previous` ones (DATA-05).")
+@click.option("--no-cache", is_flag=True,
+              help="Read the rule files again instead of using the copy cached from an earlier run (JUNHENG_NO_CACHE=1 does the same).")
 @_INPUT_FORMAT
 @_OUTPUT
 @_STRICT
 @_LANG
 @click.pass_context
 def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, rules_dir: tuple[str, ...], fmt: str, fail_on: str,
-          jobs: int | None, previous: tuple[str, ...], input_format: str, output: str | None, strict: bool, lang: str) -> None:
+          jobs: int | None, previous: tuple[str, ...], no_cache: bool, input_format: str, output: str | None, strict: bool,
+          lang: str) -> None:
     """Check each FILING against its rule pack and report findings (检查申报数据是否达标).
 
     Exit status: 0 no finding at or above --fail-on, 1 some, 2 invalid input, 3 internal error.
@@ -227,7 +230,7 @@ def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, ru
     from junheng.report.result import run_status
 
     try:
-        policy = compile_rules(list(rules_dir) or None)
+        policy = compile_rules(list(rules_dir) or None, cache=not no_cache)
     except InputErrors as exc:  # a broken rule file stops the run before any filing is read
         for error in exc.errors:
             click.echo(error.render(lang), err=True)

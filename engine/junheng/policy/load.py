@@ -25,8 +25,8 @@ from junheng.errors import InputError, InputErrors, pointer_join, suggest
 from junheng.located.read import LoadedDocument, load_document
 from junheng.policy.model import Pack, Rule, RuleFile, Text
 
-__all__ = ["RULE_TESTS_DIR", "VOCABULARY_FILE", "LoadedRules", "default_rules_dir", "load_rules", "pydantic_error_to_input_error",
-           "text_of"]
+__all__ = ["RULE_TESTS_DIR", "VOCABULARY_FILE", "LoadedRules", "default_rules_dir", "folders", "load_rules",
+           "pydantic_error_to_input_error", "text_of"]
 
 RULE_TESTS_DIR = "tests"
 VOCABULARY_FILE = "vocabulary.yaml"
@@ -74,12 +74,12 @@ def load_rules(roots: Roots = None) -> LoadedRules:
     (a later pack of the same name replaces an earlier one); the vocabulary is
     the last layer's that has one.
     """
-    folders = _folders(roots)
+    layers = folders(roots)
     errors: list[InputError] = []
     files: list[tuple[RuleFile, LoadedDocument]] = []
     packs: dict[str, tuple[Pack, LoadedDocument]] = {}
     vocabulary_doc = None
-    for root in folders:
+    for root in layers:
         if not root.is_dir():
             errors.append(_error("rule_folder_error", _display(root), None, "", f"规则目录不存在：{root}",
                                  f"rules folder not found: {root}"))
@@ -87,7 +87,7 @@ def load_rules(roots: Roots = None) -> LoadedRules:
         layer_vocabulary = _load_layer(root, files, packs, errors)
         if layer_vocabulary is not None:  # the last layer that has one wins
             vocabulary_doc = layer_vocabulary
-    where = _display(folders[-1])
+    where = _display(layers[-1])
     if vocabulary_doc is None and not errors:
         errors.append(_error("rule_folder_error", where, None, "", f"规则目录缺少 {VOCABULARY_FILE}",
                              f"the rules folder has no {VOCABULARY_FILE}"))
@@ -97,10 +97,10 @@ def load_rules(roots: Roots = None) -> LoadedRules:
     if errors:
         raise InputErrors(errors)
     vocabulary = vocabulary_doc.data if vocabulary_doc is not None and isinstance(vocabulary_doc.data, dict) else {}
-    return LoadedRules(tuple(folders), tuple(files), packs, vocabulary, vocabulary_doc)
+    return LoadedRules(tuple(layers), tuple(files), packs, vocabulary, vocabulary_doc)
 
 
-def _folders(roots: Roots) -> list[Path]:
+def folders(roots: Roots) -> list[Path]:
     """The layers as paths: the shipped rules when none is given."""
     if roots is None:
         roots = [default_rules_dir()]

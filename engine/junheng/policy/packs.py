@@ -17,7 +17,8 @@ from typing import Any
 from junheng.errors import InputError, InputErrors, suggest
 from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import CompiledPack, CompiledRule, Policy
-from junheng.policy.load import LoadedRules, Roots, load_rules
+from junheng.policy.cache import load_rules_cached
+from junheng.policy.load import LoadedRules, Roots
 from junheng.policy.model import Aggregate, Override, Pack, Rule, RuleFile
 from junheng.policy.params import fraction
 from junheng.policy.passes import compile_rule
@@ -37,9 +38,13 @@ class _Defined:
     pointer: str
 
 
-def compile_rules(root: Roots = None) -> Policy:
-    """Load and compile a rules folder (the shipped one by default, or several layered)."""
-    return compile_policy(load_rules(root))
+def compile_rules(root: Roots = None, *, cache: bool = True) -> Policy:
+    """Load and compile a rules folder (the shipped one by default, or several layered).
+
+    The loaded folder comes from the user's cache when the very same files were read before
+    (``policy/cache.py``; ``cache=False`` or ``JUNHENG_NO_CACHE=1`` reads them again).
+    """
+    return compile_policy(load_rules_cached(root, cache=cache))
 
 
 def compile_policy(loaded: LoadedRules) -> Policy:
