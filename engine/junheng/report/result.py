@@ -137,6 +137,9 @@ class Result:
     checks: tuple[tuple[str, str], ...] = ()
     # The indicators behind the findings (see ``Indicators``); None when not computed.
     indicators: Indicators | None = field(default=None, compare=False, repr=False)
+    # Warnings about how the filing was checked (a pack meant for another province, a sheet that was
+    # ignored …): located like errors, shown by every format, never findings; ``--strict`` makes them exit 2.
+    notices: tuple[InputError, ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:
@@ -154,7 +157,7 @@ class Result:
             "verdict": self.verdict,
             "summary": self.summary,
             "findings": [f.to_json(lang) for f in self.findings],
-        }
+        } | ({"notices": [n.to_json(lang) for n in self.notices]} if self.notices else {})
 
     def status(self, fail_on: str = "blocking") -> int:
         if fail_on == "never":
