@@ -72,10 +72,13 @@ def in_tmp(tmp_path: Path, monkeypatch) -> Path:
 # ---------------------------------------------------------------- rules test
 
 
-def test_rules_test_passes_on_the_shipped_rules():
+def test_rules_test_passes_on_the_shipped_rules_and_sums_up_once_in_the_chosen_language():
     code, out = run("rules", "test")
     assert code == 0, out
-    assert re.search(r"^\d+ passed, 0 failed$", out, re.M), out
+    assert re.search(r"^\d+ 项通过，0 项失败$", out, re.M) and "passed" not in out, out
+    code, out = run("rules", "test", "--lang", "en")
+    assert code == 0, out
+    assert re.search(r"^\d+ passed, 0 failed$", out, re.M) and "项通过" not in out, out
 
 
 def test_a_failing_rule_test_names_its_case_the_expectation_and_the_actual_findings(in_tmp: Path):
@@ -87,7 +90,7 @@ def test_a_failing_rule_test_names_its_case_the_expectation_and_the_actual_findi
     assert len(fail) == 1 and re.match(r"FAIL  rules/tests/society\.yaml:\d+ SOC-01 deputies 30 of 50", fail[0]), out
     assert "应有问题 {rule=SOC-01, subject=500108/deputies, severity=blocking, shortfall=14}，但没有出现" in out, out
     assert '"rule": "SOC-01"' in out and '"shortfall": 13' in out and '"subject": "500108/deputies"' in out, out
-    assert re.search(r"^\d+ 项通过，1 项失败$", out, re.M) and re.search(r"^\d+ passed, 1 failed$", out, re.M), out
+    assert re.search(r"^\d+ 项通过，1 项失败$", out, re.M) and not re.search(r"^\d+ passed", out, re.M), out
 
 
 def test_coverage_is_complete_on_the_shipped_rules():
@@ -235,17 +238,27 @@ def test_list_shows_every_rule_of_the_catalogue():
     rows = _rows(out)
     missing = [rid for rid in CATALOGUE_IDS if rid not in rows]
     assert not missing, f"not listed: {missing}\n{out}"
+    assert rows["FIN-13"][0][1:5] == ["basic,quality", "区县", "须整改", "threshold: 0.7"], out
+    assert rows["BAL-01"][0][2:4] == ["学段", "否决项"] and rows["SOC-01"][0][2] == "问卷群体", out
+    assert rows["STD-05"][0][2] == "学校" and {r[2] for r in rows["DATA-01"]} == {"学校标识码"}, out
+
+
+def test_list_in_english_names_subjects_and_severities_in_english():
+    code, out = run("rules", "list", "--lang", "en")
+    assert code == 0, out
+    rows = _rows(out)
     assert rows["FIN-13"][0][1:5] == ["basic,quality", "district", "major", "threshold: 0.7"], out
+    assert rows["BAL-01"][0][2:4] == ["level", "blocking"], out
 
 
 def test_list_of_a_layered_local_pack_shows_its_overrides_and_its_own_rule():
     code, out = run("rules", "list", "--rules", RULES, "--rules", LOCAL, "--standard", "cq-strict")
     assert code == 0, out
     rows = _rows(out)
-    assert rows["FIN-13"][0][1:5] == ["cq-strict", "district", "major", "threshold: 0.75"], out
-    assert rows["STD-01"][0][1:4] == ["cq-strict", "school", "blocking"], out
+    assert rows["FIN-13"][0][1:5] == ["cq-strict", "区县", "须整改", "threshold: 0.75"], out
+    assert rows["STD-01"][0][1:4] == ["cq-strict", "学校", "否决项"], out
     assert rows["STD-06"][0][4] == "threshold: primary 8, junior 12", out
-    assert rows["LOC-01"][0][1:4] == ["cq-strict", "level", "major"], out
+    assert rows["LOC-01"][0][1:4] == ["cq-strict", "学段", "须整改"], out
     assert "QLT-01" not in rows, "cq-strict extends basic, not quality"
 
 
@@ -300,8 +313,12 @@ def test_impact_against_a_baseline_folder_lists_the_findings_gained_and_the_tota
                                 "verdicts_flipped": 0, "not_checked": 0}, report
     code, out = run("rules", "impact", "--baseline", RULES, "--rules", rules, FIX)
     assert code == 0, out
-    assert "+ FIN-13  500112  major  1,000 万元" in out, out
+    assert "+ FIN-13  500112  须整改  1,000 万元" in out, out
+    assert "渝北区（500112）  结论不变：推迟认定" in out and "deferred" not in out and "major" not in out, out
     assert f"合计：{len(report['filings'])} 份申报，新增问题 {len(gained)}，消除问题 0，变化 0，结论改变 0，无法检查 0" in out, out
+    code, out = run("rules", "impact", "--baseline", RULES, "--rules", rules, FIX, "--lang", "en")
+    assert code == 0, out
+    assert "+ FIN-13  500112  major  1,000 万元" in out and "verdict unchanged: deferred" in out, out
 
 
 def test_impact_against_a_git_revision_gives_the_same_report_as_against_a_folder(in_tmp: Path):

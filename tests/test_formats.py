@@ -25,6 +25,10 @@ from junheng.check.run import Options, check_one_safely, internal_failure
 from junheng.policy.model import Text
 from junheng.report import formats
 from junheng.report.formats import github, markdown
+from junheng.report.formats import sarif as sarif_format
+from junheng.report.formats._plain import finding_message
+from junheng.report.formats._shared import district_title
+from junheng.report.labels import field_label
 from junheng.report.result import SEVERITY_RANK, Failure, Result
 from shared import FIX, INVALID, ROOT, SARIF_SCHEMA, run
 
@@ -141,12 +145,16 @@ def _junit(outcomes, fail_on="blocking", lang="zh") -> ET.Element:
 def test_junit_has_one_suite_per_filing_and_one_case_per_rule_and_subject_checked(outcomes):
     root = _junit(outcomes)
     suites = root.findall("testsuite")
-    assert [s.get("name") for s in suites] == [o.file for o in outcomes]
+    titles = [district_title(o, "zh") if isinstance(o, Result) else o.file for o in outcomes]
+    assert [s.get("name") for s in suites] == titles  # the district and year; the file for a filing not checked
     for suite, outcome in zip(suites, outcomes, strict=True):
         cases = suite.findall("testcase")
         assert int(suite.get("tests")) == len(cases)
+        assert {p.get("name"): p.get("value") for p in suite.iter("property")}["file"] == outcome.file
         if isinstance(outcome, Result):
             assert [c.get("name") for c in cases] == [f"{r} {s}" for r, s in outcome.checks]
+            code, year = outcome.district["code"], outcome.district["year"]
+            assert [c.get("classname") for c in cases] == [f"{code}-{year}.{r}" for r, _ in outcome.checks]
     assert int(root.get("tests")) == sum(int(s.get("tests")) for s in suites)
     assert int(root.get("failures")) == sum(int(s.get("failures")) for s in suites)
 
@@ -172,7 +180,8 @@ def test_junit_data_missing_fails_the_case_of_the_rule_it_could_not_judge(result
     for f in missing:
         failure = cases[f"{f.for_rule} {f.subject}"].find("failure")
         assert failure is not None and "DATA-MISSING" in failure.get("message")
-        assert f.missing[0] in failure.text
+        assert field_label(f.missing[0]) in failure.text  # the missing figure, as the form names it
+        assert f.missing[0] not in failure.text + failure.get("message")  # never its JSON pointer
 
 
 def test_junit_a_filing_not_checked_is_a_suite_with_one_errored_case(failures):
@@ -216,12 +225,14 @@ def test_sarif_describes_every_rule_that_appears_and_places_every_finding(result
     for sarif, finding in zip(run["results"], result.findings, strict=True):
         rule = driver["rules"][sarif["ruleIndex"]]
         assert rule["id"] == sarif["ruleId"] == finding.rule
-        assert rule["shortDescription"]["text"] == finding.title.zh and rule["fullDescription"]["text"] == finding.basis.zh
+        assert rule["shortDescription"]["text"] == finding.title.zh
+        assert rule["fullDescription"]["text"] == f"{finding.title.zh}。依据：{finding.basis.zh}"
+        assert rule["helpUri"] == f"{sarif_format.HOME_URI}docs/rules.md#{finding.rule.lower()}"
         assert sarif["level"] == levels[finding.severity] == rule["defaultConfiguration"]["level"]
         where = sarif["locations"][0]["physicalLocation"]
         assert where["artifactLocation"]["uri"] == "fixtures/filings/yubei-2012.yaml"
         assert (where["region"]["startLine"], where["region"]["startColumn"]) == (finding.locations[0].line, finding.locations[0].column)
-        assert finding.message.zh in sarif["message"]["text"]
+        assert sarif["message"]["text"].startswith(finding_message(finding, "zh") + " — ")
         props = sarif["properties"]
         assert props["subject"] == finding.subject and props["severity"] == finding.severity
         if finding.shortfall is not None:
@@ -240,12 +251,14 @@ def test_sarif_reports_a_filing_not_checked_as_tool_notifications(failures):
     assert invocation["executionSuccessful"] is False  # an internal error is a failed execution
 
 
-def test_sarif_uris_are_percent_encoded_references():
+def test_sarif_uris_are_percent_encoded_references_relative_to_the_root(tmp_path, monkeypatch):
     from junheng.report.formats.sarif import _quote_safe
 
-    assert _quote_safe("filings/南岸 区.yaml") == "filings/%E5%8D%97%E5%B2%B8%20%E5%8C%BA.yaml"
-    assert _quote_safe("/abs/a.yaml") == "file:///abs/a.yaml"
-    assert _quote_safe("<stdin>") == "%3Cstdin%3E"
+    monkeypatch.chdir(tmp_path)
+    assert _quote_safe("filings/南岸 区.yaml", str(tmp_path)) == "filings/%E5%8D%97%E5%B2%B8%20%E5%8C%BA.yaml"
+    assert _quote_safe("/abs/a.yaml", str(tmp_path)) == "file:///abs/a.yaml"  # outside the root
+    assert _quote_safe(str(tmp_path / "sub" / "a.yaml"), str(tmp_path)) == "sub/a.yaml"
+    assert _quote_safe("<stdin>", str(tmp_path)) == "%3Cstdin%3E"
 
 
 # ---------------------------------------------------------------- github
@@ -300,8 +313,10 @@ def test_markdown_has_a_heading_counts_and_findings_per_filing(results):
 def test_markdown_escapes_pipes_and_markup_from_a_filing(results):
     result = _with_text(results["yubei-2012.yaml"], 0, message="a|b <script> *x*\nnext")
     out = markdown.render([result], lang="en")
-    row = next(line for line in out.splitlines() if "a\\|b" in line)
-    assert row.replace("\\|", "").count("|") == 6  # five cells, none split
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "a\\|b" in line)
+    row, rule = lines[at], next(line for line in reversed(lines[:at]) if set(line) <= set("|-: "))  # the table's |---| line
+    assert row.replace("\\|", "").count("|") == rule.count("|")  # as many cells as the table has: none split
     assert "&lt;script&gt; \\*x\\*<br>next" in row
 
 

@@ -2,7 +2,8 @@
 
 The browser tests drive Debian's Chromium from the command line (``--screenshot``, ``--dump-dom``,
 console logging on stderr); ``.ci/run`` installs it when missing. Without Chromium they are skipped,
-saying so.
+saying so. Accessibility (axe-core), the table of contents, the standards and the totals are in
+``test_html_a11y.py``; the letter's own tests are in ``test_letter.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from junheng.check.run import Options, check_one_safely
 from junheng.policy.model import Text
-from junheng.report.formats import html, letter
+from junheng.report.formats import html
 from junheng.report.result import Result
 from shared import FIX
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -90,10 +91,9 @@ def test_every_text_is_escaped(policy):
     for lang in ("zh", "en"):
         page = html.render([result], lang=lang)
         assert "<script>alert" not in page and "<b>&</b>" not in page and '"><img' not in page
-        markdown = letter.render([result], lang=lang)  # Markdown shows them as text, never as markup
-        assert "<script>" not in markdown and "<b>" not in markdown and '"><img' not in markdown
+        several = html.render([result, result], lang=lang)  # the table of contents names the district too
+        assert '"><img' not in several and "&quot;&gt;&lt;img src=x&gt;" in several
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html.render([result], lang="zh")
-    assert "\\<script\\>alert(1)\\</script\\>" in letter.render([result], lang="zh")
 
 
 def test_the_report_is_the_same_bytes_every_time_and_has_no_timestamp(policy):
@@ -108,12 +108,13 @@ def test_a_result_without_indicators_still_renders(policy):
     assert "推迟认定" in out and "<svg" not in out
 
 
-def test_the_letter_numbers_rectifications_by_severity_with_amounts_and_a_deadline(policy):
+def test_a_chart_says_in_words_which_schools_fail_not_by_colour_alone(policy):
     result = _result(policy, "yubei-2012.yaml")
-    out = letter.render([result], lang="zh")
-    items = re.findall(r"^(\d+)\. 【(.+?)】", out, re.M)
-    assert [int(n) for n, _ in items] == list(range(1, len(result.findings) + 1))
-    ranks = {"否决项": 0, "须整改": 1, "建议": 2, "提示": 3}
-    assert [ranks[s] for _, s in items] == sorted(ranks[s] for _, s in items)
-    assert out.count("整改时限：____") == len(result.findings)
-    assert "**6,817.56 万元**" in out and "渝北区人民政府" in out and "推迟认定" in out
+    out = html.render([result], lang="zh")
+    chart = re.search(r'<figure data-chart="land_per_student-primary">(.*?)</figure>', out, re.S)
+    assert chart, "no chart of 生均占地面积 for the primary schools"
+    failing = {f.subject for f in result.findings if f.rule == "STD-09"}
+    bars = re.findall(r'<text [^>]*class="v">(.*?)</text>', chart.group(1))  # the value written beside each bar
+    marked = [b for b in bars if b.endswith("（须整改）")]
+    assert len(marked) == len([s for s in failing if s.startswith("50011200")]) > 0, bars
+    assert "5 所未达标" in chart.group(1)

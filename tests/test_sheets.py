@@ -18,7 +18,7 @@ from junheng.check.run import check_source
 from junheng.cli.main import junheng
 from junheng.errors import InputError, InputErrors
 from junheng.filing import sheets
-from junheng.filing.forms import example, load_filing, write_filing, yaml_text
+from junheng.filing.forms import example, load_filing, notices_of, write_filing, yaml_text
 from junheng.filing.read import read_filing as load_and_validate
 from junheng.filing.validate import validate_document
 from junheng.located.read import load_document
@@ -188,13 +188,28 @@ def test_an_unknown_field_label_in_a_section_sheet_is_located(tmp_path):
     assert error.cell == "经费!A2" and "地区生产总值（万元）" in error.zh
 
 
-def test_an_unknown_sheet_is_an_error_naming_it(tmp_path):
+def test_a_misspelt_sheet_of_the_form_is_an_error_naming_it(tmp_path):
+    # a sheet that is not part of the form is left unread with a notice (test_first_use.py); one that looks like
+    # a sheet of the form the workbook lacks is an error: ignoring it would lose that sheet's figures
     path = _workbook_of(tmp_path)
     book = openpyxl.load_workbook(path)
     book["经费"].title = "经废"
     book.save(path)
     errors = _errors(path)
-    assert any(e.code == "filing_unknown_sheet" and e.cell == "经废" and "经费" in e.zh for e in errors)
+    assert any(e.code == "filing_unknown_sheet" and e.cell == "经废" and e.zh.startswith("未知工作表“经废”，是否应为“经费”？")
+               for e in errors), errors
+
+
+def test_a_sheet_that_is_not_part_of_the_form_is_a_notice_of_the_loaded_document(tmp_path):
+    path = _workbook_of(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("Sheet1")["A1"] = "备注"
+    book.create_sheet("Sheet2")  # empty, as Excel makes them: said nothing of
+    book.save(path)
+    doc, _ = load_and_validate(str(path))
+    [notice] = notices_of(doc)
+    assert (notice.code, notice.cell, notice.file) == ("filing_sheet_ignored", "Sheet1", str(path))
+    assert notices_of(load_document(ONE)) == ()
 
 
 def test_text_in_a_number_cell_is_a_schema_error_naming_the_cell(tmp_path):

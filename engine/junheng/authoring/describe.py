@@ -8,6 +8,7 @@ own data test produces.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -19,7 +20,8 @@ from junheng.policy.compiled import CompiledRule, Policy
 from junheng.report.numbers import fmt_number
 from junheng.report.result import Finding
 
-__all__ = ["SUBJECT_NAMES", "RuleRow", "example_finding", "explain", "find_rule", "params_text", "render_table", "rule_rows"]
+__all__ = ["SUBJECT_KINDS", "SUBJECT_NAMES", "RuleRow", "example_finding", "explain", "find_rule", "params_text", "render_table",
+           "rule_rows"]
 
 SUBJECT_NAMES = {
     "district": ("区县", "district"),
@@ -27,6 +29,15 @@ SUBJECT_NAMES = {
     "group": ("区县/问卷群体", "district/survey group"),
     "school": ("学校（记录）", "school record"),
     "unit": ("学校（校区）", "school unit (campus)"),
+    "school_id": ("学校标识码", "school id"),
+}
+# A subject kind in a word, for the column of ``rules list``.
+SUBJECT_KINDS = {
+    "district": ("区县", "district"),
+    "level": ("学段", "level"),
+    "group": ("问卷群体", "survey group"),
+    "school": ("学校", "school"),
+    "unit": ("学校单元", "school unit"),
     "school_id": ("学校标识码", "school id"),
 }
 
@@ -90,11 +101,20 @@ _HEAD_ZH = ("规则", "规则包", "对象", "严重程度", "阈值", "要求")
 _HEAD_EN = ("rule", "packs", "subject", "severity", "thresholds", "requirement")
 
 
-def render_table(rows: list[RuleRow], lang: str = "zh") -> str:
-    """The rows as columns padded to their width on screen (a Chinese character takes two)."""
+def render_table(rows: list[RuleRow], lang: str = "zh", vocabulary: Mapping[str, Any] | None = None) -> str:
+    """The rows as columns padded to their width on screen (a Chinese character takes two).
+
+    Subject kinds and severities are words in ``lang``: 区县, 须整改 … (severities as ``vocabulary``, the rules'
+    ``vocabulary.yaml``, names them; without one, by their keys)."""
     zh = lang == "zh"
     head = _HEAD_ZH if zh else _HEAD_EN
-    table = [head] + [(r.id, ",".join(r.packs), r.subject, r.severity, r.thresholds, r.title_zh if zh else r.title_en) for r in rows]
+    severities = (vocabulary or {}).get("severities") or {}
+
+    def severity(key: str) -> str:
+        return str(severities.get(key, {}).get(lang, key))
+
+    table = [head] + [(r.id, ",".join(r.packs), SUBJECT_KINDS[r.subject][0 if zh else 1], severity(r.severity), r.thresholds,
+                       r.title_zh if zh else r.title_en) for r in rows]
     widths = [max(_width(row[i]) for row in table) for i in range(len(head) - 1)]
     lines = []
     for row in table:

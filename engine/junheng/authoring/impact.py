@@ -14,7 +14,7 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,27 +135,35 @@ def totals(items: list[FilingImpact]) -> dict[str, int]:
     }
 
 
-def render_text(items: list[FilingImpact], lang: str = "zh") -> str:
-    """Per filing its verdicts and the findings gained (+), lost (-) and changed (~); then the totals."""
+def render_text(items: list[FilingImpact], lang: str = "zh", vocabulary: Mapping[str, Any] | None = None) -> str:
+    """Per filing its verdicts and the findings gained (+), lost (-) and changed (~); then the totals.
+
+    Verdicts and severities are named in ``lang`` as ``vocabulary`` (the rules' ``vocabulary.yaml``) names them:
+    推迟认定, 须整改 …; without one, by their keys."""
     zh = lang == "zh"
+
+    def word(group: str, key: str) -> str:
+        return str(((vocabulary or {}).get(group) or {}).get(key, {}).get(lang, key))
+
     lines = []
     for i in items:
         head = f"{i.file}  {i.district}"
-        if i.flipped:
-            head += f"  结论：{i.before} → {i.after}" if zh else f"  verdict: {i.before} → {i.after}"
+        if i.flipped and i.before and i.after:
+            before, after = word("verdicts", i.before), word("verdicts", i.after)
+            head += f"  结论：{before} → {after}" if zh else f"  verdict: {before} → {after}"
         elif i.before:
-            head += f"  结论不变：{i.before}" if zh else f"  verdict unchanged: {i.before}"
+            head += f"  结论不变：{word('verdicts', i.before)}" if zh else f"  verdict unchanged: {word('verdicts', i.before)}"
         lines.append(head)
         if i.error:
             lines.append(f"  ! {i.error[lang]}")
         for f in i.gained:
-            lines.append(f"  + {_line(f)}")
+            lines.append(f"  + {_line(f, word)}")
         for f in i.lost:
-            lines.append(f"  - {_line(f)}")
+            lines.append(f"  - {_line(f, word)}")
         for c in i.changed:
-            after = c["after"]
-            amount = f" {fmt_number(after['shortfall'], 2)} {after['unit']}" if "shortfall" in after else ""
-            lines.append(f"  ~ {_line(c['before'])}  →  {after['severity']}{amount}")
+            changed = c["after"]
+            amount = f" {fmt_number(changed['shortfall'], 2)} {changed['unit']}" if "shortfall" in changed else ""
+            lines.append(f"  ~ {_line(c['before'], word)}  →  {word('severities', changed['severity'])}{amount}")
         if not (i.gained or i.lost or i.changed or i.error):
             lines.append("  （无变化）" if zh else "  (no change)")
     t = totals(items)
@@ -168,10 +176,10 @@ def render_text(items: list[FilingImpact], lang: str = "zh") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _line(f: dict[str, Any]) -> str:
+def _line(f: dict[str, Any], word: Callable[[str, str], str]) -> str:
     rule = f["rule"] + (f"/{f['for_rule']}" if f.get("for_rule") else "")
     amount = f"  {fmt_number(f['shortfall'], 2)} {f['unit']}" if "shortfall" in f else ""
-    return f"{rule}  {f['subject']}  {f['severity']}{amount}"
+    return f"{rule}  {f['subject']}  {word('severities', f['severity'])}{amount}"
 
 
 def impact_status(items: list[FilingImpact]) -> int:
@@ -179,9 +187,10 @@ def impact_status(items: list[FilingImpact]) -> int:
     return max((i.status for i in items), default=0)
 
 
-def run_impact(baseline: str, roots: Sequence[Path], filings: list[str], standard: str | None = None) -> list[FilingImpact]:
-    """Compile the current rules and the baseline, and compare them over the filings."""
-    after = compile_rules(roots)
+def run_impact(baseline: str, roots: Sequence[Path], filings: list[str], standard: str | None = None,
+               after: Policy | None = None) -> list[FilingImpact]:
+    """Compile the current rules (unless given as ``after``) and the baseline, and compare them over the filings."""
+    after = after if after is not None else compile_rules(roots)
     base_roots, tmp = baseline_rules(baseline, [Path(r) for r in roots])
     try:
         before = compile_rules(base_roots)

@@ -10,6 +10,7 @@ templates, and locates every input in the filing.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -22,10 +23,12 @@ from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledPack, CompiledRule
 from junheng.policy.formula import MISSING, PRIOR, PRIOR_POINTER, UNDEFINED, Env, Record, weighted_mean
 from junheng.policy.model import Lagging, Text
-from junheng.report.numbers import as_decimal, as_filed, fill, fmt_number, round4
+from junheng.report.labels import pointer_label, school_label, unit
+from junheng.report.numbers import as_decimal, as_filed, fill, fmt_figures, fmt_number, places_of, round4
 from junheng.report.result import Finding, Location
 
-__all__ = ["SECTIONS", "FindingBuilder", "Recorded", "input_object", "locate", "present_ancestor", "round_up", "shortfall_number"]
+__all__ = ["SECTIONS", "FindingBuilder", "Recorded", "figure_places", "input_object", "locate", "present_ancestor", "round_up",
+           "shortfall_number"]
 
 SECTIONS = ("finance", "staffing", "survey", "equity", "district")
 _LANGS = ("zh", "en")  # every finding carries its texts in both
@@ -139,6 +142,44 @@ def _joined(lang: str, items: Iterable[str], zh: str, en: str) -> str:
     return (zh if lang == "zh" else en).join(items)
 
 
+_FIGURE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}\s*")  # a plain placeholder and the space after it
+# What a requirement's operator says when it is not met: "≥ 7.5" unmet is "below 7.5".
+_UNMET = {">=": ("低于", "below"), ">": ("未高于", "not above"), "<=": ("超过", "above"), "<": ("未低于", "not below"),
+          "==": ("不等于", "not equal to"), "!=": ("等于", "equal to")}
+
+
+def _rule_texts(rule: CompiledRule, lang: str) -> list[str]:
+    """Every text of a rule that a finding fills in, in one language: message, rectifications, causes."""
+    r = rule.rule
+    cases = r.rectification if isinstance(r.rectification, list) else [r.rectification]
+    return [getattr(t, lang) for t in (r.message, *cases, *(text for _, text in rule.causes if text is not None))]
+
+
+def figure_units(rule: CompiledRule, units: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """The unit (the vocabulary's key: ``m²`` for ㎡) written after each plain figure of a rule's texts in one language."""
+    spellings = sorted({**{k: k for k in units}, **{unit(k): k for k in units}}.items(), key=lambda kv: -len(kv[0]))
+    out: dict[str, str] = {}
+    for text in _rule_texts(rule, lang):
+        for m in _FIGURE.finditer(text):
+            after = text[m.end():]
+            written = next((key for spelled, key in spellings if after.startswith(spelled)), None)
+            if written is not None:
+                out.setdefault(m.group(1), written)
+    return out
+
+
+def figure_places(rule: CompiledRule, units: Mapping[str, Any]) -> dict[str, int]:
+    """The decimals of each figure a rule's texts show, from the unit written after it in either language
+    (``{land_per_student} ㎡`` → 2, ``{books_per_student} 册`` → 0): its rounding step in the vocabulary."""
+    out: dict[str, int] = {}
+    for lang in _LANGS:
+        for name, written in figure_units(rule, units, lang).items():
+            places = places_of(written, units)
+            if places is not None:
+                out.setdefault(name, places)
+    return out
+
+
 class FindingBuilder:
     """Writes the findings of one filing: what each fired rule means for its subject, in both languages."""
 
@@ -151,6 +192,15 @@ class FindingBuilder:
         self.subjects = subjects
         self.vocab = vocabulary
         self.units: dict[str, Any] = vocabulary.get("units", {})
+        self._places: dict[str, dict[str, int]] = {}  # rule key → figure_places
+        self.schools = {i: (str(rec["id"]), rec.get("name")) for i, rec in enumerate(data.get("schools") or [])}
+
+    def places(self, rule: CompiledRule) -> dict[str, int]:
+        """The decimals of each figure the rule's texts show (``figure_places``), worked out once per rule."""
+        if rule.key not in self._places:
+            policy_numbers = {name for params in rule.params.values() for name in params}  # shown as written, never rounded
+            self._places[rule.key] = {k: v for k, v in figure_places(rule, self.units).items() if k not in policy_numbers}
+        return self._places[rule.key]
 
     def _names(self, subject: Subject, env: Env, lang: str) -> dict[str, Any]:
         """What a rule's texts may name: the subject, the policy numbers, every input read, every value."""
@@ -225,7 +275,7 @@ class FindingBuilder:
         return Finding(
             rule=rule.id, subject=subject.name, severity=rule.rule.severity,
             title=rule.rule.title,
-            message=Text(zh=fill(rule.rule.message.zh, texts["zh"]), en=fill(rule.rule.message.en, texts["en"])),
+            message=self._fill(rule, rule.rule.message, texts),
             observed=self._observed(rule, subject, env, relevant),
             threshold={k: v for k, v in self._threshold(rule, env.params).items() if relevant is None or k in relevant},
             basis=rule.rule.basis, rectification=rect,
@@ -253,7 +303,7 @@ class FindingBuilder:
         names.update(extra)
         cause_texts = [getattr(t, lang) for i, (_, t) in enumerate(rule.causes) if i in causes and t is not None]
         if cause_texts:
-            names["causes"] = _joined(lang, (fill(c, names) for c in cause_texts), "、", ", ")
+            names["causes"] = _joined(lang, (fill(c, names, self.places(rule)) for c in cause_texts), "、", ", ")
         if shortfall is not None:
             names["shortfall"] = shortfall[0]
         return names
@@ -265,8 +315,13 @@ class FindingBuilder:
                 ok = closure(env)
                 if ok is MISSING or ok is UNDEFINED or not ok:
                     continue
-            return Text(zh=fill(text.zh, texts["zh"]), en=fill(text.en, texts["en"]))
+            return self._fill(rule, text, texts)
         return Text(zh="", en="")
+
+    def _fill(self, rule: CompiledRule, text: Text, names: Mapping[str, Mapping[str, Any]]) -> Text:
+        """A rule's text filled in, in both languages, each figure with its unit's decimals."""
+        places = self.places(rule)
+        return Text(zh=fill(text.zh, names["zh"], places), en=fill(text.en, names["en"], places))
 
     def _lagging(self, rule: CompiledRule, lag: Lagging, subject: Subject, env: Env) -> dict[str, dict[str, Any]]:
         """BAL rules: every coefficient labelled, the worst one, and the schools furthest below the level's mean on it."""
@@ -290,18 +345,32 @@ class FindingBuilder:
             label = rule.rule.labels.get(best)
             out[lang]["worst_label"] = getattr(label, lang) if label else best
             out[lang]["worst_value"] = round4(env.values[best])
-            items = [f"{r[2][1].get('name') or r[2][1]['id']}（{fmt_number(r[0])}，均值 {fmt_number(mean)}）" if lang == "zh"
-                     else f"{r[2][1].get('name') or r[2][1]['id']} ({fmt_number(r[0])}, mean {fmt_number(mean)})" for r in below]
-            out[lang]["lagging_schools"] = _joined(lang, items, "、", "; ") or "—"
+            items = []
+            digits = 2 if abs(mean) >= 1 else 4  # per-student teachers (0.03) keep their digits, areas and sums two
+            for x, _, (_, record, _) in below:
+                shown, average = fmt_figures([(x, None, digits), (mean, None, digits)])
+                school = school_label(str(record["id"]), record.get("name"), lang)
+                items.append(f"{school}为 {shown}（均值 {average}）" if lang == "zh" else f"{school} at {shown} (mean {average})")
+            out[lang]["lagging_schools"] = _joined(lang, items, "；", "; ") or "—"
         return out
+
+    def _by_school(self, pointer: str) -> tuple[str, str]:
+        """Pointers in the order a person reads them: a school's figures by its id (never by its place in the
+        file, so that reordering the schools changes no text), then by the field's key."""
+        m = re.fullmatch(r"/schools/(\d+)(/.*)?", pointer)
+        if m is None:
+            return ("", pointer)
+        school_id, name = self.schools.get(int(m.group(1)), ("", None))
+        return (f"{school_id}\0{name or ''}", m.group(2) or "")
 
     def missing(self, rule: CompiledRule, subject: Subject, pointers: set[str] | None = None) -> Finding:
         """DATA-MISSING for a rule that could not be judged: the inputs it lacks (``pointers``, or what it could not read)."""
         env = evaluate_exact(rule, subject)
         missing = tuple(sorted(pointers if pointers is not None else env.missing))
         dm = self.vocab.get("data_missing", {})
-        names = {lang: {"for_rule": rule.id, "for_title": getattr(rule.rule.title, lang), "missing": _joined(lang, missing, "、", ", "),
-                        "subject": subject.name}
+        names = {lang: {"for_rule": rule.id, "for_title": getattr(rule.rule.title, lang), "subject": subject.name,
+                        "missing": _joined(lang, (pointer_label(p, lang, self.schools) for p in sorted(missing, key=self._by_school)),
+                                           "；", "; ")}
                  for lang in _LANGS}
         locs = [input_object(p) for p in env.inputs] + [
             present_ancestor(self.data, input_object(p)) for p in missing
@@ -321,13 +390,10 @@ class FindingBuilder:
     def aggregate(self, rule: CompiledRule, subject: Subject, members: list[Finding]) -> Finding:
         """An aggregate rule's finding (QLT-08): its members' findings at the subject, compared values and all."""
         members = sorted(members, key=lambda f: f.rule)
+        by_id = {r.id: r for r in self.pack.rules}
         texts = {}
         for lang in _LANGS:
-            parts = []
-            for f in members:
-                cmp = [f"{k} {fmt_number(f.observed.get(k))} ({v})" for k, v in f.threshold.items() if k in f.observed]
-                said = (f"：{'；'.join(cmp)}" if lang == "zh" else f": {'; '.join(cmp)}") if cmp else ""
-                parts.append(f"{f.rule} {getattr(f.title, lang)}" + said)
+            parts = [self._member_text(f, by_id.get(f.rule), subject, lang) for f in members]
             texts[lang] = {"school_name": subject.label, "subject": subject.name, "causes": _joined(lang, parts, "；", "; ")}
         observed: dict[str, Any] = {}
         threshold: dict[str, str] = {}
@@ -339,12 +405,35 @@ class FindingBuilder:
         locs = [loc.pointer for f in members for loc in f.locations]
         return Finding(
             rule=rule.id, subject=subject.name, severity=rule.rule.severity, title=rule.rule.title,
-            message=Text(zh=fill(rule.rule.message.zh, texts["zh"]), en=fill(rule.rule.message.en, texts["en"])),
+            message=self._fill(rule, rule.rule.message, texts),
             observed=dict(sorted(observed.items())), threshold=dict(sorted(threshold.items())), basis=rule.rule.basis,
-            rectification=Text(zh=fill(rule.rule.rectification.zh, texts["zh"]), en=fill(rule.rule.rectification.en, texts["en"]))
+            rectification=self._fill(rule, rule.rule.rectification, texts)
             if not isinstance(rule.rule.rectification, list) else Text(zh="", en=""),
             locations=locate(self.doc, locs or [subject.base_pointer]), area=rule.area, area_title=rule.area_title,
         )
+
+    def _member_text(self, finding: Finding, member: CompiledRule | None, subject: Subject, lang: str) -> str:
+        """One failed indicator of an aggregate rule, as a person reads it:
+        ``QLT-05 生均体育运动场馆面积 6.3 ㎡，低于 7.5 ㎡`` — the indicator's title, its figure and the standard, with their unit."""
+        head = f"{finding.rule} {getattr(finding.title, lang)}"
+        if member is None:
+            return head
+        params = member.params.get(subject.variant if member.variants[0] is not None else None, {})
+        units = figure_units(member, self.units, lang)
+        said = []
+        for req in member.requirement:
+            value = finding.observed.get(req.name)
+            if value is None or req.simple not in params:
+                continue
+            written = units.get(req.name) or units.get(req.simple or "")
+            places = self.places(member)
+            shown, standard = fmt_figures([(value, None, places.get(req.name)), (params[req.simple or ""], None, None)])
+            after = f" {unit(written)}" if written else ""
+            zh, en = _UNMET.get(req.op, (req.op, req.op))
+            said.append(f"{shown}{after}，{zh} {standard}{after}" if lang == "zh" else f"{shown}{after}, {en} {standard}{after}")
+        if not said:
+            return head
+        return f"{head} {'；'.join(said)}" if lang == "zh" else f"{head} {'; '.join(said)}"
 
 
 def _below_mean(rule: CompiledRule, worst: str, subject: Subject, env: Env, count: int

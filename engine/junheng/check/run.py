@@ -20,6 +20,8 @@ from junheng.check.measure import measure
 from junheng.check.recorder import Recorder, build_findings
 from junheng.check.subjects import Subject
 from junheng.errors import ExitStatus, InputError, InputErrors, suggest
+from junheng.filing.divisions import province_name, province_of
+from junheng.filing.forms import notices_of
 from junheng.filing.model import Filing
 from junheng.filing.read import read_filing
 from junheng.located.read import LoadedDocument
@@ -50,6 +52,9 @@ class Options:
     # What beyond the findings a report needs: "checks" (junit), "indicators" (html); None: all.
     # Each costs time on every filing, so the CLI asks only for what its format uses.
     details: frozenset[str] | None = None
+    # --strict: a notice (a sheet left unread, a pack meant for another province) is an error, and the
+    # filing is not checked (exit 2) — as an unknown sheet was before notices existed.
+    strict: bool = False
 
 
 @dataclass(eq=False)
@@ -112,6 +117,9 @@ def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options
     if standard is None:  # never: the filing model's default names one
         raise RuntimeError("the filing names no standard")
     pack = select_pack(policy, standard, doc, from_option=options.standard is not None)
+    notices = notices_of(doc) + _outside_jurisdiction(pack, filing, doc)
+    if notices and options.strict:
+        raise InputErrors(list(notices))
     prepared = prepare(pack)
     prior_doc, prior_data = _prior(filing, options)
     derived = derive(pack, prepared.plan, prepared.steps, data, prior_data)
@@ -134,7 +142,28 @@ def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options
     return Result(file=doc.file, district=district, standard=pack.name, standard_title=pack.title, verdict=verdict,
                   findings=tuple(findings), vocabulary=policy.vocabulary,
                   checks=_checks(pack, derived.subjects) if _wants(options, "checks") else (),
-                  indicators=_measure(pack, prepared.plan, derived) if _wants(options, "indicators") else None)
+                  indicators=_measure(pack, prepared.plan, derived) if _wants(options, "indicators") else None,
+                  notices=notices, schools=tuple((school.id, school.name) for school in filing.schools))
+
+
+def _outside_jurisdiction(pack: CompiledPack, filing: Filing, doc: LoadedDocument) -> tuple[InputError, ...]:
+    """A notice when the pack is written for other provinces than the district's (its basis cites their laws)."""
+    allowed = pack.pack.jurisdiction
+    code = filing.district.code
+    if not allowed or province_of(code) in allowed:
+        return ()
+    line, column = doc.location("/district/code")
+    here_zh, here_en = province_name(province_of(code))
+    there = [province_name(p) for p in allowed]
+    there_zh, there_en = "、".join(zh for zh, _ in there), ", ".join(en for _, en in there)
+    return (InputError(
+        "pack_outside_jurisdiction", doc.file, line, column, "/district/code",
+        f"区县代码 {code} 属于{here_zh}，而规则包 {pack.name}（{pack.title.zh}）是为{there_zh}制定的："
+        "它所依据的地方法规和标准可能不适用于该区县；请确认规则包，或用 --rules 加载适用的规则包",
+        f"district code {code} is in {here_en}, but pack {pack.name} ({pack.title.en}) is written for {there_en}: "
+        "the local laws and standards it cites may not apply to this district; make sure of the pack, or load one that "
+        "applies with --rules",
+        cell=doc.cell("/district/code")),)
 
 
 def _measure(pack: CompiledPack, plan: Plan, derived: Derived) -> Indicators:

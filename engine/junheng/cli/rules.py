@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from junheng.cli.bilingual import Group, lang_option, tr
 from junheng.errors import InputErrors
 
 if TYPE_CHECKING:  # for annotations only: at run time each command imports what it calls
@@ -20,9 +21,10 @@ if TYPE_CHECKING:  # for annotations only: at run time each command imports what
 
 __all__ = ["rules"]
 
-_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of messages.")
+_LANG = lang_option()
 _RULES = click.option("--rules", "rules_dir", multiple=True, type=click.Path(file_okay=False, path_type=str),
-                      help="Rules folder (default: the shipped rules); repeat to layer a local pack over them.")
+                      help=tr("规则目录（默认：随程序安装的规则）；可重复，把本地规则包叠加在上面",
+                              "Rules folder (default: the shipped rules); repeat to layer a local pack over them."))
 
 
 def _policy(ctx: click.Context, rules_dir: tuple[str, ...], lang: str) -> Policy:
@@ -37,14 +39,24 @@ def _policy(ctx: click.Context, rules_dir: tuple[str, ...], lang: str) -> Policy
         ctx.exit(2)
 
 
-@click.group("rules")
+@click.group("rules", cls=Group,
+             short_help=tr("规则维护：测试、检查、一览、解释、影响分析", "Work on the rules: test, lint, list, explain, impact."),
+             help=tr("不写代码维护规则：test 运行规则测试，lint 检查规则文件，list 规则一览，explain 解释一条规则，"
+                     "impact 看规则修改对申报的影响（见 docs/policy-guide.md）。",
+                     "Work on the rules without code: test, lint, list, explain, impact (see docs/policy-guide.md)."))
 def rules() -> None:
     """Work on the rules without code: test, lint, list, explain, impact (规则维护)."""
 
 
-@rules.command("test")
+@rules.command("test", short_help=tr("运行规则测试", "Run the rule tests."),
+               help=tr("运行 <规则目录>/tests/ 中用数据写成的规则测试。退出码：0 全部通过，1 有失败"
+                       "（加 --coverage 时：或有规则缺少测试），2 规则文件或测试文件有错。",
+                       "Run the rule tests written as data in <rules>/tests/. Exit status: 0 all pass, 1 a failure "
+                       "(with --coverage: or a rule without tests), 2 a broken rule or test file."))
 @_RULES
-@click.option("--coverage", is_flag=True, help="Also list the rules that no test makes fire (exit 1 if any).")
+@click.option("--coverage", is_flag=True,
+              help=tr("同时列出没有测试使其触发（或不触发）的规则（有则退出码 1）",
+                      "Also list the rules that no test makes fire, or shows silent (exit 1 if any)."))
 @_LANG
 @click.pass_context
 def test_cmd(ctx: click.Context, rules_dir: tuple[str, ...], coverage: bool, lang: str) -> None:
@@ -75,7 +87,8 @@ def test_cmd(ctx: click.Context, rules_dir: tuple[str, ...], coverage: bool, lan
     status = 1 if failed else 0
     if lang == "zh":
         click.echo(f"{len(results) - len(failed)} 项通过，{len(failed)} 项失败")
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    else:
+        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if coverage:
         status = max(status, _say_coverage(coverage_of(policy, results), lang))
     ctx.exit(status)
@@ -95,7 +108,11 @@ def _say_coverage(cov: dict[str, list[str]], lang: str) -> int:
     return 0
 
 
-@rules.command("lint")
+@rules.command("lint", short_help=tr("检查规则文件", "Check the rule files."),
+               help=tr("在格式之外检查规则文件（比例写成百分数、永远不成立的条件、中英文占位符不一致 …）。"
+                       "退出码：0 没有问题，1 只有警告，2 有错误。",
+                       "Check the rule files beyond the schema (a share written as a percentage, a condition that never holds, "
+                       "placeholders that differ between languages …). Exit status: 0 clean, 1 warnings only, 2 errors."))
 @_RULES
 @_LANG
 @click.pass_context
@@ -113,10 +130,15 @@ def lint_cmd(ctx: click.Context, rules_dir: tuple[str, ...], lang: str) -> None:
     ctx.exit(report.status)
 
 
-@rules.command("list")
+@rules.command("list", short_help=tr("规则一览", "A table of the rules."),
+               help=tr("规则一览：编号、规则包、对象、严重程度、阈值、要求。",
+                       "A table of the rules: id, packs, subject, severity, thresholds, requirement."))
 @_RULES
-@click.option("--standard", default=None, metavar="NAME", help="Only this pack, with its overrides.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--standard", default=None, metavar="NAME",
+              help=tr("只列这个规则包的规则（含它的覆盖设置）", "Only this pack, with its overrides."))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help=tr("输出格式（json 中的对象、严重程度为英文键名）",
+                      "Output format (json keeps the subject kinds and severities as keys)."))
 @_LANG
 @click.pass_context
 def list_cmd(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | None, fmt: str, lang: str) -> None:
@@ -130,13 +152,16 @@ def list_cmd(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | Non
     if fmt == "json":
         click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2, sort_keys=True))
     else:
-        click.echo(render_table(rows, lang), nl=False)
+        click.echo(render_table(rows, lang, policy.vocabulary), nl=False)
 
 
-@rules.command("explain")
+@rules.command("explain", short_help=tr("解释一条规则", "Explain one rule."),
+               help=tr("用文字解释规则 RULE_ID（如 FIN-13，大小写均可），并给出规则测试中的一个示例问题。",
+                       "Explain the rule RULE_ID (FIN-13, in any case) in words, with an example finding from its tests."))
 @click.argument("rule_id")
 @_RULES
-@click.option("--standard", default=None, metavar="NAME", help="Explain the rule as this pack has it.")
+@click.option("--standard", default=None, metavar="NAME",
+              help=tr("按这个规则包中的样子解释（含覆盖设置）", "Explain the rule as this pack has it."))
 @_LANG
 @click.pass_context
 def explain_cmd(ctx: click.Context, rule_id: str, rules_dir: tuple[str, ...], standard: str | None, lang: str) -> None:
@@ -145,21 +170,31 @@ def explain_cmd(ctx: click.Context, rule_id: str, rules_dir: tuple[str, ...], st
     from junheng.authoring.describe import example_finding, explain, find_rule
 
     policy = _policy(ctx, rules_dir, lang)
+    ids = sorted({r.id for p in policy.packs.values() for r in p.rules})
+    # ids are upper case (FIN-13); what a person types need not be: fin-13 is FIN-13
+    rule_id = next((i for i in ids if i.casefold() == rule_id.strip().casefold()), rule_id)
     if not find_rule(policy, rule_id, standard):
-        ids = sorted({r.id for p in policy.packs.values() for r in p.rules})
-        close = difflib.get_close_matches(rule_id, ids, n=1)
+        close = difflib.get_close_matches(rule_id.upper(), ids, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise click.BadParameter(f"no rule {rule_id!r}{' in pack ' + standard if standard else ''}{hint}", param_hint="RULE_ID")
     click.echo(explain(policy, rule_id, standard, lang, example_finding(policy, rule_id, standard)), nl=False)
 
 
-@rules.command("impact")
+@rules.command("impact", short_help=tr("规则修改影响分析", "What a rule change does to filings."),
+               help=tr("在 FILINGS 上比较基线规则和当前规则：每份申报新增、消除、变化的问题和结论。\n\n"
+                       "退出码：0 每份申报都已比较，2 有申报或基线无法读取，3 内部错误。",
+                       "Show what changes between the baseline rules and the current ones over FILINGS: the findings each "
+                       "filing gains, loses or changes, and its verdict.\n\n"
+                       "Exit status: 0 every filing compared, 2 a filing or the baseline could not be read, 3 internal error."))
 @click.option("--baseline", required=True, metavar="DIR_OR_GIT_REV",
-              help="The rules to compare with: a folder, or a git revision (HEAD, main~1, a tag).")
+              help=tr("比较的基准：一个规则目录，或 git 版本（HEAD、main~1、标签）",
+                      "The rules to compare with: a folder, or a git revision (HEAD, main~1, a tag)."))
 @click.argument("filings", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @_RULES
-@click.option("--standard", default=None, metavar="NAME", help="Check every filing against this pack.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--standard", default=None, metavar="NAME",
+              help=tr("每份申报都按这个规则包检查", "Check every filing against this pack."))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help=tr("输出格式（json 中的结论、严重程度为英文键名）", "Output format (json keeps verdicts and severities as keys)."))
 @_LANG
 @click.pass_context
 def impact_cmd(ctx: click.Context, baseline: str, filings: tuple[str, ...], rules_dir: tuple[str, ...], standard: str | None, fmt: str,
@@ -174,8 +209,9 @@ def impact_cmd(ctx: click.Context, baseline: str, filings: tuple[str, ...], rule
 
     roots = [Path(r) for r in rules_dir] or [default_rules_dir()]
     files = _expand(filings)
+    current = _policy(ctx, rules_dir, lang)  # a broken rule file: exit 2 before any filing is read
     try:
-        items = run_impact(baseline, roots, files, standard)
+        items = run_impact(baseline, roots, files, standard, after=current)
     except InputErrors as exc:
         for error in exc.errors:
             click.echo(error.render(lang), err=True)
@@ -187,7 +223,7 @@ def impact_cmd(ctx: click.Context, baseline: str, filings: tuple[str, ...], rule
         report = {"filings": [i.to_json() for i in items], "totals": totals(items)}
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
     else:
-        click.echo(render_text(items, lang), nl=False)
+        click.echo(render_text(items, lang, current.vocabulary), nl=False)
     ctx.exit(impact_status(items))
 
 

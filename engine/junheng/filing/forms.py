@@ -25,7 +25,7 @@ from junheng.errors import InputError, InputErrors
 from junheng.filing import model as _model
 from junheng.located.read import LoadedDocument, SourceInt, load_document
 
-__all__ = ["FORMS", "form_of", "load_filing", "validate_located", "write_filing", "yaml_text", "template"]
+__all__ = ["FORMS", "form_of", "load_filing", "notices_of", "validate_located", "write_filing", "yaml_text", "template"]
 
 FORMS = ("yaml", "json", "xlsx", "csv")
 _EXAMPLE = Path(__file__).with_name("example.yaml")  # the contract's example filing
@@ -74,13 +74,25 @@ def load_filing(source: str | os.PathLike[str] | bytes, *, name: str | None = No
 
 
 def validate_located(doc: LoadedDocument, validate: Callable[[LoadedDocument], _Validated]) -> _Validated:
-    """``validate(doc)``, with the spreadsheet cell added to each error of a spreadsheet filing."""
+    """``validate(doc)``, with the spreadsheet cell added to each error of a spreadsheet filing, and the sheets
+    left unread (``notices_of``) listed with the errors: a figure may be missing because its sheet was one."""
     try:
         return validate(doc)
     except InputErrors as exc:
-        if not doc.cells:
+        if doc.cells is None:
             raise
-        raise InputErrors([dataclasses.replace(e, cell=e.cell or doc.cell(e.pointer)) for e in exc.errors]) from None
+        located = [dataclasses.replace(e, cell=e.cell or doc.cell(e.pointer)) for e in exc.errors]
+        raise InputErrors(located + list(notices_of(doc))) from None
+
+
+def notices_of(doc: LoadedDocument) -> tuple[InputError, ...]:
+    """What reading a filing left aside and the filer should know: a spreadsheet's sheets that are not part of
+    the form (see ``sheets/read.py``). None for YAML and JSON."""
+    if type(doc) is LoadedDocument:  # YAML, JSON: the spreadsheet code stays unimported
+        return ()
+    from junheng.filing.sheets.read import SheetDocument  # local: start-up time (see above)
+
+    return doc.notices if isinstance(doc, SheetDocument) else ()
 
 
 # --- writing ----------------------------------------------------------------------------------------

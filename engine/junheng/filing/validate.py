@@ -52,8 +52,51 @@ def _input_error(doc: LoadedDocument, error: ErrorDetails) -> InputError:
     else:
         pointer = _pointer(loc)
         line, column = doc.location(pointer)
-    zh, en = _message(loc, error)
-    return InputError(code=CODE, file=doc.file, line=line, column=column, pointer=pointer, zh=zh, en=en)
+    sheet = doc.cells is not None  # a spreadsheet filing: advice about cells, not about YAML quotes
+    zh, en = (_in_a_cell(loc, error) if sheet else None) or _message(loc, error)
+    cell = None
+    if kind == "missing" and sheet:
+        merged = _merged_over(doc, _pointer(loc))
+        if merged is not None:  # the field's cell is empty because a merged range covers it: point at that cell
+            from junheng.filing.sheets.read import merge_note  # local: loaded already, as the filing is a spreadsheet
+
+            note_zh, note_en = merge_note(merged)
+            zh, en, cell = zh + note_zh, en + note_en, merged[0]
+    return InputError(code=CODE, file=doc.file, line=line, column=column, pointer=pointer, zh=zh, en=en, cell=cell)
+
+
+def _merged_over(doc: LoadedDocument, pointer: str) -> tuple[str, str, str] | None:
+    """The merged range that left the field at ``pointer`` empty, in a workbook: (cell, range, its top-left cell)."""
+    # local: the spreadsheet code is imported only for a spreadsheet filing (start-up time of YAML and JSON)
+    from junheng.filing.sheets.read import SheetDocument
+
+    return doc.merged_over(pointer) if isinstance(doc, SheetDocument) else None
+
+
+def _in_a_cell(loc: Loc, error: ErrorDetails) -> tuple[str, str] | None:
+    """A spreadsheet's own advice where the general message would speak of YAML (quotes, true/false): text in a
+    number cell, a number in a text cell. None for every other error."""
+    kind, value = error["type"], error.get("input")
+    zh_label, en_label = _labels(loc)
+    as_number_zh, as_number_en = "请把单元格设为数值格式后重新输入", "format the cell as a number and enter it again"
+    if kind in ("int_type", "float_type") and isinstance(value, str) and _looks_numeric(value):
+        zh_what, en_what = ("整数", "a whole number") if kind == "int_type" else ("数字", "a number")
+        if "," in value or "，" in value:
+            as_number_zh = "去掉千位分隔符，或把单元格设为数值格式"
+            as_number_en = "remove the thousands separators, or format the cell as a number"
+        return (f"{zh_label} 必须是{zh_what}，单元格中是文本 “{value}”：{as_number_zh}",
+                f"{en_label} must be {en_what}, but the cell holds the text {value!r}: {as_number_en}")
+    if kind == "literal_error" and isinstance(value, str) and value.strip() == "1" and loc == ("schema_version",):
+        return f"{zh_label} 必须为数字 1，单元格中是文本 “1”：{as_number_zh}", f"{en_label} must be the number 1, not text: {as_number_en}"
+    if kind == "bool_type":
+        return f"{zh_label} 填 是 或 否，实为{_shown(value)[0]}", f"{en_label} is 是 or 否 (yes or no), not {_shown(value)[1]}"
+    if kind == "identifier_number":
+        text = (error.get("ctx") or {}).get("value", _raw(value))
+        text = _number(text) if isinstance(text, float) else text
+        return (f"{zh_label} 按文本填写，单元格中是数字 {text}：请把单元格设为文本格式后重新输入（保留开头的 0）",
+                f"{en_label} is text, but the cell holds the number {text}: format the cell as text and type it again "
+                "(keeping any leading zeros)")
+    return None
 
 
 def _pointer(loc: Loc) -> str:

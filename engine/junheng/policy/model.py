@@ -18,6 +18,8 @@ SUBJECT_KINDS = ("district", "level", "group", "school", "unit", "school_id")
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*-[0-9A-Z]+$")]
 PackName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
+# A province-level division: the first two digits of a district code (GB/T 2260), "50" for Chongqing.
+ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]$")]
 Formula = Annotated[str, StringConstraints(min_length=1)]
 # A threshold or other policy number: a number, or text such as "1/3" (an exact fraction).
 Number = Union[int, float, Annotated[str, StringConstraints(pattern=r"^\s*-?\d+(\.\d+)?(\s*/\s*\d+(\.\d+)?)?\s*$")]]
@@ -130,6 +132,9 @@ class Pack(_Strict):
     name: PackName
     title: Text
     extends: PackName | None = None
+    # The provinces whose districts the pack is written for (its basis cites their laws): a filing from
+    # elsewhere is checked, with a notice. Inherited through ``extends`` when absent; None: anywhere.
+    jurisdiction: list[ProvinceCode] | None = Field(default=None, min_length=1)
     deferred_when_any: list[Severity] = Field(default_factory=_blocking_only)
     # Teaching points (教学点) with fewer students than this leave the balance set; inherited when absent.
     teaching_point_min_students: int | None = Field(default=None, ge=0)

@@ -69,8 +69,10 @@ def compile_policy(loaded: LoadedRules) -> Policy:
         for r in rules:
             if r.rule.aggregate:
                 errors.extend(_aggregate_problems(r, name, by_id, loaded))
+        # The pack as it applies: its jurisdiction as the nearest pack along ``extends`` declares it.
+        resolved = pack.model_copy(update={"jurisdiction": _inherited(name, loaded, "jurisdiction")})
         packs[name] = CompiledPack(
-            name=name, pack=pack, title=pack.title, rules=rules, by_key={r.key: r for r in rules},
+            name=name, pack=resolved, title=pack.title, rules=rules, by_key={r.key: r for r in rules},
             deferred_when_any=tuple(_inherited(name, loaded, "deferred_when_any") or ("blocking",)),
             teaching_point_min_students=cutoff, vocabulary=loaded.vocabulary,
         )

@@ -8,14 +8,14 @@ context, so nothing another module sets changes a report.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
 from junheng.policy.formula import MISSING, UNDEFINED
 
-__all__ = ["as_decimal", "as_filed", "fill", "fmt_number", "fmt_value", "round4"]
+__all__ = ["as_decimal", "as_filed", "fill", "fmt_figures", "fmt_number", "fmt_value", "places_of", "round4"]
 
 # Decimal arithmetic here never uses the thread's context: its 28 digits cannot quantize a figure
 # of 1e24 or more to 4 decimals (a filing's numbers reach 1e15, their products 1e30), and whatever
@@ -70,31 +70,89 @@ def fmt_number(v: Any, places: int = 4) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def fmt_value(v: Any, spec: str | None) -> str:
-    """A value as a rule text's ``{name:spec}`` shows it: ``pct``, ``pct2``, ``growth``, ``int``, or a plain number."""
+# The decimals each ``{name:spec}`` format shows, and the factor and offset it applies first.
+_SPECS: dict[str | None, tuple[int, int, int]] = {"pct": (1, 100, 0), "pct2": (2, 100, 0), "growth": (1, 100, 1), "int": (0, 1, 0)}
+_MAX_PLACES = 4  # never more than a ratio in ``observed`` shows
+
+
+def _shown(v: Any, spec: str | None) -> Decimal:
+    """The number a ``{name:spec}`` format prints, before rounding: a percentage is the value × 100."""
+    _, factor, offset = _SPECS.get(spec, (_MAX_PLACES, 1, 0))
+    return _CONTEXT.multiply(_CONTEXT.subtract(as_decimal(v), offset), factor)
+
+
+def fmt_value(v: Any, spec: str | None, places: int | None = None) -> str:
+    """A value as a rule text's ``{name:spec}`` shows it: ``pct``, ``pct2``, ``growth``, ``int``, or a plain number.
+
+    ``places`` (the decimals of the value's unit, ``places_of``) replaces the format's own: 1 for
+    ``pct`` and ``growth``, 2 for ``pct2``, 0 for ``int``, 4 for a plain number.
+    """
     if v is None or v is MISSING or v is UNDEFINED or isinstance(v, str):
         return fmt_number(v)
-    if spec == "pct":
-        return fmt_number(_CONTEXT.multiply(as_decimal(v), 100), 1) + "%"
-    if spec == "pct2":
-        return fmt_number(_CONTEXT.multiply(as_decimal(v), 100), 2) + "%"
-    if spec == "growth":
-        return fmt_number(_CONTEXT.multiply(_CONTEXT.subtract(as_decimal(v), 1), 100), 1) + "%"
-    if spec == "int":
-        return fmt_number(v, 0)
-    return fmt_number(v)
+    digits = _SPECS.get(spec, (_MAX_PLACES, 1, 0))[0] if places is None else places
+    text = fmt_number(_shown(v, spec), digits)
+    return text + "%" if spec in ("pct", "pct2", "growth") else text
+
+
+def places_of(unit: str | None, units: Mapping[str, Any]) -> int | None:
+    """The decimals a figure in ``unit`` shows: those of the unit's rounding step in the vocabulary
+    (万元 0.01 → 2; 元 and counts 1 → 0); None for a unit the vocabulary does not round."""
+    step = units.get(unit) if unit is not None else None
+    if step is None or isinstance(step, bool):
+        return None
+    exponent = as_decimal(step).normalize(context=_CONTEXT).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else None
+
+
+def fmt_figures(figures: Sequence[tuple[Any, str | None, int | None]]) -> list[str]:
+    """Figures shown together in one text, each ``(value, spec, places)`` as ``fmt_value`` shows it, so that
+    rounding never changes how two of them compare: ``2,499.6 元，低于 2,500 元``, never ``2,500 元，低于 2,500 元``.
+
+    A figure that would print equal to another it is not equal to (or on the other side of it)
+    gets one more decimal at a time, up to 4.
+    """
+    places = [p if p is not None else _SPECS.get(spec, (_MAX_PLACES, 1, 0))[0] for _, spec, p in figures]
+    exact = [_shown(v, spec) if _is_number(v) else None for v, spec, _ in figures]
+    for _ in range(_MAX_PLACES + 1):
+        shown = [None if e is None else e.quantize(Decimal(1).scaleb(-p), context=_CONTEXT) for e, p in zip(exact, places, strict=True)]
+        wrong: set[int] = set()
+        for i, j in _pairs(len(figures)):
+            if exact[i] is not None and exact[j] is not None and _order(shown[i], shown[j]) != _order(exact[i], exact[j]):
+                wrong |= {k for k in (i, j) if places[k] < _MAX_PLACES}
+        if not wrong:
+            break
+        for i in wrong:
+            places[i] += 1
+    return [fmt_value(v, spec, p) for (v, spec, _), p in zip(figures, places, strict=True)]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, Fraction, Decimal)) and not isinstance(v, bool)
+
+
+def _pairs(n: int) -> Iterator[tuple[int, int]]:
+    return ((i, j) for i in range(n) for j in range(i + 1, n))
+
+
+def _order(a: Any, b: Any) -> int:
+    return (a > b) - (a < b)
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([a-z0-9]+))?\}")
 
 
-def fill(template: str, names: Mapping[str, Any]) -> str:
-    """A rule text with its ``{name}`` and ``{name:spec}`` placeholders filled; an unknown name stays as written."""
+def fill(template: str, names: Mapping[str, Any], places: Mapping[str, int] | None = None) -> str:
+    """A rule text with its ``{name}`` and ``{name:spec}`` placeholders filled; an unknown name stays as written.
+
+    ``places`` gives the decimals of a plain ``{name}`` (its unit's, ``places_of``; a ``{name:spec}``
+    keeps its format's); the figures of one text are rounded together (``fmt_figures``), so that
+    rounding never changes how two of them compare.
+    """
+    found = [m for m in _PLACEHOLDER.finditer(template) if m.group(1) in names]
+    figures = [(names[m.group(1)], m.group(2), (places or {}).get(m.group(1)) if m.group(2) is None else None) for m in found]
+    shown = dict(zip((m.start() for m in found), fmt_figures(figures), strict=True))
 
     def sub(m: re.Match[str]) -> str:
-        name, spec = m.group(1), m.group(2)
-        if name not in names:
-            return m.group(0)
-        return fmt_value(names[name], spec)
+        return shown.get(m.start(), m.group(0))
 
     return _PLACEHOLDER.sub(sub, template)

@@ -140,6 +140,8 @@ class Result:
     # Warnings about how the filing was checked (a pack meant for another province, a sheet that was
     # ignored …): located like errors, shown by every format, never findings; ``--strict`` makes them exit 2.
     notices: tuple[InputError, ...] = ()
+    # The filing's school records in file order, (id, name or None): how a report names the school of a location.
+    schools: tuple[tuple[str, str | None], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def summary(self) -> dict[str, int]:

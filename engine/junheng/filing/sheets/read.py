@@ -3,8 +3,14 @@
 Reading gives the plain data a YAML filing gives (numbers as numbers; an empty cell is absent; a
 string in a number cell stays a string, so that the schema reports it) and a ``LoadedDocument``
 whose locations are (row, column) in the sheet and whose ``cell(pointer)`` names the cell,
-``学校!F12``. A header or label the layout does not know, a repeated one, a unit that is not the
-field's, and a sheet the layout does not know are located errors with a "did you mean".
+``学校!F12``. A header or label the layout does not know, a repeated one, and a unit that is not the
+field's are located errors with a "did you mean". A sheet that is not part of the form (``Sheet1`` with
+someone's notes) is left unread, with a notice (``SheetDocument.notices``); one whose name is close to a
+sheet of the form that the workbook lacks is an error instead (a misspelt 经费 would lose the figures).
+
+A merged range keeps its value in its top-left cell only: when an empty cell that a merge left empty is
+why a field is missing, the error says so (``SheetDocument.merged_over``; the merged ranges are read only
+then, from the workbook again, as the fast read-only reading does not give them).
 """
 
 from __future__ import annotations
@@ -17,13 +23,15 @@ import re
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from junheng.errors import InputError, InputErrors, pointer_join, suggest
 from junheng.filing.sheets.layout import FALSE, FIELD, INSTRUCTIONS, SHEETS, TRUE, VALUE, Column, Sheet, column_letter
 from junheng.located.read import MAX_BYTES, LoadedDocument
 
-__all__ = ["load_workbook", "load_csv_folder"]
+__all__ = ["SheetDocument", "load_workbook", "load_csv_folder", "merge_note"]
 
 _NUMERIC = ("count", "amount", "rate", "version")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -32,6 +40,59 @@ _UNIT_ALIASES = {"平方米": ("平方米", "m2", "m²", "平米"), "万元": ("
 
 _Rows = list[tuple[int, list[Any]]]  # a sheet's non-blank rows: (row number, the cells' values)
 _Owner = tuple[tuple[int, int], str]  # a container's place in the sheet: ((row, column), its cell)
+_Place = tuple[str, int, int]  # a cell: (sheet, row, column), 1-based
+_Range = tuple[int, int, int, int]  # a merged range: (first row, first column, last row, last column)
+_Merges = Callable[[], dict[str, list[_Range]]]  # sheet name → its merged ranges, read when asked for
+
+
+@dataclass(frozen=True)
+class SheetDocument(LoadedDocument):
+    """A spreadsheet filing as loaded: a ``LoadedDocument`` with what only a spreadsheet has.
+
+    ``notices``: sheets (or CSV files) that are not part of the form and were left unread. ``places``:
+    the cell of every field the form has a cell for but that was left empty, so that an error about a
+    missing field can tell whether a merged range emptied that cell (``merged_over``).
+    """
+
+    notices: tuple[InputError, ...] = ()
+    places: dict[str, _Place] = field(default_factory=dict, repr=False, compare=False)
+    merges: _Merges | None = field(default=None, repr=False, compare=False)
+    _merged: dict[str, list[_Range]] = field(default_factory=dict, repr=False, compare=False)  # read once, when first asked
+
+    def merged_over(self, pointer: str) -> tuple[str, str, str] | None:
+        """(the cell, the merged range, its top-left cell) when the field at ``pointer`` was left empty by a merge:
+        its cell lies inside a merged range other than at the range's top-left, where the merged value is kept."""
+        place = self.places.get(pointer)
+        if place is None or self.merges is None:
+            return None
+        return _merge_at(self._ranges(), place)
+
+    def merged_at(self, place: _Place) -> tuple[str, str, str] | None:
+        """As ``merged_over``, for a cell given by its place."""
+        return None if self.merges is None else _merge_at(self._ranges(), place)
+
+    def _ranges(self) -> dict[str, list[_Range]]:
+        if self.merges is not None and not self._merged:
+            self._merged.update(self.merges() or {"": []})  # {"": []}: read, and none found
+        return self._merged
+
+
+def _merge_at(ranges: dict[str, list[_Range]], place: _Place) -> tuple[str, str, str] | None:
+    sheet, row, column = place
+    for top, left, bottom, right in ranges.get(sheet, ()):
+        if top <= row <= bottom and left <= column <= right and (row, column) != (top, left):
+            return (f"{sheet}!{_ref(column, row)}", f"{_ref(left, top)}:{_ref(right, bottom)}", f"{sheet}!{_ref(left, top)}")
+    return None
+
+
+def merge_note(merged: tuple[str, str, str] | None) -> tuple[str, str]:
+    """The words an error adds when a merged range emptied its cell (empty strings when none did)."""
+    if merged is None:
+        return "", ""
+    cell, span, top = merged
+    return (f"；单元格 {cell} 在合并单元格 {span} 中，合并后只有左上角的 {top} 保留数值：请取消合并，在每个单元格中分别填写",
+            f"; cell {cell} lies in the merged range {span}, which keeps its value only in its top-left cell {top}: "
+            "unmerge the range and fill in every cell")
 
 
 def _norm(text: str) -> str:
@@ -72,26 +133,31 @@ def _text(value: Any) -> str:
 class _Reader:
     """Turns raw sheets (name → rows of cell values) into the filing's data, its locations and its errors."""
 
-    def __init__(self, file: str, from_text: bool):
+    def __init__(self, file: str, from_text: bool, merges: _Merges | None = None):
         self.file, self.from_text = file, from_text
         self.errors: list[InputError] = []
+        self.notices: list[InputError] = []
         self.cells: dict[str, str] = {}
+        self.places: dict[str, _Place] = {}  # pointer of a field whose cell is empty → that cell
         self.data: dict[str, Any] = {}
         self.tree: dict[str, Any] = {}  # the location tree (see LoadedDocument._index)
+        self.merges = merges
+        self.empty_cells: list[tuple[int, _Place]] = []  # errors about a cell left empty (by a merge?): (error index, cell)
 
     def error(self, code: str, sheet: str, row: int, column: int, pointer: str, zh: str, en: str, ref: bool = True) -> None:
         cell = f"{sheet}!{_ref(column, row)}" if ref else sheet
         self.errors.append(InputError(code, self.file, row, column, pointer, zh, en, cell=cell))
 
-    def read(self, sheets: list[tuple[str, _Rows]]) -> LoadedDocument:
+    def read(self, sheets: list[tuple[str, _Rows]]) -> SheetDocument:
         seen: dict[str, str] = {}
+        present = {s.name for name, _ in sheets if (s := _SHEET_NAMES.get(_norm(name))) is not None}
         for name, rows in sheets:
             if _norm(name) == _norm(INSTRUCTIONS):
                 continue
             sheet = _SHEET_NAMES.get(_norm(name))
             if sheet is None:
                 if any(_text(v) for _, values in rows for v in values):  # an empty extra sheet is harmless
-                    self._unknown_sheet(name)
+                    self._unknown_sheet(name, present)
                 continue
             if sheet.name in seen:
                 self.error("filing_duplicate_key", name, 1, 1, "/" + sheet.section,
@@ -103,21 +169,45 @@ class _Reader:
                 self._records(sheet, name, rows)
             else:
                 self._fields(sheet, name, rows)
-        if self.errors:
-            raise InputErrors(self.errors)
+        if self.errors:  # with the sheets left unread: one of them may be why
+            raise InputErrors(self._with_merges(self.errors) + self.notices)
         root = [(1, 1), self.tree]
-        return LoadedDocument(self.file, self.data, [root, None, None], cells=self.cells)
+        return SheetDocument(self.file, self.data, [root, None, None], cells=self.cells, notices=tuple(self.notices),
+                             places=self.places, merges=self.merges)
 
-    def _unknown_sheet(self, name: str) -> None:
+    def _with_merges(self, errors: list[InputError]) -> list[InputError]:
+        """The errors, each one about a cell left empty saying so when a merged range emptied it."""
+        if not self.empty_cells or self.merges is None:
+            return errors
+        doc = SheetDocument(self.file, {}, merges=self.merges)
+        out = list(errors)
+        for index, place in self.empty_cells:
+            zh, en = merge_note(doc.merged_at(place))
+            if zh:
+                out[index] = replace(out[index], zh=out[index].zh + zh, en=out[index].en + en)
+        return out
+
+    def _unknown_sheet(self, name: str, present: set[str]) -> None:
+        """A sheet that is not part of the form: left unread with a notice, or an error when it looks like a
+        sheet of the form that the workbook lacks (a misspelt name would lose that sheet's figures)."""
         known = [s.name for s in SHEETS]
         # suggest() finds the closest; the hint is built here because it names the sheet even when the
         # closest is its section's key, in this message's own wording (no blank inside “…”).
         close = suggest(name, known + [s.section for s in SHEETS], cutoff=0.4).match
         guess = next((s.name for s in SHEETS if close in (s.name, s.section)), None)
-        hint_zh, hint_en = (f"，是否应为“{guess}”？", f"; did you mean '{guess}'?") if guess else ("", "")
         listed = "、".join(known + [INSTRUCTIONS])
-        self.error("filing_unknown_sheet", name, 1, 1, "", f"未知工作表“{name}”{hint_zh}（工作表应为：{listed}）",
-                   f"unknown sheet '{name}'{hint_en} (the sheets are: {', '.join(known + [INSTRUCTIONS])})", ref=False)
+        if guess is not None and guess not in present:
+            self.error("filing_unknown_sheet", name, 1, 1, "", f"未知工作表“{name}”，是否应为“{guess}”？（工作表应为：{listed}）",
+                       f"unknown sheet '{name}'; did you mean '{guess}'? (the sheets are: {', '.join(known + [INSTRUCTIONS])})",
+                       ref=False)
+            return
+        what_zh, what_en = (f"文件“{name}.csv”", f"file '{name}.csv'") if self.from_text else (f"工作表“{name}”", f"sheet '{name}'")
+        self.notices.append(InputError(
+            "filing_sheet_ignored", self.file, 1, 1, "",
+            f"已忽略{what_zh}：它不属于申报表，其中的内容没有读取（申报表的工作表为：{listed}）",
+            f"{what_en} ignored: it is not part of the form and nothing in it was read "
+            f"(the sheets are: {', '.join(known + [INSTRUCTIONS])})",
+            cell=name))
 
     def _match(self, sheet: Sheet, name: str, text: str, row: int, column: int, pointer: str) -> Column | None:
         """The column a header or label names, or a located error (unknown, or the wrong unit)."""
@@ -203,6 +293,7 @@ class _Reader:
             raw = values[1] if len(values) > 1 else None
             if not label:
                 if _text(raw):
+                    self.empty_cells.append((len(self.errors), (name, number, 1)))
                     self.error("filing_unknown_field", name, number, 1, section_pointer,
                                f"第 {number} 行有数值但没有字段名称", f"row {number} has a value but no field label")
                 continue
@@ -217,6 +308,7 @@ class _Reader:
             first[column.key] = number
             value = self._value(column, raw)
             if value is None:
+                self.places["/" + "/".join(column.path)] = (name, number, 2)
                 continue
             path = column.path
             owners = [((head_number, 1), sheet_cell)] + [((number, 1), f"{name}!A{number}")] * (len(path) - 1)
@@ -242,6 +334,7 @@ class _Reader:
             number = index + 1
             if not text:
                 if any(index < len(values) and _text(values[index]) for _, values in rows[1:]):
+                    self.empty_cells.append((len(self.errors), (name, head_number, number)))
                     self.error("filing_unknown_field", name, head_number, number, "/schools",
                                f"第 {column_letter(number)} 列有数据但没有表头", f"column {column_letter(number)} has values but no header")
                 continue
@@ -262,9 +355,11 @@ class _Reader:
             record: dict[str, Any] = {}
             record_tree: dict[str, Any] = {}
             pointer = f"/schools/{len(schools)}"
+            empty: dict[str, _Place] = {}
             for index, column in columns.items():
                 value = self._value(column, values[index] if index < len(values) else None)
                 if value is None:
+                    empty[f"{pointer}/{column.path[0]}"] = (name, number, index + 1)
                     continue
                 record[column.path[0]] = value
                 record_tree[column.path[0]] = ((head_number, index + 1), (number, index + 1))
@@ -272,6 +367,7 @@ class _Reader:
             if not record:  # a row whose only text is in columns without a known header
                 continue
             self.cells[pointer] = f"{name}!A{number}"
+            self.places.update(empty)
             schools.append(record)
             tree.append([(number, 1), record_tree])
         self.data["schools"] = schools
@@ -292,7 +388,7 @@ def _unreadable_workbook(file: str, exc: Exception) -> InputErrors:
                                    f"cannot read the Excel workbook ({type(exc).__name__}: {exc})")])
 
 
-def load_workbook(source: str | os.PathLike[str] | bytes, *, name: str | None = None) -> LoadedDocument:
+def load_workbook(source: str | os.PathLike[str] | bytes, *, name: str | None = None) -> SheetDocument:
     """Read an ``.xlsx`` workbook (a path, or its bytes shown as ``name``); raise InputErrors on bad input."""
     file, book = _open_workbook(source, name)
     try:
@@ -301,7 +397,26 @@ def load_workbook(source: str | os.PathLike[str] | bytes, *, name: str | None = 
         raise _unreadable_workbook(file, exc) from None
     finally:
         book.close()
-    return _Reader(file, from_text=False).read(sheets)
+    kept = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else os.fsdecode(os.fspath(source))
+    return _Reader(file, from_text=False, merges=lambda: _merged_ranges(kept)).read(sheets)
+
+
+def _merged_ranges(source: str | bytes) -> dict[str, list[_Range]]:
+    """Every sheet's merged ranges. The read-only reading does not give them, so the workbook is opened again,
+    fully: only when an error may be due to a merge. A workbook that cannot be opened again has none."""
+    import openpyxl  # here, not at the top: start-up time (openpyxl is imported only when a workbook is read)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, data_only=True)
+    except Exception:  # noqa: BLE001 - it was read a moment ago; failing now only costs the hint
+        return {}
+    try:
+        return {ws.title: [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
+                for ws in book.worksheets}
+    finally:
+        book.close()
 
 
 def _open_workbook(source: str | os.PathLike[str] | bytes, name: str | None) -> tuple[str, Any]:
@@ -360,7 +475,7 @@ def _worksheet_rows(sheet: Any) -> _Rows:
 # --- a folder of CSV files ------------------------------------------------------------------------
 
 
-def load_csv_folder(path: str | os.PathLike[str], *, name: str | None = None) -> LoadedDocument:
+def load_csv_folder(path: str | os.PathLike[str], *, name: str | None = None) -> SheetDocument:
     """Read a folder of CSV files, one per sheet (``学校.csv`` …), UTF-8 with or without a BOM."""
     folder = os.fsdecode(os.fspath(path))
     file = name if name is not None else folder
@@ -389,7 +504,7 @@ def load_csv_folder(path: str | os.PathLike[str], *, name: str | None = None) ->
             sheets.append((sheet, rows))
     if errors:
         raise InputErrors(errors)
-    return _Reader(file, from_text=True).read(sheets)
+    return _Reader(file, from_text=True).read(sheets)  # CSV has no merged cells
 
 
 def _csv_rows(raw: bytes, file: str, entry: str, sheet: str) -> _Rows | InputError:

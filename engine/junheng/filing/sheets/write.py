@@ -21,6 +21,11 @@ _KINDS_ZH = {"count": "整数", "amount": "数值", "rate": "比率（0–1 或�
              "bool": "是/否", "enum": "选项", "version": "整数"}
 
 
+def _blank_or(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The filing to write; a blank form (None) still says which version of the form it is: 数据格式版本 1."""
+    return data if data is not None else {"schema_version": 1}
+
+
 def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     node: Any = data
     for key in path:
@@ -60,7 +65,8 @@ def instructions() -> list[str]:
     return [
         "区县义务教育均衡发展申报数据（申报格式第 1 版）填报说明",
         "",
-        f"1. 每个工作表是申报数据的一部分：{sheets}。不要修改工作表名称；“{INSTRUCTIONS}”表不会被读取。",
+        f"1. 每个工作表是申报数据的一部分：{sheets}。不要修改工作表名称；“{INSTRUCTIONS}”表不会被读取，"
+        "另加的工作表（如备注）也不会被读取（检查时会提示已忽略）。",
         f"2. 区县、经费、教师队伍、社会认可、弱势群体表：在“{VALUE}”列（B 列）填写数值，不要修改“{FIELD}”列；“{KEY}”“{NOTE}”两列仅供参考。",
         "3. 学校表：第一行是表头（字段名称和单位），不要修改；每个学校学段填一行，九年一贯制学校的小学、初中各填一行，"
         "“所属学校”填同一个学校标识码。",
@@ -68,7 +74,8 @@ def instructions() -> list[str]:
         f"5. 比率（{rates}）填 0 到 1 之间的小数（如 0.97），或百分数（如 97%）。",
         f"6. {enums}；{bools}填 是 或 否（留空即为否）。",
         "7. 留空表示未填报。不要用 0 代替不知道的数：缺少的数据会列为“数据缺失”，不会当作达标。",
-        "8. 行政区划代码、学校标识码按文本填写（保留开头的 0）；数值单元格只填数字，不要加单位或千位分隔符。",
+        "8. 行政区划代码、学校标识码按文本填写（保留开头的 0）；数值单元格只填数字，不要加单位或千位分隔符。"
+        "不要合并单元格：合并后只有左上角的单元格保留数值，其余的算作未填。",
         "9. 检查：junheng check 申报.xlsx；有错误时会指出工作表和单元格（如 学校!F12）。",
         "",
     ]
@@ -104,6 +111,7 @@ def write_csv_folder(data: dict[str, Any] | None, folder: str | os.PathLike[str]
     (so that Excel opens the Chinese text right)."""
     folder = os.fsdecode(os.fspath(folder))
     os.makedirs(folder, exist_ok=True)
+    data = _blank_or(data)
 
     def write(name: str, rows: list[list[Any]]) -> None:
         with open(os.path.join(folder, f"{name}.csv"), "w", encoding="utf-8-sig", newline="") as stream:
@@ -167,6 +175,7 @@ def write_workbook(data: dict[str, Any] | None, path: str | os.PathLike[str]) ->
 
     styles = _Styles(bold=Font(bold=True), head_fill=PatternFill("solid", fgColor="DDEBF7"), grey=Font(color="808080"),
                      title=Font(bold=True, size=14), head_alignment=Alignment(wrap_text=True, vertical="center"))
+    data = _blank_or(data)
     book = Workbook()
     notes = book.active
     notes.title = INSTRUCTIONS

@@ -5,8 +5,10 @@ A formatter is a pure function of the results of a run (``Result`` for a checked
 exit status. A format that can stream also offers a ``LineFormatter`` (``STREAMING``): the CLI
 then writes each filing's part as soon as it is checked and keeps nothing.
 
-``FORMATS`` is the one list of every format (its keys are the ``--format`` choices); ``get``
-gives one, ``NEEDS`` says what a format wants from the check beyond the findings.
+``FORMATS`` is the one list of every text format (its keys are ``--format`` choices); ``get``
+gives one, ``NEEDS`` says what a format wants from the check beyond the findings. ``BINARY`` holds
+the formats that make a file's bytes rather than text (the letter as a Word document): also
+``--format`` choices, written only to ``--output FILE``, never to a terminal.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:  # the command line imports this module at every start; the result model costs ~0.2 s
     from junheng.report.result import Outcome
 
-__all__ = ["FORMATS", "NEEDS", "STREAMING", "Formatter", "LineFormatter", "get"]
+__all__ = ["BINARY", "FORMATS", "NEEDS", "STREAMING", "BinaryFormatter", "Formatter", "LineFormatter", "get"]
 
 
 class Formatter(Protocol):
     """The whole report of a run as text, ending with a newline; the same outcomes give the same text."""
 
     def __call__(self, outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str: ...
+
+
+class BinaryFormatter(Protocol):
+    """The whole report of a run as the bytes of a file (a .docx); the same outcomes give the same bytes."""
+
+    def __call__(self, outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> bytes: ...
 
 
 class LineFormatter(Protocol):
@@ -75,7 +83,12 @@ NEEDS: dict[str, frozenset[str]] = {
     "junit": frozenset({"checks"}),
     "html": frozenset({"indicators"}),
     "letter": frozenset({"indicators"}),  # the schools' names
+    "docx": frozenset({"indicators"}),  # the letter's: the schools' names
 }
+
+BINARY: Mapping[str, BinaryFormatter] = _Registry({
+    "docx": "letter_docx:render",  # imports python-docx, so only when the format is used
+})
 
 STREAMING: Mapping[str, LineFormatter] = _Registry({
     "jsonl": "jsonl:line",
@@ -93,3 +106,6 @@ if TYPE_CHECKING:  # the type checker holds every format to its protocol (at run
     _FORMATTERS: tuple[Formatter, ...] = (text.render, json_format.render, jsonl.render, junit.render, sarif.render,
                                           github.render, markdown.render, html.render, letter.render)
     _LINE_FORMATTERS: tuple[LineFormatter, ...] = (jsonl.line,)
+    from junheng.report.formats import letter_docx
+
+    _BINARY_FORMATTERS: tuple[BinaryFormatter, ...] = (letter_docx.render,)

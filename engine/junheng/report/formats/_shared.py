@@ -1,10 +1,11 @@
-"""Small pieces every machine format shares: texts in the chosen language, severity and verdict words."""
+"""Small pieces every format shares: texts in the chosen language, severity and verdict words, the shortfall as read."""
 
 from __future__ import annotations
 
 import re
 
 from junheng.policy.model import Text
+from junheng.report.labels import unit
 from junheng.report.numbers import fmt_number
 from junheng.report.result import Finding, Result
 
@@ -43,10 +44,11 @@ def rule_label(finding: Finding) -> str:
 
 
 def shortfall_text(finding: Finding) -> str:
-    """The amount to make up and its unit, ``12.5 万元``; empty when the finding has none."""
-    if finding.shortfall is None:
+    """The amount to make up and its unit as a person reads it, ``12.5 万元``, ``461 ㎡``; empty when the finding has
+    none, or when it is 0 (a figure that must exceed last year's and equals it: the rectification says so in words)."""
+    if finding.shortfall is None or finding.shortfall[0] == 0:
         return ""
-    return f"{fmt_number(finding.shortfall[0], 2)} {finding.shortfall[1]}"
+    return f"{fmt_number(finding.shortfall[0], 2)} {unit(finding.shortfall[1])}"
 
 
 def rectification(finding: Finding, lang: str) -> str:

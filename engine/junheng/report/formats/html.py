@@ -1,24 +1,35 @@
 """``--format html``: one self-contained report page a district director can read, print or mail.
 
 Inline CSS and inline SVG charts, no external resource, no script: it opens offline in any
-browser. For each filing: the verdict and the counts, the findings grouped by area with their
-rectifications and amounts, the amounts summed per rule, the district's indicators against the
-standards, a chart per school indicator (each school's value against the standard line) and one
-per school level of the difference coefficients (差异系数) against their limits. Every text is
-escaped; the output has no timestamp, so the same result gives the same bytes.
+browser. With several filings, a table of contents comes first: each filing's district, year and
+verdict, linking to its part. For each filing: the verdict and the counts, the notices about how it
+was checked (提示), the findings grouped by area with their rectifications and amounts, the amounts
+summed per rule where they add up, the district's indicators against the standards, a chart per
+school indicator (each school's value against the standard line) and one per school level of the
+difference coefficients (差异系数) against their limits.
+
+Everything a person reads names things as the filing form does (``report.labels``): a school by its
+name and id, a figure by its field's label and unit, a place by its line or spreadsheet cell — never
+a JSON pointer, a contract key or a formula. Pass and fail are said in words, not by colour alone,
+and every colour that carries text meets WCAG AA contrast (4.5:1). Every text is escaped; the output
+has no timestamp, so the same result gives the same bytes.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html import escape
 
-from junheng.filing.model import School
+from junheng.errors import InputError
 from junheng.policy.model import Text
+from junheng.report.formats._plain import plain
 from junheng.report.formats._shared import vocab
+from junheng.report.labels import field_label, pointer_label, schools_of
+from junheng.report.labels import unit as spelled
 from junheng.report.numbers import fmt_number, fmt_value
 from junheng.report.result import SEVERITY_RANK, Failure, Finding, Indicators, Location, Outcome, Result, Row, Series
 
@@ -30,31 +41,41 @@ _L = {
            "where": "位置", "totals": "整改量汇总", "rule": "规则", "item": "事项", "subjects": "涉及对象",
            "sum": "合计", "district": "区县指标与标准", "indicator": "指标", "subject": "对象", "actual": "实际",
            "required": "标准", "status": "结果", "ok": "达标", "missing": "数据缺失", "na": "不适用",
-           "undefined": "无法计算", "schools": "学校办学条件对照标准", "balance": "校际差异系数", "limit": "上限",
-           "line": "标准", "varies": "每校标准不同（以竖线标出）", "na_chart": "未列出不适用的学校",
+           "schools": "学校办学条件对照标准", "balance": "校际差异系数", "limit": "上限",
+           "line": "标准线", "varies": "每校标准不同（以竖线标出）",
            "invalid": "无法检查（输入有误）", "internal": "无法检查（内部错误）", "count": "{n} 项",
-           "schools_n": "{n} 所学校", "contents": "目录", "legend": "图例", "not_checked": "未能检查的申报",
+           "schools_n": "{n} 所学校", "failing_n": "{n} 所未达标", "contents": "目录", "sections": "本份报告的章节",
            "generated": "由 junheng 生成；同一申报、同一规则生成的报告完全相同。", "coefficient": "差异系数",
-           "by_area": "按领域分列", "problem": "问题"},
+           "by_area": "按领域分列", "problem": "问题", "notices": "关于本次检查的提示", "filings_n": "共 {n} 份申报",
+           "no": "序号", "district_name": "区县", "year": "年度", "back": "回到目录", "line_n": "第 {n} 行",
+           "per_item": "按项列出，不合计", "rounded_up": "，向上取整", "rounded_down": "，向下取整", "sep": "：",
+           "paren": "（{}）", "list": "、", "year_n": "{n} 年", "mark": "（{}）"},
     "en": {"title": "Balanced-development inspection report", "standard": "Standard", "file": "Filing",
            "verdict": "Verdict", "findings": "Findings and rectifications", "none": "No findings.", "rect": "Rectify",
            "amount": "Shortfall", "basis": "Basis", "where": "Where", "totals": "Shortfalls by rule", "rule": "Rule",
            "item": "Requirement", "subjects": "Subjects", "sum": "Total", "district": "District indicators against the standards",
            "indicator": "Indicator", "subject": "Subject", "actual": "Actual", "required": "Standard", "status": "Result",
-           "ok": "met", "missing": "missing data", "na": "not applicable", "undefined": "undefined",
+           "ok": "met", "missing": "missing data", "na": "not applicable",
            "schools": "Schools against the standards", "balance": "Difference coefficients between schools", "limit": "limit",
            "line": "standard", "varies": "the standard differs by school (ticks)",
-           "na_chart": "schools the rule does not apply to are left out",
            "invalid": "not checked (invalid input)", "internal": "not checked (internal error)", "count": "{n}",
-           "schools_n": "{n} schools", "contents": "Contents", "legend": "Legend", "not_checked": "Filings not checked",
+           "schools_n": "{n} schools", "failing_n": "{n} below standard", "contents": "Contents", "sections": "parts of this report",
            "generated": "Generated by junheng; the same filing and rules always give the same report.",
-           "coefficient": "difference coefficient", "by_area": "by area", "problem": "Problem"},
+           "coefficient": "difference coefficient", "by_area": "by area", "problem": "Problem", "notices": "Notices about this check",
+           "filings_n": "{n} filings", "no": "No.", "district_name": "District", "year": "Year", "back": "Back to contents",
+           "line_n": "line {n}", "per_item": "per item, not summed", "rounded_up": ", rounded up", "rounded_down": ", rounded down",
+           "sep": ": ", "paren": " ({})", "list": ", ", "year_n": "{n}", "mark": " ({})"},
 }
-_COLOR = {"blocking": "#c62828", "major": "#e65100", "minor": "#b8860b", "info": "#1565c0", "ok": "#2e7d5b",
-          "missing": "#90a4ae", "na": "#cfd8dc", "neutral": "#607d8b"}
+# Colours: a status's fill (bars, borders, badges with white text) and its text on white. Every pair that
+# carries text meets WCAG AA (4.5:1): white on each fill, each ink on white and on the table's grey.
+_FILL = {"blocking": "#c62828", "major": "#b34700", "minor": "#876500", "info": "#1565c0", "ok": "#2e7d5b",
+         "missing": "#90a4ae", "na": "#cfd8dc", "neutral": "#546e7a"}
+_INK = {**_FILL, "missing": "#546e7a", "na": "#546e7a"}
 _OPS = {"<=": "≤", ">=": "≥", "<": "<", ">": ">", "==": "=", "!=": "≠"}
-_FIELD_TITLES = {name: info.title for name, info in School.model_fields.items()}
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a value's name in a requirement's text
+_WITH_UNIT = re.compile(r"^(.*?)（([^（）]+)）$")  # a form label ending in its unit: 在校生数（人）
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")  # a name in a requirement's formula
+_ROUNDING = re.compile(r"\b(ceil|floor)\(([^()]*)\)")
+_PCT = ("pct", "pct2", "growth")
 
 _CSS = """
 :root{--ink:#1f2933;--muted:#5f6b76;--line:#d9dee3;--bg:#f6f7f9;--card:#fff}
@@ -62,19 +83,26 @@ _CSS = """
 body{margin:0;background:var(--bg);color:var(--ink);\
 font:15px/1.6 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","Noto Sans",sans-serif}
 main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 12px;padding-bottom:6px;border-bottom:2px solid var(--ink)}
-h3{font-size:17px;margin:24px 0 10px}h4{font-size:16px;margin:2px 0 6px}
+a{color:#1558a8}
+.h-page,.h-filing{font-size:26px;margin:0 0 4px;line-height:1.3}
+.h-section{font-size:20px;margin:36px 0 12px;padding-bottom:6px;border-bottom:2px solid var(--ink)}
+.h-sub{font-size:17px;margin:24px 0 10px}.h-rule{font-size:16px;margin:2px 0 6px}
 .meta{color:var(--muted);margin:0}
-.report+.report{margin-top:56px;padding-top:24px;border-top:6px double var(--line)}
+.report{scroll-margin-top:8px}
+.report+.report,.contents+.report{margin-top:56px;padding-top:24px;border-top:6px double var(--line)}
 .head{display:flex;flex-wrap:wrap;gap:20px;align-items:stretch;margin:18px 0}
 .verdict{flex:0 0 auto;padding:14px 26px;border-radius:10px;color:#fff;font-size:28px;font-weight:700;letter-spacing:.08em}
-.verdict small{display:block;font-size:13px;font-weight:400;letter-spacing:0;opacity:.9}
-.verdict.qualified{background:#2e7d5b}.verdict.deferred{background:#c62828}
+.verdict small{display:block;font-size:13px;font-weight:400;letter-spacing:0}
+.qualified{background:#2e7d5b}.deferred{background:#c62828}
 .counts{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:0;padding:0;list-style:none}
 .counts li{background:var(--card);border:1px solid var(--line);border-left:6px solid;border-radius:8px;padding:8px 16px;min-width:110px}
 .counts b{display:block;font-size:24px;line-height:1.2}
-nav{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:8px 16px;margin:12px 0}
-nav a{margin-right:18px;color:#1565c0;text-decoration:none}
+nav.parts{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:8px 16px;margin:12px 0}
+nav.parts a{margin-right:18px;text-decoration:none}
+.contents{margin:18px 0}.contents td a{font-weight:600}
+.chip{display:inline-block;color:#fff;border-radius:4px;padding:0 8px;font-weight:600;white-space:nowrap}
+.notices{background:#e8f0fb;border:1px solid #9dbbe3;border-left:6px solid #1565c0;border-radius:8px;padding:8px 16px;margin:12px 0}
+.notices p{margin:0 0 4px}.notices ul{margin:0;padding-left:20px}
 .area{margin:18px 0}
 .finding{background:var(--card);border:1px solid var(--line);border-left:6px solid;border-radius:8px;padding:10px 16px;margin:10px 0;\
 break-inside:avoid}
@@ -87,16 +115,19 @@ code{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:13px;background
 table{border-collapse:collapse;width:100%;background:var(--card);font-size:14px}
 th,td{border:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f4}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.std{white-space:nowrap}
 .status{font-weight:600;white-space:nowrap}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:16px;align-items:start}
 figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;break-inside:avoid}
 figcaption{font-weight:600;margin-bottom:4px}figcaption span{font-weight:400;color:var(--muted);font-size:13px}
 svg{display:block;width:100%;height:auto}svg text{font-size:13px;fill:var(--ink)}
+svg .l{text-anchor:end}svg .v{paint-order:stroke;stroke:#fff;stroke-width:3px}svg .a{text-anchor:middle;fill:#5f6b76}svg .q{fill:#5f6b76}
 .legend{display:flex;flex-wrap:wrap;gap:14px;margin:6px 0 12px;color:var(--muted);font-size:13px}
 .legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-1px}
-.errors li{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:13px}
+.errors li{font-size:14px}
+.top{margin:16px 0 0;font-size:13px}
 footer{margin-top:40px;color:var(--muted);font-size:12px}
-@media print{body{background:#fff}main{max-width:none;padding:0}nav{display:none}.charts{grid-template-columns:1fr 1fr}}
+@media print{body{background:#fff}main{max-width:none;padding:0}nav.parts,.top{display:none}.charts{grid-template-columns:1fr 1fr}}
 """
 
 
@@ -108,15 +139,31 @@ def _pick(text: Text | None, lang: str) -> str:
     return "" if text is None else (text.en if lang == "en" else text.zh)
 
 
-def _fill_names(text: str, shown: dict[str, float | None], formats: dict[str, str]) -> str:
-    """A requirement's text with each name that has a value replaced by it, formatted as the rule's texts format it."""
+def _split_unit(label: str) -> tuple[str, str]:
+    """``在校生数（人）`` → (``在校生数``, ``人``); a label without a unit → (label, "")."""
+    m = _WITH_UNIT.match(label)
+    return (m.group(1), m.group(2)) if m else (label, "")
 
-    def value(m: re.Match[str]) -> str:
-        name = m.group(0)
-        number = shown.get(name)
-        return fmt_value(number, formats.get(name)) if number is not None else name
 
-    return _NAME.sub(value, text)
+def _field(name: str) -> tuple[str | None, str]:
+    """A rule's value that is a filing field, as the form names it: its label and unit; (None, "") for any other value."""
+    label = field_label(name)
+    return (None, "") if label == name else _split_unit(label)
+
+
+def _step_places(step: object) -> int | None:
+    """The decimals of a rounding step: 0.01 → 2, 1 → 0."""
+    if isinstance(step, bool) or not isinstance(step, (int, float, str)):
+        return None
+    exponent = Decimal(str(step)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else None
+
+
+def _holds(op: str, left: float, right: float) -> bool:
+    """``left op right``, two figures within the catalogue's tolerance counting as equal."""
+    if math.isclose(left, right, rel_tol=1e-9):
+        return op in ("<=", ">=", "==")
+    return {"<": left < right, "<=": left < right, ">": left > right, ">=": left > right, "==": False, "!=": True}[op]
 
 
 @dataclass(frozen=True)
@@ -156,12 +203,19 @@ class _Coefficient:
 
 
 class _Page:
-    """One Result as HTML: knows the subjects' readable names and which rules fired where."""
+    """One Result as HTML: knows the subjects' readable names, which rules fired where, and how its units round."""
 
-    def __init__(self, result: Result, lang: str, number: int):
-        self.r, self.lang, self.L, self.n = result, lang, _L[lang], number
+    def __init__(self, result: Result, lang: str, number: int, depth: int):
+        self.r, self.lang, self.L, self.n, self.depth = result, lang, _L[lang], number, depth
         ind = result.indicators
         self.subjects = {s[0]: s for s in ind.subjects} if ind is not None else {}
+        self.schools = schools_of(result)
+        units = result.vocabulary.get("units")
+        self.places: dict[str, int] = {}  # a unit as read (㎡) → the decimals of its rounding step
+        for key, step in (units.items() if isinstance(units, Mapping) else ()):
+            places = _step_places(step)
+            if places is not None:
+                self.places[spelled(str(key))] = places
         self.fired: dict[tuple[str, str], str] = {}  # (rule, subject) → severity; DATA-MISSING as "missing"
         for f in result.findings:
             key = (f.for_rule or f.rule, f.subject)
@@ -172,11 +226,16 @@ class _Page:
     def word(self, section: str, key: str) -> str:
         return vocab(self.r, section, key, self.lang)
 
+    def h(self, level: int, text: str, cls: str, inner: str = "") -> str:
+        """A heading ``level`` steps below the filing's title (its level in the page: 1 alone, 2 among several)."""
+        tag = f"h{min(6, self.depth + level)}"
+        return f'<{tag} class="{cls}">{_e(text)}{inner}</{tag}>'
+
     def subject(self, name: str) -> str:
         """How a subject reads: the school's name and id, 小学, 家长代表, the district's name."""
         kind, variant, label = (self.subjects.get(name) or (name, "", None, name))[1:]
         if kind == "district":
-            return self.r.district["name"]
+            return str(self.r.district["name"])
         if kind == "level" and variant is not None:
             return self.word("levels", variant)
         if kind == "group" and variant is not None:
@@ -186,43 +245,68 @@ class _Page:
         if name.startswith(f"{self.r.district['code']}/"):
             rest = name.split("/", 1)[1]
             return self.word("levels", rest) if rest in ("primary", "junior") else self.word("groups", rest)
-        return name if name != self.r.district["code"] else self.r.district["name"]
+        return name if name != self.r.district["code"] else str(self.r.district["name"])
+
+    def figure(self, value: float | None, spec: str | None, unit: str = "") -> str:
+        """A figure as the page writes it: a percentage as its format says, else with its unit's decimals and the unit."""
+        if value is None:
+            return fmt_number(None)
+        if spec is not None or not unit:
+            return fmt_value(value, spec)
+        return f"{fmt_number(value, self.places.get(unit, 2))} {unit}"
+
+    def amount_text(self, value: float, unit: str) -> str:
+        """An amount to make up, with its unit's decimals (the vocabulary's rounding step) and the one spelling of the unit."""
+        shown = spelled(unit)
+        return f"{fmt_number(value, self.places.get(shown, 2))} {shown}"
 
     # -- the page ----------------------------------------------------------------------------
 
-    def html(self) -> str:
+    def title(self) -> str:
+        d = self.r.district
+        return f"{d['name']}（{d['code']}）{d['year']} 年" if self.lang == "zh" else f"{d['name']} ({d['code']}), {d['year']}"
+
+    def html(self, multi: bool) -> str:
         r, L = self.r, self.L
-        d = r.district
         anchor = f"r{self.n}"
-        if self.lang == "zh":
-            title = f"{d['name']}（{d['code']}）{d['year']} 年"
-            heading = f"<h1>{_e(title)} {_e(L['title'])}</h1>"
-            meta = (f'<p class="meta">{_e(L["standard"])}：{_e(_pick(r.standard_title, self.lang))}（{_e(r.standard)}） · '
-                    f'{_e(L["file"])}：<code>{_e(r.file)}</code></p>')
-        else:
-            title = f"{d['name']} ({d['code']}), {d['year']}"
-            heading = f"<h1>{_e(L['title'])}: {_e(title)}</h1>"
-            meta = (f'<p class="meta">{_e(L["standard"])}: {_e(_pick(r.standard_title, self.lang))} ({_e(r.standard)}) · '
-                    f'{_e(L["file"])}: <code>{_e(r.file)}</code></p>')
-        parts = [f'<section class="report" id="{anchor}">', heading, meta, self.head()]
+        title = self.title()
+        heading = f"{title} {L['title']}" if self.lang == "zh" else f"{L['title']}: {title}"
+        sep = L["sep"]
+        meta = (f'<p class="meta">{_e(L["standard"])}{sep}{_e(_pick(r.standard_title, self.lang))} <code>{_e(r.standard)}</code> · '
+                f'{_e(L["file"])}{sep}<code>{_e(r.file)}</code></p>')
+        parts = [f'<section class="report" id="{anchor}" data-verdict="{_e(r.verdict)}">',
+                 self.h(0, heading, "h-filing"), meta, self.head(), self.notices()]
         sections = [("findings", L["findings"], self.findings()), ("district", L["district"], self.district()),
                     ("schools", L["schools"], self.school_charts()), ("balance", L["balance"], self.balance_charts())]
         sections = [(key, heading, body) for key, heading, body in sections if body]
         links = " ".join(f'<a href="#{anchor}-{key}">{i}. {_e(heading)}</a>' for i, (key, heading, _) in enumerate(sections, 1))
-        parts.append(f'<nav aria-label="{_e(L["contents"])}">{links}</nav>')
+        # every landmark of the page has its own name: a filing's parts are named by its number and district
+        label = f"{self.n}. {title} · {L['sections']}" if multi else f"{title} · {L['sections']}"
+        parts.append(f'<nav class="parts" aria-label="{_e(label)}">{links}</nav>')
         for i, (key, heading, body) in enumerate(sections, 1):
-            parts.append(f'<section id="{anchor}-{key}"><h2>{i}. {_e(heading)}</h2>{body}</section>')
+            parts.append(f'<section id="{anchor}-{key}">{self.h(1, f"{i}. {heading}", "h-section")}{body}</section>')
+        if multi:
+            parts.append(f'<p class="top"><a href="#contents">↑ {_e(L["back"])}</a></p>')
         parts.append("</section>")
-        return "\n".join(parts)
+        return "\n".join(p for p in parts if p)
 
     def head(self) -> str:
         r, L = self.r, self.L
         verdict = self.word("verdicts", r.verdict)
         counts = r.summary
-        chips = "".join(f'<li style="border-left-color:{_COLOR[s]}"><b>{counts[s]}</b>{_e(self.word("severities", s))}</li>'
+        chips = "".join(f'<li style="border-left-color:{_FILL[s]}"><b>{counts[s]}</b>{_e(self.word("severities", s))}</li>'
                         for s in SEVERITY_RANK)
         return (f'<div class="head"><div class="verdict {_e(r.verdict)}" data-verdict="{_e(r.verdict)}">'
                 f'<small>{_e(L["verdict"])}</small>{_e(verdict)}</div><ul class="counts">{chips}</ul></div>')
+
+    def notices(self) -> str:
+        """The warnings about how the filing was checked (a pack written for another province, a sheet left out): 提示."""
+        if not self.r.notices:
+            return ""
+        items = "".join(f"<li>{_e(_error(n, self.r.file, self.lang, self.schools))}</li>" for n in self.r.notices)
+        count = f"{self.L['notices']}（{len(self.r.notices)}）" if self.lang == "zh" else f"{self.L['notices']} ({len(self.r.notices)})"
+        return (f'<div class="notices" role="note" data-notices="{len(self.r.notices)}"><p><strong>{_e(count)}</strong></p>'
+                f'<ul>{items}</ul></div>')
 
     # -- findings, by area -------------------------------------------------------------------
 
@@ -238,8 +322,8 @@ class _Page:
         for area in order:
             group = areas[area]
             name = _pick(group[0].area_title, self.lang) or area or "—"
-            out.append(f'<div class="area" data-area="{_e(area)}"><h3>{_e(name)} '
-                       f'<span class="small">{_e(L["count"].format(n=len(group)))}</span></h3>')
+            out.append(f'<div class="area" data-area="{_e(area)}">'
+                       + self.h(2, f"{name} ", "h-sub", f'<span class="small">{_e(L["count"].format(n=len(group)))}</span>'))
             rules: dict[tuple[str, str, str], list[Finding]] = {}
             for f in group:
                 rules.setdefault((f.rule, f.for_rule or "", f.severity), []).append(f)
@@ -247,77 +331,83 @@ class _Page:
             out.append("</div>")
         return "\n".join(out)
 
+    def text(self, f: Finding, which: str) -> str:
+        """A finding's message or rectification for a person: every pointer a label, no contract key."""
+        return plain(_pick(getattr(f, which), self.lang), f, self.lang, self.schools)
+
     def rule_card(self, found: list[Finding]) -> str:
         """One rule's findings: the rule once, then each subject's problem, rectification and amount."""
         L, lang = self.L, self.lang
         f = found[0]
         rule = f.rule if f.for_rule is None else f"{f.rule}/{f.for_rule}"
-        sep = "：" if lang == "zh" else ": "
-        color = _COLOR[f.severity]
+        sep = L["sep"]
+        color = _FILL[f.severity]
         head = (f'<article class="finding" data-rule="{_e(rule)}" style="border-left-color:{color}">'
                 f'<header><span class="badge" style="background:{color}">{_e(self.word("severities", f.severity))}</span>'
                 f"<code>{_e(rule)}</code><span>{_e(L['count'].format(n=len(found)))}</span></header>"
-                f"<h4>{_e(_pick(f.title, lang))}</h4>")
+                + self.h(3, _pick(f.title, lang), "h-rule"))
         basis = f'<p class="small">{_e(L["basis"])}{sep}{_e(_pick(f.basis, lang))}</p>'
         if len(found) == 1:
-            return (head + f'<p><b>{_e(self.subject(f.subject))}</b>{sep}{_e(_pick(f.message, lang))}</p>'
-                    f'<p class="rect"><strong>{_e(L["rect"])}{sep}</strong>{_e(_pick(f.rectification, lang))}{self.amount(f)}</p>'
+            return (head + f'<p><b>{_e(self.subject(f.subject))}</b>{sep}{_e(self.text(f, "message"))}</p>'
+                    f'<p class="rect"><strong>{_e(L["rect"])}{sep}</strong>{_e(self.text(f, "rectification"))}{self.amount(f)}</p>'
                     + basis + f'<p class="small">{_e(L["where"])}{sep}{_e(self.where(f))}</p></article>')
-        rows = "".join(f'<tr data-subject="{_e(x.subject)}"><td>{_e(self.subject(x.subject))}</td><td>{_e(_pick(x.message, lang))}</td>'
-                       f'<td>{_e(_pick(x.rectification, lang))}</td><td class="num">{self.amount(x, chip=False)}</td>'
+        rows = "".join(f'<tr data-subject="{_e(x.subject)}"><td>{_e(self.subject(x.subject))}</td><td>{_e(self.text(x, "message"))}</td>'
+                       f'<td>{_e(self.text(x, "rectification"))}</td><td class="num">{self.amount(x, chip=False)}</td>'
                        f'<td class="small">{_e(self.where(x))}</td></tr>' for x in found)
         return (head + f"<table><thead><tr><th>{_e(L['subject'])}</th><th>{_e(L['problem'])}</th><th>{_e(L['rect'])}</th>"
                 f"<th>{_e(L['amount'])}</th><th>{_e(L['where'])}</th></tr></thead><tbody>{rows}</tbody></table>{basis}</article>")
 
-    @staticmethod
-    def amount(f: Finding, chip: bool = True) -> str:
-        if f.shortfall is None:
+    def amount(self, f: Finding, chip: bool = True) -> str:
+        """The amount to make up (none when it is 0: the rectification says in words that the figure must rise)."""
+        if f.shortfall is None or f.shortfall[0] == 0:
             return ""
-        text = _e(f"{fmt_number(f.shortfall[0], 2)} {f.shortfall[1]}")
+        per = _per_what(f, self.lang)
+        text = _e((f"{per} " if per else "") + self.amount_text(f.shortfall[0], f.shortfall[1]))
         return f'<span class="amount">{text}</span>' if chip else f"<b>{text}</b>"
 
     def where(self, f: Finding) -> str:
-        """Where a finding's inputs are: the spreadsheet cell, else the line (and the file when not this one's)."""
-        def one(loc: Location) -> str:
-            if loc.cell:
-                place = loc.cell
-            else:
-                place = f"第 {loc.line} 行" if self.lang == "zh" else f"line {loc.line}"
-                place = place if loc.file == self.r.file else f"{loc.file}:{loc.line}"
-            return f"{place} {loc.pointer or '/'}"
-        shown = "; ".join(one(loc) for loc in f.locations[:3])
-        return shown + (f" (+{len(f.locations) - 3})" if len(f.locations) > 3 else "")
+        """Where a finding's figures are: the spreadsheet cell, else the line (and the file when not this one's), then what is there."""
+        shown = [_place(loc, self.r.file, self.lang, self.schools) for loc in f.locations[:3]]
+        more = len(f.locations) - 3
+        text = ("；" if self.lang == "zh" else "; ").join(shown)
+        return text + ((f"（另 {more} 处）" if self.lang == "zh" else f" (+{more} more)") if more > 0 else "")
 
     def totals(self) -> str:
-        """The amounts to make up, summed per rule and unit: what a budget needs."""
-        sums: dict[tuple[int, str, str], tuple[Finding, int, float]] = {}  # (rank, rule, unit) → (first finding, count, sum)
+        """The amounts to make up per rule and unit: summed where they add up (万元, ㎡, classes, teachers …), listed per
+        item where each is a rate (每名教师每年 … 元, 个百分点), which a sum would misstate."""
+        groups: dict[tuple[int, str, str], list[Finding]] = {}  # (rank, rule, unit) → its findings with an amount
         for f in self.r.findings:
-            if f.shortfall is not None:
-                key = (SEVERITY_RANK[f.severity], f.rule, f.shortfall[1])
-                first, n, total = sums.get(key, (f, 0, 0))
-                sums[key] = (first, n + 1, total + f.shortfall[0])
-        if not sums:
+            if f.shortfall is not None and f.shortfall[0] != 0:
+                groups.setdefault((SEVERITY_RANK[f.severity], f.rule, f.shortfall[1]), []).append(f)
+        if not groups:
             return ""
         L = self.L
-        rows = "".join(f'<tr><td><code>{_e(rule)}</code></td><td>{_e(_pick(f.title, self.lang))}</td><td class="num">{n}</td>'
-                       f'<td class="num">{_e(fmt_number(total, 2))} {_e(unit)}</td></tr>'
-                       for (_, rule, unit), (f, n, total) in sorted(sums.items()))
-        by_area = f"{_e(L['findings'])}（{_e(L['by_area'])}）" if self.lang == "zh" else f"{_e(L['findings'])} ({_e(L['by_area'])})"
-        return (f"<h3>{_e(L['totals'])}</h3><table><thead><tr><th>{_e(L['rule'])}</th><th>{_e(L['item'])}</th>"
-                f"<th>{_e(L['subjects'])}</th><th>{_e(L['sum'])}</th></tr></thead><tbody>{rows}</tbody></table>"
-                f"<h3>{by_area}</h3>")
+        rows = []
+        for (_, rule, unit), found in sorted(groups.items()):
+            per = _per_what(found[0], self.lang)
+            if per is None:
+                cell = _e(self.amount_text(sum(x.shortfall[0] for x in found if x.shortfall is not None), unit))
+            else:
+                amounts = L["list"].join(self.amount_text(x.shortfall[0], unit) for x in found if x.shortfall is not None)
+                cell = _e(f"{per} {amounts}" if per else amounts) + f'<br><span class="small">{_e(L["per_item"])}</span>'
+            rows.append(f'<tr data-rule="{_e(rule)}" data-summed="{"no" if per is not None else "yes"}"><td><code>{_e(rule)}</code></td>'
+                        f'<td>{_e(_pick(found[0].title, self.lang))}</td><td class="num">{len(found)}</td><td class="num">{cell}</td></tr>')
+        by_area = f"{L['findings']}（{L['by_area']}）" if self.lang == "zh" else f"{L['findings']} ({L['by_area']})"
+        return (self.h(2, L["totals"], "h-sub") + f"<table class=\"totals\"><thead><tr><th>{_e(L['rule'])}</th><th>{_e(L['item'])}</th>"
+                f"<th>{_e(L['subjects'])}</th><th>{_e(L['sum'])}</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                + self.h(2, by_area, "h-sub"))
 
     # -- the district's indicators -----------------------------------------------------------
 
     def status(self, series: Series, subject: str, applies: bool | None) -> tuple[str, str]:
         fired = self.fired.get((series.rule, subject))
         if fired == "missing":
-            return self.L["missing"], _COLOR["missing"]
+            return self.L["missing"], _INK["missing"]
         if fired is not None:
-            return self.word("severities", fired), _COLOR[fired]
+            return self.word("severities", fired), _INK[fired]
         if applies is False:
-            return self.L["na"], _COLOR["neutral"]
-        return self.L["ok"], _COLOR["ok"]
+            return self.L["na"], _INK["neutral"]
+        return self.L["ok"], _INK["ok"]
 
     def district(self) -> str:
         """The district's, the levels' and the survey groups' indicators against their standards, one row each."""
@@ -333,34 +423,93 @@ class _Page:
                 f"<th>{_e(L['actual'])}</th><th>{_e(L['required'])}</th><th>{_e(L['status'])}</th></tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>")
 
+    def named(self, series: Series, name: str) -> tuple[str | None, str]:
+        """What a rule's value is called and its unit: the rule file's label, else the form's label of the field it is."""
+        label, unit = _field(name)
+        if name in series.labels:
+            label = _pick(series.labels[name], self.lang)
+        return label, unit
+
+    def standard(self, series: Series, left: str, op: str, right: str | None, limit: float | None) -> tuple[str, str]:
+        """One requirement in words and numbers: (the value as filed, ``≥ 61,800 元（当地公务员年平均工资）``)."""
+        spec = series.formats.get(left)
+        unit = self.named(series, left)[1] or (self.named(series, right)[1] if right else "")
+        words = self.named(series, right)[0] if right is not None and right in series.names else None
+        shown = self.figure(limit, series.formats.get(right or "") or spec, "" if spec else unit)
+        return unit, f"{_OPS[op]} {shown}" + (self.L["paren"].format(words) if words else "")
+
+    def formula_standard(self, series: Series, text: str, shown: dict[str, float | None], left: str, fired: bool | None) -> str:
+        """A requirement on a formula (``≥ ceil(students / 19)``), in words and numbers: the figure the rule compares with
+        (the one other value the rule computed for the subject, when it agrees with the verdict), then how it is worked out,
+        each name as the form labels it (``≥ 723 人（在校生数 ÷ 19，向上取整）``). Nothing of the formula shows as written."""
+        op, _, formula = text.partition(" ")
+        value = shown.get(left)
+        others = [v for n, v in shown.items() if n != left and v is not None]
+        figure = others[0] if len(others) == 1 else None
+        if figure is not None and value is not None and fired is not None and _holds(op, value, figure) == fired:
+            figure = None  # not the figure the verdict came from: say only how it is worked out
+        unit = self.named(series, left)[1]
+        words = self.formula_words(series, formula)
+        if figure is None:
+            return f"{_OPS.get(op, op)} {words}" if words else "—"
+        shown_figure = self.figure(figure, series.formats.get(left), unit)
+        return f"{_OPS.get(op, op)} {shown_figure}" + (self.L["paren"].format(words) if words else "")
+
+    def formula_words(self, series: Series, formula: str) -> str | None:
+        """A formula's words: ``ceil(students / 19)`` → ``在校生数 ÷ 19，向上取整``; None when a name has no label."""
+        L = self.L
+        unknown = False
+
+        def label(m: re.Match[str]) -> str:
+            nonlocal unknown
+            if m.group(0) in ("ceil", "floor") and formula[m.end():m.end() + 1] == "(":
+                return m.group(0)  # said in words below
+            name = self.named(series, m.group(0))[0]
+            unknown = unknown or name is None
+            return name or ""
+
+        text = _NAME.sub(label, formula)
+        text = _ROUNDING.sub(lambda m: m.group(2) + L["rounded_up" if m.group(1) == "ceil" else "rounded_down"], text)
+        if unknown or "(" in text:
+            return None
+        return text.replace(" / ", " ÷ ").replace(" * ", " × ").replace(" - ", " − ")
+
     def district_row(self, ind: Indicators, series: Series, row: Row) -> str:
         index, applies, values, limits = row
         name, _, variant, _ = ind.subjects[index]
         shown = dict(zip(series.names, values, strict=True))
+        fired = (series.rule, name) in self.fired and self.fired[(series.rule, name)] != "missing"
         actual, required = [], []
         for (left, op, right), limit in zip(series.limits, limits, strict=True):
-            spec = series.formats.get(left)
-            actual.append(fmt_value(shown.get(left), spec))
-            required.append(f"{_OPS[op]} {fmt_value(limit, series.formats.get(right) or spec)}")
-        if not series.limits:  # a requirement on a formula: its text, the values it names filled in
+            unit, text = self.standard(series, left, op, right, limit)
+            actual.append(self.figure(shown.get(left), series.formats.get(left), unit))
+            required.append(text)
+        if not series.limits:  # a requirement on a formula: the figure it comes to, and how
             for left, text in series.requirement.get(variant if variant in series.requirement else None, ()):
                 key = left.split(".")[-1]
-                actual.append(fmt_value(shown.get(key), series.formats.get(key)) if key in shown else "")
-                required.append(_fill_names(text, shown, series.formats).replace(">=", "≥").replace("<=", "≤"))
+                unit = self.named(series, key)[1]
+                actual.append(self.figure(shown.get(key), series.formats.get(key), unit) if key in shown else "")
+                required.append(self.formula_standard(series, text, shown, key, None if applies is False else fired))
         word, color = self.status(series, name, applies)
         return (f'<tr data-rule="{_e(series.rule)}"><td><code>{_e(series.rule)}</code></td>'
                 f"<td>{_e(_pick(series.title, self.lang))}</td><td>{_e(self.subject(name))}</td>"
                 f'<td class="num">{"<br>".join(_e(a) for a in actual)}</td>'
-                f'<td class="num">{"<br>".join(_e(q) for q in required)}</td>'
+                f'<td class="std">{"<br>".join(_e(q) for q in required)}</td>'
                 f'<td class="status" style="color:{color}">{_e(word)}</td></tr>')
 
     # -- charts --------------------------------------------------------------------------------
 
     def legend(self, *keys: str) -> str:
         words = {"ok": self.L["ok"], "missing": self.L["missing"], "na": self.L["na"], "neutral": self.L["coefficient"]}
-        items = "".join(f'<span><i style="background:{_COLOR[k]}"></i>{_e(words.get(k) or self.word("severities", k))}</span>'
+        items = "".join(f'<span><i style="background:{_FILL[k]}"></i>{_e(words.get(k) or self.word("severities", k))}</span>'
                         for k in keys)
         return f'<div class="legend">{items}<span><i style="background:#263238;width:2px"></i>{_e(self.L["line"])}</span></div>'
+
+    def mark(self, status: str) -> str:
+        """What a bar says besides its colour: the severity the rule fired with (nothing for a bar that meets the standard)."""
+        if status in ("ok", "neutral", "missing", "na"):
+            return ""
+        return self.L["mark"].format(self.word("severities", status))
 
     def school_charts(self) -> str:
         """One chart per school indicator and level: each school's value against the standard line(s)."""
@@ -407,6 +556,7 @@ class _Page:
         return bars, lines
 
     def school_chart(self, ind: Indicators, left: str, variant: str, members: list[tuple[Series, int]]) -> str:
+        # long: gathers the bars, the standard lines and the caption of one chart, which read each other's figures
         lang, L = self.lang, self.L
         first = members[0][0]
         bars, lines = self.school_bars(ind, left, variant, members)
@@ -415,25 +565,30 @@ class _Page:
         by_rule: dict[str, set[float]] = {}
         for rule, _, limit in lines:
             by_rule.setdefault(rule, set()).add(limit)
-        const_lines = [(limit, f"{rule} {_OPS[op]} {fmt_number(limit)}") for (rule, op, limit) in sorted(lines, key=lambda k: (k[2], k[0]))
+        label, unit = _field(left)
+        spec = first.formats.get(left)
+
+        def shown(value: float) -> str:
+            return fmt_value(value, spec) if spec else fmt_number(value, self.places.get(unit, 2))
+
+        const_lines = [(limit, f"{rule} {_OPS[op]} {shown(limit)}") for (rule, op, limit) in sorted(lines, key=lambda k: (k[2], k[0]))
                        if len(by_rule[rule]) == 1]
         ticks_vary = any(len(v) > 1 for v in by_rule.values())
         rows = []
-        spec = first.formats.get(left)
         # the furthest from the standard first: the smallest values where the standard is a minimum
         sign = -1 if first.limits[members[0][1]][1] in ("<", "<=") else 1
         for bar in sorted(bars.values(), key=lambda b: (b.value is None, sign * (b.value or 0), b.name)):
-            shown = (fmt_value(bar.value, spec) if spec else fmt_number(bar.value, 2)) if bar.value is not None else L["missing"]
             status = "missing" if bar.value is None else bar.status
-            tip = f"{bar.label}（{bar.name}）：{shown}" if lang == "zh" else f"{bar.label} ({bar.name}): {shown}"
-            rows.append(_Bar(bar.label, tip, bar.value, shown, _COLOR[status], tuple(sorted(set(bar.ticks))) if ticks_vary else ()))
-        caption = _FIELD_TITLES.get(left) or _pick(first.title, lang)
+            text = (shown(bar.value) if bar.value is not None else L["missing"]) + self.mark(status)
+            tip = f"{bar.label}（{bar.name}）：{text}" if lang == "zh" else f"{bar.label} ({bar.name}): {text}"
+            rows.append(_Bar(bar.label, tip, bar.value, text, _FILL[status], tuple(sorted(set(bar.ticks))) if ticks_vary else ()))
+        caption = f"{label}（{unit}）" if label and unit else (label or _pick(first.title, lang))
         level = self.word("levels", variant) if variant else ""
-        rules = "、".join(sorted({s.rule for s, _ in members})) if lang == "zh" else ", ".join(sorted({s.rule for s, _ in members}))
-        sub = f"{level} · {L['schools_n'].format(n=len(rows))} · {rules}"
-        if ticks_vary:
-            sub += f" · {L['varies']}"
-        svg = _bars(rows, const_lines, f"{caption} {level}")
+        rules = L["list"].join(sorted({s.rule for s, _ in members}))
+        failing = sum(1 for b in bars.values() if b.status not in ("ok", "missing") and b.value is not None)
+        sub = f"{level} · {L['schools_n'].format(n=len(rows))}" + (f" · {L['failing_n'].format(n=failing)}" if failing else "")
+        sub += f" · {rules}" + (f" · {L['varies']}" if ticks_vary else "")
+        svg = _bars(rows, const_lines, f"{caption} · {sub}")
         return f'<figure data-chart="{_e(left)}-{_e(variant)}"><figcaption>{_e(caption)} <span>{_e(sub)}</span></figcaption>{svg}</figure>'
 
     def coefficients(self, ind: Indicators) -> dict[str, list[_Coefficient]]:
@@ -476,18 +631,74 @@ class _Page:
             items = levels[variant]
             rows = []
             for item in items:
-                text = fmt_number(item.value, 4) if item.value is not None else L["missing"]
-                limit = f"（{L['limit']} {fmt_number(item.limit)}）" if item.limit is not None else ""
-                rows.append(_Bar(item.label, f"{item.rule} {item.label}：{text}{limit}", item.value, text, _COLOR[item.status],
+                text = (fmt_number(item.value, 4) if item.value is not None else L["missing"]) + self.mark(item.status)
+                limit = L["paren"].format(f"{L['limit']} {fmt_number(item.limit)}") if item.limit is not None else ""
+                rows.append(_Bar(item.label, f"{item.rule} {item.label}{L['sep']}{text}{limit}", item.value, text, _FILL[item.status],
                                  (item.limit,) if item.limit is not None else (),
                                  f"{L['limit']} {fmt_number(item.limit)}" if item.limit is not None else ""))
             level = self.word("levels", variant) if variant else ""
             caption = f"{level} · {L['balance']}" if self.lang == "zh" else f"{L['balance']} · {level}"
-            rules = ", ".join(sorted({i.rule for i in items}))
-            svg = _bars(rows, [], caption)
+            rules = L["list"].join(sorted({i.rule for i in items}))
+            svg = _bars(rows, [], f"{caption} · {rules}")
             figures.append(f'<figure data-chart="balance-{_e(variant)}"><figcaption>{_e(caption)} <span>{_e(rules)}</span></figcaption>'
                            f'{svg}</figure>')
         return self.legend("ok", "blocking", "neutral", "missing") + f'<div class="charts">{"".join(figures)}</div>'
+
+
+# -- amounts that do not add up ---------------------------------------------------------------------
+
+_RATE_UNIT = re.compile(r"百分点|/|每|per\b")
+_PER_EN = r"\s+(per [a-z-]+(?: per [a-z-]+)*)"
+_PER_ZH = re.compile(r"每[^\s\d，。；：、,;]{1,8}?(?=至少|须|应|再|提高|增加|补)")
+
+
+def _per_what(f: Finding, lang: str) -> str | None:
+    """What one amount is per, when it is a rate that a sum over findings would misstate; None for an amount that adds up.
+
+    A rate's unit says so (``个百分点``, ``元/人``); else the rule's own rectification does, the English one right after
+    the amount (``… 800 元 per teacher per year``): then the words the rule uses for it (``每名教师每年``), "" when
+    they cannot be told apart from the rest of its text.
+    """
+    if f.shortfall is None:
+        return None
+    unit = f.shortfall[1]
+    if _RATE_UNIT.search(unit):
+        return ""
+    english = re.search(r"\d\s?" + re.escape(unit) + _PER_EN, f.rectification.en)
+    if english is None:
+        return None
+    if lang == "en":
+        return english.group(1)
+    chinese = _PER_ZH.search(f.rectification.zh)
+    return chinese.group(0) if chinese else ""
+
+
+# -- places and errors, as the form names them ------------------------------------------------------
+
+
+def _place(loc: Location, own_file: str, lang: str, schools: Mapping[int, tuple[str, str | None]]) -> str:
+    """A finding's figure: ``学校!H7 和平小学（5001080011）的图书（册）``, ``第 59 行 和平小学（5001080011）``."""
+    if loc.cell:
+        where = loc.cell if loc.file == own_file else f"{loc.file} {loc.cell}"
+    else:
+        where = _L[lang]["line_n"].format(n=loc.line) if loc.file == own_file else f"{loc.file}:{loc.line}"
+    return f"{where} {pointer_label(loc.pointer, lang, schools)}"
+
+
+def _error(error: InputError, own_file: str, lang: str, schools: Mapping[int, tuple[str, str | None]] | None = None) -> str:
+    """A notice or an input error for a person: where (cell or line, and what is there), then the message."""
+    L = _L[lang]
+    if error.cell:
+        where = error.cell
+    elif error.line is not None:
+        where = L["line_n"].format(n=error.line)
+    else:
+        where = ""
+    if error.file and error.file != own_file:
+        where = f"{error.file} {where}".strip()
+    if error.pointer:
+        where = f"{where} {pointer_label(error.pointer, lang, schools)}".strip()
+    return f"{where}{L['sep']}{error.message(lang)}" if where else error.message(lang)
 
 
 # -- the SVG bar chart ---------------------------------------------------------------------------
@@ -497,6 +708,11 @@ def _cut(text: str, fits: int) -> str:
     return text if len(text) <= fits else text[: fits - 1] + "…"
 
 
+def _width(text: str) -> int:
+    """About how wide ``text`` is at 13px: a CJK character a full em, any other about 0.6 em."""
+    return sum(13 if ord(c) > 0x2E7F else 8 for c in text)
+
+
 def _nice_step(top: float) -> float:
     raw = top / 5
     power = 10 ** math.floor(math.log10(raw))
@@ -504,10 +720,11 @@ def _nice_step(top: float) -> float:
 
 
 def _bars(rows: list[_Bar], lines: list[tuple[float, str]], title: str) -> str:
-    """Horizontal bars, one row each (label, value, colour, optional ticks), and vertical standard lines."""
+    """Horizontal bars, one row each (label, value and what it means, colour, optional ticks), and vertical standard lines."""
     # the label column fits the longest label, within bounds; a longer one is cut, whole in its tooltip
     longest = max([len(r.label) for r in rows] + [4])
-    width, right, row_h = 600, 78, 21
+    width, row_h = 600, 21
+    right = max(78, min(200, max([_width(r.text) for r in rows] + [0]) + 12))
     left = min(300, max(120, 13 * longest + 16))
     fits = (left - 12) // 13
     top = 14 + 13 * len(lines)
@@ -528,7 +745,7 @@ def _bars(rows: list[_Bar], lines: list[tuple[float, str]], title: str) -> str:
     while tick <= scale_top + 1e-9:
         tx = x(tick)
         out.append(f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{bottom}" stroke="#e3e7eb"/>'
-                   f'<text x="{tx:.1f}" y="{bottom + 15}" text-anchor="middle" fill="#5f6b76">{_e(fmt_number(tick))}</text>')
+                   f'<text x="{tx:.1f}" y="{bottom + 15}" class="a">{_e(fmt_number(tick))}</text>')
         tick += step
     for i, row in enumerate(rows):
         out.append(_bar_row(row, top + row_h * i, left, plot, fits, x))
@@ -544,19 +761,25 @@ def _bars(rows: list[_Bar], lines: list[tuple[float, str]], title: str) -> str:
 
 
 def _bar_row(row: _Bar, y: int, left: int, plot: int, fits: int, x: Callable[[float], float]) -> str:
-    """One row of a bar chart at height ``y``: its label, its bar (a dashed frame when the value is missing), its ticks."""
-    out = [f'<g><title>{_e(row.tip)}</title><text x="{left - 8}" y="{y + 14}" text-anchor="end">{_e(_cut(row.label, fits))}</text>']
+    """One row of a bar chart at height ``y``: its label, its bar (a dashed frame when the value is missing), its ticks.
+
+    A label cut to fit has the whole of it, and the value, as a tooltip; the classes (``l``, ``v``, ``q``) are in the page's
+    CSS, so that a report of many filings does not repeat the same attributes on every bar.
+    """
+    shown = _cut(row.label, fits)
+    tip = f"<title>{_e(row.tip)}</title>" if shown != row.label else ""
+    out = [f'<g>{tip}<text x="{left - 8}" y="{y + 14}" class="l">{_e(shown)}</text>']
     if row.value is not None:
         bx = x(row.value)
         out.append(f'<rect x="{left}" y="{y + 4}" width="{max(bx - left, 1.5):.1f}" height="12" rx="2" fill="{row.color}"/>'
-                   f'<text x="{bx + 5:.1f}" y="{y + 14}">{_e(row.text)}</text>')
+                   f'<text x="{bx + 5:.1f}" y="{y + 14}" class="v">{_e(row.text)}</text>')
     else:
         out.append(f'<rect x="{left}" y="{y + 4}" width="{plot}" height="12" fill="none" stroke="{row.color}" stroke-dasharray="3 3"/>'
-                   f'<text x="{left + 6}" y="{y + 14}" fill="#5f6b76">{_e(row.text)}</text>')
+                   f'<text x="{left + 6}" y="{y + 14}" class="q">{_e(row.text)}</text>')
     for t in row.ticks:
         out.append(f'<line x1="{x(t):.1f}" y1="{y + 1}" x2="{x(t):.1f}" y2="{y + 19}" stroke="#263238" stroke-width="2"/>')
     if row.tick_label and row.ticks:
-        out.append(f'<text x="{x(max(row.ticks)) + 5:.1f}" y="{y + 14}" fill="#5f6b76">{_e(row.tick_label)}</text>')
+        out.append(f'<text x="{x(max(row.ticks)) + 5:.1f}" y="{y + 14}" class="q">{_e(row.tick_label)}</text>')
     out.append("</g>")
     return "".join(out)
 
@@ -564,24 +787,57 @@ def _bar_row(row: _Bar, y: int, left: int, plot: int, fits: int, x: Callable[[fl
 # -- the document -----------------------------------------------------------------------------------
 
 
-def _failure(failure: Failure, lang: str) -> str:
+def _failure(failure: Failure, lang: str, number: int, depth: int, multi: bool) -> str:
     L = _L[lang]
     what = L["invalid"] if failure.status == 2 else L["internal"]
-    items = "".join(f"<li>{_e(e.render(lang))}</li>" for e in failure.errors)
-    return f'<section class="report failure"><h2>{_e(failure.file)}：{_e(what)}</h2><ul class="errors">{items}</ul></section>'
+    items = "".join(f"<li>{_e(_error(e, failure.file, lang))}</li>" for e in failure.errors)
+    top = f'<p class="top"><a href="#contents">↑ {_e(L["back"])}</a></p>' if multi else ""
+    return (f'<section class="report failure" id="r{number}"><h{depth} class="h-filing">{_e(failure.file)}{L["sep"]}{_e(what)}'
+            f'</h{depth}><ul class="errors">{items}</ul>{top}</section>')
+
+
+def _contents(outcomes: Sequence[Outcome], lang: str) -> str:
+    """With several filings: one row per filing (district, year, verdict, counts), each linking to its part of the page."""
+    L = _L[lang]
+    rows = []
+    for number, o in enumerate(outcomes, 1):
+        if isinstance(o, Result):
+            d, counts = o.district, o.summary
+            verdict = vocab(o, "verdicts", o.verdict, lang)
+            name = f"{d['name']}（{d['code']}）" if lang == "zh" else f"{d['name']} ({d['code']})"
+            cells = (f'<td><a href="#r{number}">{_e(name)}</a></td><td>{_e(L["year_n"].format(n=d["year"]))}</td>'
+                     f'<td><span class="chip {_e(o.verdict)}">{_e(verdict)}</span></td>'
+                     + "".join(f'<td class="num">{counts[s]}</td>' for s in ("blocking", "major")))
+        else:
+            what = L["invalid"] if o.status == 2 else L["internal"]
+            cells = (f'<td><a href="#r{number}">{_e(o.file)}</a></td><td>—</td><td>{_e(what)}</td>'
+                     '<td class="num">—</td><td class="num">—</td>')
+        rows.append(f'<tr><td class="num">{number}</td>{cells}<td class="small">{_e(o.file)}</td></tr>')
+    results = [o for o in outcomes if isinstance(o, Result)]
+    tally = L["list"].join(f"{vocab(results[0], 'verdicts', v, lang)} {sum(1 for r in results if r.verdict == v)}"
+                           for v in ("qualified", "deferred")) if results else ""
+    caption = L["filings_n"].format(n=len(outcomes)) + (f"{L['sep']}{tally}" if tally else "")
+    blocking, major = (vocab(results[0], "severities", s, lang) if results else s for s in ("blocking", "major"))
+    return (f'<nav class="contents" id="contents" aria-labelledby="contents-title"><h2 class="h-section" id="contents-title">'
+            f'{_e(L["contents"])}</h2><p class="meta">{_e(caption)}</p><table><thead><tr><th>{_e(L["no"])}</th>'
+            f'<th>{_e(L["district_name"])}</th><th>{_e(L["year"])}</th><th>{_e(L["verdict"])}</th><th>{_e(blocking)}</th>'
+            f'<th>{_e(major)}</th><th>{_e(L["file"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></nav>')
 
 
 def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
     L = _L[lang]
     results = [o for o in outcomes if isinstance(o, Result)]
-    if len(results) == 1 and len(outcomes) == 1:
+    multi = len(outcomes) > 1
+    if len(results) == 1 and not multi:
         d = results[0].district
         title = f"{d['name']} {d['year']} {L['title']}" if lang == "zh" else f"{L['title']}: {d['name']} {d['year']}"
     else:
         title = L["title"]
-    body = []
+    depth = 2 if multi else 1  # several filings: the page's own title is the one h1, each filing's an h2
+    body = [f'<h1 class="h-page">{_e(L["title"])}</h1>', _contents(outcomes, lang)] if multi else []
     for number, outcome in enumerate(outcomes, 1):
-        body.append(_Page(outcome, lang, number).html() if isinstance(outcome, Result) else _failure(outcome, lang))
+        body.append(_Page(outcome, lang, number, depth).html(multi) if isinstance(outcome, Result)
+                    else _failure(outcome, lang, number, depth, multi))
     return ("<!DOCTYPE html>\n"
             f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

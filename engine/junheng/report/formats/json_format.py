@@ -1,4 +1,9 @@
-"""``--format json``: one JSON document, keys sorted, non-ASCII unescaped, byte-identical for identical input."""
+"""``--format json``: one JSON document, keys sorted, non-ASCII unescaped, byte-identical for identical input.
+
+Its shape is the output contract (output.md), published as a JSON Schema: ``junheng schema --output``,
+committed as ``engine/junheng/schemas/result.schema.json`` (``report.schema``); the tests hold every
+golden output and a run of several filings to it.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """``--format jsonl``: one compact JSON object per filing and line, written as soon as the filing is checked.
 
 Each line is what ``--format json`` gives for that filing (a result, or
-``{"file", "status", "errors"}``), keys sorted, non-ASCII unescaped. The format
-streams: a run over thousands of filings holds none of their results in memory.
+``{"file", "status", "errors"}``), keys sorted, non-ASCII unescaped: ``#/$defs/outcome`` of the
+result schema (``junheng schema --output``). The format streams: a run over thousands of filings
+holds none of their results in memory.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 Per filing: a heading with the district and the verdict, a table of counts by
 severity, and a table of findings (rule, subject, severity, message, rectification
-with its shortfall). With several filings, an overview table comes first. Every
-text taken from a filing or the rules is escaped, so that a pipe, a bracket or an
-angle bracket in a school's name neither breaks a table nor becomes markup.
+with its shortfall, and where: a spreadsheet's sheet and cell, else the line, with
+the form's label of what is there — never a JSON pointer). With several filings, an
+overview table comes first. Every text taken from a filing or the rules is escaped,
+so that a pipe, a bracket or an angle bracket in a school's name neither breaks a
+table nor becomes markup.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from junheng.report.formats._shared import district_title, pick, printable, rectification, rule_label, vocab
+from junheng.report.labels import places, pointer_label, schools_of
 from junheng.report.output import summary_line
 from junheng.report.result import SEVERITY_RANK, Failure, Outcome, Result
 
@@ -22,11 +25,11 @@ _LABELS = {
     "zh": {"title": "junheng 检查结果", "filing": "申报文件", "standard": "规则包", "district": "区县", "verdict": "结论",
            "severity": "严重程度", "count": "数量", "rule": "规则", "subject": "对象", "message": "问题", "rect": "整改",
            "none": "未发现问题。", "invalid": "无法检查（输入有误）", "internal": "无法检查（内部错误）", "where": "位置",
-           "pointer": "指针", "sep": "：", "dot": " · "},
+           "field": "填报项", "sep": "：", "dot": " · "},
     "en": {"title": "junheng report", "filing": "Filing", "standard": "Standard", "district": "District", "verdict": "Verdict",
            "severity": "Severity", "count": "Count", "rule": "Rule", "subject": "Subject", "message": "Finding", "rect": "Rectification",
            "none": "No findings.", "invalid": "not checked (invalid input)", "internal": "not checked (internal error)", "where": "Where",
-           "pointer": "Pointer", "sep": ": ", "dot": " · "},
+           "field": "Field", "sep": ": ", "dot": " · "},
 }
 _MARKS = {"qualified": "✅", "deferred": "❌"}
 _MARKUP = re.compile(r"([\\`*_\[\]|~#!])")
@@ -76,10 +79,12 @@ def _result(result: Result, lang: str) -> list[str]:
                     [(vocab(result, "severities", s, lang), counts[s]) for s in SEVERITY_RANK]) + [""]
     if not result.findings:
         return lines + [L["none"], ""]
+    schools = schools_of(result)
     rows: list[tuple[object, ...]] = [
-        (rule_label(f), f.subject, vocab(result, "severities", f.severity, lang), pick(f.message, lang), rectification(f, lang))
+        (rule_label(f), f.subject, vocab(result, "severities", f.severity, lang), pick(f.message, lang), rectification(f, lang),
+         places(f, result, lang, schools=schools))
         for f in result.findings]
-    return lines + _table((L["rule"], L["subject"], L["severity"], L["message"], L["rect"]), ("---",) * 5, rows) + [""]
+    return lines + _table((L["rule"], L["subject"], L["severity"], L["message"], L["rect"], L["where"]), ("---",) * 6, rows) + [""]
 
 
 def _failure(failure: Failure, lang: str) -> list[str]:
@@ -89,10 +94,12 @@ def _failure(failure: Failure, lang: str) -> list[str]:
     rows: list[tuple[object, ...]] = []
     for e in failure.errors:
         place = e.file
-        if e.line is not None:
+        if e.cell is not None:
+            place += f" {e.cell}"
+        elif e.line is not None:
             place += f":{e.line}" + (f":{e.column}" if e.column is not None else "")
-        rows.append((place, e.pointer or "/", e.message(lang)))
-    return lines + _table((L["where"], L["pointer"], L["message"]), ("---",) * 3, rows) + [""]
+        rows.append((place, pointer_label(e.pointer, lang) if e.pointer or e.line is not None else "—", e.message(lang)))
+    return lines + _table((L["where"], L["field"], L["message"]), ("---",) * 3, rows) + [""]
 
 
 def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:

@@ -1,8 +1,10 @@
 """``--format text`` (the default): a readable report in Chinese (or English), grouped by severity.
 
 Each finding shows its rule, subject, title and message, the rectification with
-its quantified shortfall, the basis and where the figures are in the filing;
-the report ends with a one-line verdict. Colour only when asked (a terminal).
+its quantified shortfall, the basis and where the figures are in the filing — the
+sheet and cell of a spreadsheet, else the line, and what is there as the form labels
+it (``report.labels``), never a JSON pointer; the report ends with a one-line verdict.
+Colour only when asked (a terminal).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Any
 
 import click
 
-from junheng.report.formats._shared import printable, vocab
-from junheng.report.numbers import fmt_number
+from junheng.report.formats._shared import printable, shortfall_text, vocab
+from junheng.report.labels import places, schools_of
 from junheng.report.result import SEVERITY_RANK, Failure, Outcome, Result
 
 __all__ = ["render", "render_failure", "render_result"]
@@ -42,6 +44,7 @@ def render_result(result: Result, lang: str, color: bool) -> list[str]:
     else:
         head = f"{d['name']} ({d['code']}), {d['year']} · {L['standard']}: {title} ({result.standard}) · {result.file}"
     lines = [_style(head, color, bold=True), ""]
+    schools = schools_of(result)
     if not result.findings:
         lines += [L["none"], ""]
     for severity in SEVERITY_RANK:
@@ -56,14 +59,12 @@ def render_result(result: Result, lang: str, color: bool) -> list[str]:
             lines.append(f"  {rule:<12} {f.subject}  {getattr(f.title, lang)}")
             lines.append(f"  {'':<12} {getattr(f.message, lang)}")
             rect = getattr(f.rectification, lang)
-            if f.shortfall is not None:
-                rect += f"  [{fmt_number(f.shortfall[0], 2)} {f.shortfall[1]}]"
+            amount = shortfall_text(f)
+            if amount:
+                rect += f"  [{amount}]"
             lines.append(f"  {'':<12} {L['rect']}{sep}{rect}")
             lines.append(f"  {'':<12} {L['basis']}{sep}{getattr(f.basis, lang)}")
-            where = "; ".join(f"{loc.file}:{loc.line} {loc.pointer or '/'}" for loc in f.locations[:3])
-            if len(f.locations) > 3:
-                where += f" (+{len(f.locations) - 3})"
-            lines.append(f"  {'':<12} {L['where']}{sep}{where}")
+            lines.append(f"  {'':<12} {L['where']}{sep}{places(f, result, lang, schools=schools)}")
         lines.append("")
     counts = result.summary
     parts = [f"{vocab(result, 'severities', s, lang)} {counts[s]}" for s in SEVERITY_RANK]

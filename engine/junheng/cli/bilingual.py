@@ -1,0 +1,125 @@
+"""Help texts in Chinese or English: ``junheng … --help`` speaks the language the messages speak.
+
+Every help text is written in both languages (``tr``); the Chinese one is the text click holds, so
+that anything reading the commands without this module (shell completion's descriptions, a test)
+sees Chinese, and ``tr`` remembers its English. ``Command`` and ``Group`` show the English one
+instead, for as long as they write their help, when the language is English:
+
+- ``--lang en`` written before ``--help`` (``junheng check --lang en --help``): ``--lang`` is eager,
+  so click reads it before it prints the help;
+- else the environment variable ``JUNHENG_LANG=en``, which is also ``--lang``'s default, so that one
+  setting gives English help, messages and reports.
+
+``LANG``/``LC_ALL`` are not read: servers often run with ``en_US.UTF-8`` whoever uses them, and the
+tool's users read Chinese first. What click itself prints (``Usage:``, ``Options:``, its own usage
+errors) stays English: click takes those words from gettext, not from the commands.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+__all__ = ["ENV", "Command", "Group", "lang_option", "language", "tr"]
+
+ENV = "JUNHENG_LANG"  # zh | en: the default of --lang, and the language of --help
+
+# Chinese help text → its English. Keyed by the text as click keeps it: click cleans a parameter's help
+# (inspect.cleandoc) when it is made, so the text itself, not an object made here, is what comes back.
+_ENGLISH: dict[str, str] = {}
+
+
+def tr(zh: str, en: str) -> str:
+    """A help text in both languages: the Chinese one, whose English ``Command`` and ``Group`` know."""
+    _ENGLISH[inspect.cleandoc(zh)] = en
+    return zh
+
+
+def language(ctx: click.Context | None) -> str:
+    """The language help is shown in: ``--lang`` when click has read it already, else ``JUNHENG_LANG``."""
+    while ctx is not None:
+        lang = ctx.params.get("lang")
+        if lang in ("zh", "en"):
+            return str(lang)
+        ctx = ctx.parent
+    return "en" if os.environ.get(ENV, "").strip().lower() == "en" else "zh"
+
+
+def lang_option() -> Any:
+    """``--lang zh|en``: eager (read before ``--help``), with ``JUNHENG_LANG`` as its default."""
+    return click.option(
+        "--lang", type=click.Choice(["zh", "en"], case_sensitive=False), default="zh", show_default=True,
+        envvar=ENV, show_envvar=True, is_eager=True,
+        help=tr("信息和报告的语言：zh（中文）或 en（英文）；也决定 --help 的语言（写在 --help 之前时）",
+                "Language of messages and reports: zh (Chinese) or en (English); also of --help, when written before it"))
+
+
+_HELP_OPTION = tr("显示本帮助并退出", "Show this message and exit.")
+_IN_ENGLISH: list[bool] = []  # not empty while a help is being written in English (the help option is made then too)
+
+
+def _help_option_text() -> str:
+    return _ENGLISH[_HELP_OPTION] if _IN_ENGLISH else _HELP_OPTION
+
+
+@contextmanager
+def _english(objects: list[Any]) -> Iterator[None]:
+    """The English help of each command and parameter in ``objects``, for as long as the help is being written."""
+    saved: list[tuple[Any, str, str]] = []
+    for obj in objects:
+        for attr in ("help", "short_help", "epilog"):
+            value = getattr(obj, attr, None)
+            english = _ENGLISH.get(inspect.cleandoc(value)) if isinstance(value, str) else None
+            if isinstance(value, str) and english is not None:
+                saved.append((obj, attr, value))
+                setattr(obj, attr, english)
+    _IN_ENGLISH.append(True)
+    try:
+        yield
+    finally:
+        _IN_ENGLISH.pop()
+        for obj, attr, value in saved:
+            setattr(obj, attr, value)
+
+
+class Command(click.Command):
+    """A click command whose help is Chinese, or English (see the module's docstring)."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _help_option_text()
+        return option
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if language(ctx) == "zh":
+            super().format_help(ctx, formatter)
+            return
+        with _english([self, *self.get_params(ctx)]):
+            super().format_help(ctx, formatter)
+
+
+class Group(click.Group):
+    """A click group whose help, and its commands' short help, is Chinese or English; its commands are ``Command``s."""
+
+    command_class = Command
+    group_class = type  # a group made inside a Group is of the same class (click's convention for ``type``)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _help_option_text()
+        return option
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if language(ctx) == "zh":
+            super().format_help(ctx, formatter)
+            return
+        commands = [self.get_command(ctx, name) for name in self.list_commands(ctx)]
+        with _english([self, *self.get_params(ctx), *(c for c in commands if c is not None)]):
+            super().format_help(ctx, formatter)
