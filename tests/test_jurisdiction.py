@@ -171,3 +171,12 @@ def test_a_jurisdiction_that_is_not_a_list_of_province_codes_is_a_located_rule_e
     code, out, err = run("check", QUALIFIED, "--rules", RULES, "--rules", local)
     assert code == 2, out + err
     assert re.search(r"packs/sc-basic/pack\.yaml:4:\d+: /jurisdiction", err), err
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "junit", "sarif", "github", "json"])
+def test_the_report_itself_carries_the_notice_in_every_format_people_and_ci_read(tmp_path, fmt):
+    sichuan = _moved(tmp_path, QUALIFIED, "510104")
+    code, out, err = run("check", sichuan, "--format", fmt)
+    assert code == 0, err
+    assert "区县代码 510104" in out, out[:2000]
+    assert "/district/code" not in out or fmt in ("json", "sarif"), out[:2000]  # machine formats keep the pointer

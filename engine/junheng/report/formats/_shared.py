@@ -69,3 +69,16 @@ def district_title(result: Result, lang: str) -> str:
 def where(finding: Finding) -> str:
     """Every location of a finding, ``file:line:column /pointer``, one per line."""
     return "\n".join(f"{loc.file}:{loc.line}:{loc.column} {loc.pointer or '/'}" for loc in finding.locations)
+
+
+def notice_lines(result: Result, lang: str) -> list[str]:
+    """A result's notices (warnings about how it was checked), one line each: ``提示：<message>（<place>）``.
+
+    The place is the spreadsheet cell, else the line, of the file: never a JSON pointer.
+    """
+    head = "提示：" if lang == "zh" else "Notice: "
+    lines = []
+    for notice in result.notices:
+        where = notice.file + (f" {notice.cell}" if notice.cell else f":{notice.line}" if notice.line is not None else "")
+        lines.append(f"{head}{notice.message(lang)}" + (f"（{where}）" if lang == "zh" else f" ({where})"))
+    return lines

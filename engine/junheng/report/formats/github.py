@@ -89,7 +89,10 @@ class _Note:
 
 
 def _result_notes(result: Result, lang: str) -> list[_Note]:
-    notes = []
+    # notices about how the filing was checked (a pack for another province …) first: they qualify every finding
+    notes = [_Note("warning", -1, n.file or result.file, n.line, n.column if n.line is not None else None, n.code,
+                   n.message(lang), (n.file or result.file) + (f" {n.cell}" if n.cell else f":{n.line}" if n.line is not None else ""))
+             for n in result.notices]
     for f in result.findings:
         loc = f.locations[0] if f.locations else None
         notes.append(_Note(_COMMANDS[f.severity], SEVERITY_RANK[f.severity], loc.file if loc else result.file, loc.line if loc else None,

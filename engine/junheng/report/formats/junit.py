@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from junheng.report.formats._plain import error_text, finding_message, finding_rectification, position
-from junheng.report.formats._shared import district_title, pick, rule_label, vocab
+from junheng.report.formats._shared import district_title, pick, rule_label, vocab, notice_lines
 from junheng.report.labels import pointer_label
 from junheng.report.result import SEVERITY_RANK, Failure, Finding, Outcome, Result
 
@@ -93,6 +93,8 @@ def _suite(root: ET.Element, result: Result, name: str, lang: str, fail_on: str)
                        ("standard", result.standard), ("standard.title", pick(result.standard_title, lang)),
                        ("verdict", result.verdict), ("verdict.label", vocab(result, "verdicts", result.verdict, lang))):
         ET.SubElement(props, "property", {"name": key, "value": _x(value)})
+    if result.notices:  # how the filing was checked (an ignored sheet, a pack for another province): the suite's own output
+        ET.SubElement(suite, "system-err").text = _x("\n".join(notice_lines(result, lang)))
     for rule, subject in cases:
         case = ET.SubElement(suite, "testcase", {"name": _x(f"{rule} {subject}"), "classname": _x(classname(result, rule))})
         findings = by_case.get((rule, subject), [])

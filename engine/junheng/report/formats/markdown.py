@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from junheng.report.formats._shared import district_title, pick, printable, rectification, rule_label, vocab
+from junheng.report.formats._shared import district_title, notice_lines, pick, printable, rectification, rule_label, vocab
 from junheng.report.labels import places, pointer_label, schools_of
 from junheng.report.output import summary_line
 from junheng.report.result import SEVERITY_RANK, Failure, Outcome, Result
@@ -74,6 +74,7 @@ def _result(result: Result, lang: str) -> list[str]:
     title = pick(result.standard_title, lang)
     standard = f"{title} ({result.standard})" if lang == "en" else f"{title}（{result.standard}）"
     lines += [f"{L['filing']}{L['sep']}{escape(result.file)}{L['dot']}{L['standard']}{L['sep']}{escape(standard)}", ""]
+    lines += [f"> {escape(n)}" for n in notice_lines(result, lang)] + ([""] if result.notices else [])
     counts = result.summary
     lines += _table((L["severity"], L["count"]), ("---", "---:"),
                     [(vocab(result, "severities", s, lang), counts[s]) for s in SEVERITY_RANK]) + [""]

@@ -201,6 +201,20 @@ def _notifications(failure: Failure, lang: str, root: str) -> list[dict[str, Any
     return [_notice(failure, e, lang, root) for e in failure.errors] or [_notice(failure, None, lang, root)]
 
 
+def _warning(result: Result, notice: InputError, lang: str, root: str) -> dict[str, Any]:
+    """A notice about how a filing was checked (an ignored sheet, a pack for another province): a warning notification."""
+    location: dict[str, Any] = {"artifactLocation": {"uri": _quote_safe(notice.file or result.file, root)}}
+    if notice.line is not None:
+        location["region"] = {"startLine": max(1, notice.line), **({"startColumn": max(1, notice.column)} if notice.column else {})}
+    return {
+        "level": "warning",
+        "message": {"text": f"{result.file}{_WORDS[lang]['sep']}{notice.message(lang)}"},
+        "descriptor": {"id": notice.code},
+        "locations": [{"physicalLocation": location, "logicalLocations": _logical(notice.pointer, notice.cell)}],
+        "properties": {"file": result.file},
+    }
+
+
 def _rules(results: list[Result], lang: str) -> dict[str, dict[str, Any]]:
     rules: dict[str, dict[str, Any]] = {}
     for result in results:
@@ -226,7 +240,8 @@ def document(outcomes: Sequence[Outcome], lang: str = "zh", root: str | None = N
         "invocations": [{
             # A filing that could not be checked was not analysed: the run did not do all it was asked.
             "executionSuccessful": not failures,
-            "toolExecutionNotifications": [n for f in failures for n in _notifications(f, lang, base)],
+            "toolExecutionNotifications": [n for f in failures for n in _notifications(f, lang, base)]
+            + [_warning(r, n, lang, base) for r in results for n in r.notices],
         }],
         "columnKind": "unicodeCodePoints",
         "results": [_result(r, f, index[f.rule], lang, base) for r in results for f in r.findings],

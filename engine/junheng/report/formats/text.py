@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from junheng.report.formats._shared import printable, shortfall_text, vocab
+from junheng.report.formats._shared import notice_lines, printable, shortfall_text, vocab
 from junheng.report.labels import places, schools_of
 from junheng.report.result import SEVERITY_RANK, Failure, Outcome, Result
 
@@ -44,6 +44,9 @@ def render_result(result: Result, lang: str, color: bool) -> list[str]:
     else:
         head = f"{d['name']} ({d['code']}), {d['year']} · {L['standard']}: {title} ({result.standard}) · {result.file}"
     lines = [_style(head, color, bold=True), ""]
+    notices = notice_lines(result, lang)
+    if notices:
+        lines += [_style(n, color, fg="yellow") for n in notices] + [""]
     schools = schools_of(result)
     if not result.findings:
         lines += [L["none"], ""]
