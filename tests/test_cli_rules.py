@@ -168,7 +168,7 @@ def test_lint_is_clean_on_the_shipped_rules():
                      "/params/threshold: 规则 FIN-12：参数 threshold 为负数 -0.1：政策数值不能小于 0", True,
                      id="negative-threshold"),
         pytest.param("funding.yaml", "- id: FIN-13", "0.70", "70",
-                     "/params/threshold: 规则 FIN-13：rural_weak_share 是比例（0 到 1 之间），阈值 threshold = 70 大于 1", True,
+                     "/params/threshold: 规则 FIN-13：参数 threshold = 70：比例应在 0 到 1 之间（或写作 70%）", True,
                      id="share-threshold-above-1"),
         pytest.param("schools.yaml", "books_per_student: books / students", "students", "studnets",
                      "/values/books_per_student: 规则 STD-05：未知名称 “studnets”，是否应为 “students”？", True,
@@ -346,3 +346,72 @@ def test_a_baseline_that_is_neither_a_folder_nor_a_revision_exits_2_saying_so(in
     code, out = run("rules", "impact", "--baseline", "no-such-rules", "--rules", rules, FIX, "--lang", "en")
     assert code == 2, out
     assert "baseline 'no-such-rules' is neither a rules folder nor a git revision" in out, out
+
+
+# ---------------------------------------------------------------- rule-test pointers
+
+
+def _write_cases(rules: Path, text: str) -> Path:
+    """A test file of its own beside the shipped ones (the cases start from rules/tests/base.yaml)."""
+    path = rules / "tests" / "pointers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_pointer_may_name_a_school_by_its_id_as_well_as_by_its_index(in_tmp: Path):
+    rules = copy_rules(in_tmp)
+    _write_cases(rules, (
+        "cases:\n"
+        "  - note: J1 by id (index 2) fires STD-05 for 8 volumes\n"
+        "    set: {/schools/J1/books: 27992}\n"
+        "    expect:\n"
+        "      - {rule: STD-05, subject: J1, shortfall: 8}\n"
+        "  - note: J1 by index gives the same\n"
+        "    set: {/schools/2/books: 27992}\n"
+        "    expect:\n"
+        "      - {rule: STD-05, subject: J1, shortfall: 8}\n"
+        "  - note: P2's books removed by id is DATA-MISSING at P2\n"
+        "    remove: [/schools/P2/books]\n"
+        "    expect:\n"
+        "      - {rule: DATA-MISSING, for_rule: STD-05, subject: P2, missing: [/schools/1/books]}\n"))
+    code, out = run("rules", "test", "--rules", "rules")
+    assert code == 0, out
+    assert "PASS  rules/tests/pointers.yaml:2 J1 by id" in out, out
+    assert "PASS  rules/tests/pointers.yaml:10 P2's books removed by id" in out, out
+
+
+def test_a_school_id_the_filing_lacks_is_a_located_error_with_exit_2(in_tmp: Path):
+    rules = copy_rules(in_tmp)
+    _write_cases(rules, (
+        "cases:\n"
+        "  - note: a typo in the school id\n"
+        "    set: {/schools/J11/books: 27992}\n"
+        "    forbid: [{rule: STD-05}]\n"
+        "  - note: a record past the end\n"
+        "    remove: [/schools/9/books]\n"))
+    code, out = run("rules", "test", "--rules", "rules")
+    assert code == 2, out
+    assert "invalid literal" not in out and "Traceback" not in out, out
+    assert "rules/tests/pointers.yaml:3:11: /cases/0/set/~1schools~1J11~1books: 用例 “a typo in the school id”：" in out, out
+    assert "没有标识码为 “J11” 的学校，是否应为 “J1”？" in out, out
+    assert "rules/tests/pointers.yaml:6:14: /cases/1/remove/0:" in out, out
+    assert "没有第 9 条记录（共 4 条，从 0 数起），也没有这个标识码的学校" in out, out
+    assert "PASS" not in out, out  # a broken test file stops the run before any case is reported
+
+
+def test_a_field_the_filing_does_not_have_is_a_located_error_with_a_suggestion(in_tmp: Path):
+    rules = copy_rules(in_tmp)
+    _write_cases(rules, (
+        "cases:\n"
+        "  - note: a typo in the field\n"
+        "    set: {/schools/J1/bokks: 1}\n"
+        "    forbid: [{rule: STD-05}]\n"
+        "  - note: last year's filing, a typo too\n"
+        "    previous:\n"
+        "      set: {/finance/teacher_salry/current: 1}\n"))
+    code, out = run("rules", "test", "--rules", "rules", "--lang", "en")
+    assert code == 2, out
+    assert ("rules/tests/pointers.yaml:3:11: /cases/0/set/~1schools~1J1~1bokks: case 'a typo in the field': "
+            "/schools/J1/bokks: the filing has no field 'bokks'; did you mean 'books'?") in out, out
+    assert "rules/tests/pointers.yaml:7:13: /cases/1/previous/set/~1finance~1teacher_salry~1current:" in out, out
+    assert "did you mean 'teacher_salary'?" in out, out

@@ -344,10 +344,10 @@ def test_a_top_level_list_or_scalar_is_returned_for_the_schema_to_judge():
 # ---------------------------------------------------------------- YAML syntax and depth
 
 
-def test_a_yaml_syntax_error_is_located_with_the_parsers_problem():
+def test_an_unclosed_bracket_is_located_where_it_was_opened_in_our_own_words():
     [error] = errors_of("a: 1\nb:\n  c: [1, 2\n")
-    assert where(error) == ("filing_parse_error", 4, 1, "")
-    assert "did not find expected ',' or ']'" in error.en and "YAML 格式错误" in error.zh
+    assert where(error) == ("filing_parse_error", 3, 6, "")
+    assert "“[”没有闭合" in error.zh and "did not find" not in error.en
 
 
 def test_a_tab_used_for_indentation_gets_a_hint():

@@ -19,6 +19,7 @@ list of a rule's texts, their placeholders, and each value's parsed formula.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -75,6 +76,7 @@ def lint_rules(roots: Sequence[str | Path] | None = None) -> LintReport:
             doc = docs[rule.file]
             _lint_params(rule, doc, errors, seen)
             _lint_conditions(rule, doc, warnings, seen)
+            _lint_spelt_numbers(rule, doc, warnings, seen)
             if (rule.id, rule.rule.subject) not in texts_seen:
                 texts_seen.add((rule.id, rule.rule.subject))
                 _lint_texts(rule, doc, warnings)
@@ -109,7 +111,8 @@ def _param_problems(rule: CompiledRule, doc: LoadedDocument, variant: str | None
     pointer = f"{rule.pointer}/params/{name}" + (f"/{variant}" if isinstance(rule.rule.params.get(name), dict) else "")
     where = f"（{variant}）" if variant else ""
     out = []
-    if any(name == p or name.endswith("_" + p) for p in RATE_PARAMS) and value > 1:
+    # A declared unit decides (a ratio above 1 is already a compile error); the name is only a guess without one.
+    if name not in rule.rule.units and any(name == p or name.endswith("_" + p) for p in RATE_PARAMS) and value > 1:
         out.append(_problem("rule_lint_error", doc, pointer,
                             f"规则 {rule.id}：参数 {name}{where} = {float(value):g} 是比例，应在 0 到 1 之间（2% 写作 0.02）",
                             f"rule {rule.id}: param {name} = {float(value):g} is a fraction and must lie between 0 and 1 "
@@ -129,6 +132,8 @@ def _rate_threshold_problems(rule: CompiledRule, doc: LoadedDocument, seen: set[
         for cmp in ex.comparisons(node):
             left, right = cmp.left, cmp.right
             if not (isinstance(left, ex.Name) and isinstance(right, ex.Name) and right.name in rule.rule.params and _is_rate(left.name)):
+                continue
+            if right.name in rule.rule.units:  # the declared unit decides, not the value's name
                 continue
             for variant, params in rule.params.items():
                 t = params.get(right.name)
@@ -322,3 +327,71 @@ def _lint_texts(rule: CompiledRule, doc: LoadedDocument, warnings: list[InputErr
         if zh.strip() == en.strip():
             warnings.append(_problem("rule_lint_warning", doc, rule.pointer + rel, f"规则 {rule.id}：中文与英文文本相同，是否未翻译？",
                                      f"rule {rule.id}: the zh and en texts are the same; untranslated?"))
+
+
+# ---------------------------------------------------------------- numbers spelt out in texts
+
+_PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]")
+# A number with its unit in a Chinese text ("45人", "30个班"); 系数 and 数 have none: a decimal stands alone.
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d.%％])\s*(个班|班|人|名|册|台|间|所|条|年|万元|元|㎡|m²|个)?(及以上)?")
+_SAME_UNIT = {"个班": "班", "名": "人"}
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _unit_of(rule: CompiledRule, name: str) -> str | None:
+    """A param's declared unit; without one, ``ratio`` when its name says so (``rate``, ``*_share`` …)."""
+    declared = rule.rule.units.get(name)
+    if declared is not None:
+        return declared
+    return "ratio" if any(name == p or name.endswith("_" + p) for p in RATE_PARAMS) else None
+
+
+def _spelt(text: str, unit: str) -> list[tuple[str, Fraction]]:
+    """The numbers a text writes in ``unit`` (as written, and as the param would hold them): "70%" is 7/10."""
+    text = _PLACEHOLDER.sub(" ", text)  # a placeholder is filled in from the params: never stale
+    if unit == "ratio":
+        return [(m.group(0), Fraction(m.group(1)) / 100) for m in _PERCENT.finditer(text)]
+    out = []
+    for m in _NUMBER.finditer(text):
+        written = _SAME_UNIT.get(m.group(2) or "", m.group(2))
+        if (unit in ("系数", "数") and written is None and "." in m.group(1)) or (written is not None and written == unit):
+            # "66人及以上" is "more than 65": the param holds 65 (STD-03)
+            number = Fraction(m.group(1)) - (1 if m.group(3) and "." not in m.group(1) else 0)
+            out.append((m.group(0).strip(), number))
+    return out
+
+
+def _lint_spelt_numbers(rule: CompiledRule, doc: LoadedDocument, warnings: list[InputError], seen: set[tuple[Any, ...]]) -> None:
+    """A title or text that spells a number no param of its unit holds: the param changed and the text did not (70% vs 0.75)."""
+    by_unit: dict[str, dict[str, set[Fraction]]] = {}
+    for per_variant in rule.params.values():
+        for name, value in per_variant.items():
+            unit = _unit_of(rule, name)
+            if unit is not None:
+                by_unit.setdefault(unit, {}).setdefault(name, set()).add(value)
+    texts = [("/title/zh", rule.rule.title.zh), ("/title/en", rule.rule.title.en), *passes.rule_texts(rule.rule)]
+    for unit, params in sorted(by_unit.items()):
+        held = set().union(*params.values())
+        for rel, text in texts:
+            for written, number in _spelt(text, unit):
+                key = ("spelt", rule.id, rule.rule.subject, rel, written, frozenset(held))
+                if number in held or key in seen:
+                    continue
+                seen.add(key)
+                warnings.append(_spelt_warning(rule, doc, rel, written, params, unit))
+
+
+def _spelt_warning(rule: CompiledRule, doc: LoadedDocument, rel: str, written: str, params: dict[str, set[Fraction]],
+                   unit: str) -> InputError:
+    shown = "、".join(f"{name} = {'/'.join(_show(v, unit) for v in sorted(values))}" for name, values in sorted(params.items()))
+    where = "标题" if rel.startswith("/title") else "文字"
+    placeholder = "{" + min(params) + (":pct}" if unit == "ratio" else "}")  # titles have no placeholders
+    hint_zh = "；改了数值请同时改标题" if rel.startswith("/title") else f"；可改用占位符，如 {placeholder}"
+    hint_en = "; change the title with the number" if rel.startswith("/title") else f"; use a placeholder such as {placeholder}"
+    return _problem("rule_lint_warning", doc, rule.pointer + rel,
+                    f"规则 {rule.id}：{where}写的 “{written}” 与参数不符（{shown}）{hint_zh}",
+                    f"rule {rule.id}: the text says {written!r}, which no param holds ({shown}){hint_en}")
+
+
+def _show(value: Fraction, unit: str) -> str:
+    return f"{float(value * 100):g}%" if unit == "ratio" else f"{float(value):g}"

@@ -5,6 +5,7 @@ A test file in ``rules/tests/`` (any ``*.yaml`` there except base filings) is::
     cases:
       - note: 24.99 books per pupil is below 25 (STD-05 fires)
         set: {/schools/0/books: 22491}       # JSON pointer → new value, over the base filing
+                                             # (a school by index, /schools/0, or by id, /schools/P1)
         remove: [/survey/deputies]           # pointers to delete
         standard: basic                      # optional: like --standard
         expect:                              # each must match one finding (the keys given)
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import json
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,14 +36,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from junheng.check.run import Options, check_source
 from junheng.check.run import Previous as PreviousFilings
-from junheng.errors import InputErrors
+from junheng.errors import InputError, InputErrors, suggest
+from junheng.filing.model import Filing
+from junheng.filing.sheets.layout import unwrap
 from junheng.located.read import LoadedDocument, load_document
 from junheng.policy.compiled import Policy
 from junheng.policy.load import _display, pydantic_error_to_input_error
 from junheng.report.result import Finding, Result
 
-__all__ = ["Case", "CaseResult", "Match", "Previous", "TestFile", "build_case_filing", "case_data", "coverage", "find_test_files",
-           "load_test_file", "run_all", "run_file", "tests_dir"]
+__all__ = ["Case", "CaseResult", "Match", "PointerError", "Previous", "Proposal", "TestFile", "accept", "build_case_filing",
+           "case_data", "coverage", "field_names", "find_test_files", "load_test_file", "run_all", "run_file", "tests_dir"]
 
 MATCH_KEYS = ("rule", "subject", "severity", "for_rule", "shortfall", "unit", "missing")
 
@@ -85,6 +89,24 @@ class TestFile(_Strict):
     cases: list[Case] = Field(min_length=1)
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """An expected figure (a ``shortfall``) that the findings now give differently: what ``--accept`` would write."""
+
+    path: Path  # the test file
+    file: str  # as messages name it: rules/tests/funding.yaml
+    pointer: str  # /cases/3/expect/0/shortfall
+    line: int
+    column: int
+    finding: str  # which expectation: "FIN-13 500108"
+    old: float | int
+    new: float | int
+
+    def text(self, lang: str = "en") -> str:
+        """``FIN-13 500108 shortfall 1000 → 1500``."""
+        return f"{self.finding} {'缺口' if lang == 'zh' else 'shortfall'} {_number(self.old)} → {_number(self.new)}"
+
+
 @dataclass
 class CaseResult:
     file: str
@@ -96,6 +118,7 @@ class CaseResult:
     actual: list[dict[str, Any]] = field(default_factory=list)
     fired_rules: set[str] = field(default_factory=set)
     expected_rules: set[str] = field(default_factory=set)  # the rules this case asserts (expect), when it passed
+    proposals: list[Proposal] = field(default_factory=list)  # expected figures the findings now give differently
 
     def problem_texts(self, lang: str = "en") -> list[str]:
         return [zh if lang == "zh" else en for zh, en in self.problems]
@@ -140,43 +163,117 @@ def _tokens(pointer: str) -> list[str]:
     if pointer == "":
         return []
     if not pointer.startswith("/"):
-        raise ValueError(f"a JSON pointer starts with '/': {pointer!r}")
+        raise PointerError(f"JSON 指针应以 “/” 开头：{pointer!r}", f"a JSON pointer starts with '/': {pointer!r}")
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
+class PointerError(ValueError):
+    """A ``set``/``remove`` pointer that names no place of the filing: a located mistake in the test file, not a failed case."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+        self.where = ""  # the pointer, in the test file, of the bad set key or remove item (filled by _edit)
+
+
+def _unknown_field(tokens: list[str]) -> str | None:
+    """The first token of a pointer that the filing model has no field for (a list position is any index or school id)."""
+    current: Any = Filing
+    for t in tokens:
+        inner, _ = unwrap(current)
+        if typing.get_origin(inner) in (list, tuple):
+            current = typing.get_args(inner)[0]
+        elif isinstance(inner, type) and issubclass(inner, BaseModel) and t in inner.model_fields:
+            current = inner.model_fields[t].annotation
+        else:
+            return t
+    return None
+
+
+def _position(items: list[Any], token: str, pointer: str) -> int:
+    """A list position from a pointer token: an index (``/schools/3``) or a record's id (``/schools/J1``, ``/schools/2150000101``).
+
+    A number within the list is an index; any other token is an id (school ids are often all digits).
+    """
+    if token.isdigit() and int(token) < len(items):
+        return int(token)
+    ids = [str(x.get("id")) for x in items if isinstance(x, dict) and x.get("id") is not None]
+    for n, x in enumerate(items):
+        if isinstance(x, dict) and str(x.get("id")) == token:
+            return n
+    if token.isdigit():
+        raise PointerError(f"{pointer}：没有第 {token} 条记录（共 {len(items)} 条，从 0 数起），也没有这个标识码的学校",
+                           f"{pointer}: there is no record {token} (there are {len(items)}, counted from 0), nor a school with that id")
+    hint = suggest(token, ids)
+    raise PointerError(f"{pointer}：没有标识码为 “{token}” 的学校{hint.zh or '（有：' + '、'.join(ids) + '）'}",
+                       f"{pointer}: no school has the id {token!r}{hint.en or ' (there are: ' + ', '.join(ids) + ')'}")
+
+
 def _apply(data: dict[str, Any], pointer: str, value: Any = None, delete: bool = False) -> None:
-    """Set (or delete) the value at a JSON pointer, making the mappings on the way."""
+    """Set (or delete) the value at a JSON pointer, making the mappings on the way; a school by index or by id."""
     tokens = _tokens(pointer)
     if not tokens:
-        raise ValueError("cannot replace the whole filing; use `filing:`")
+        raise PointerError("不能替换整份申报，请用 `filing:`", "cannot replace the whole filing; use `filing:`")
+    bad = _unknown_field(tokens[:-1] if tokens[-1] == "-" else tokens)
+    if bad is not None:
+        hint = suggest(bad, field_names())
+        raise PointerError(f"{pointer}：申报中没有字段 “{bad}”{hint.zh}", f"{pointer}: the filing has no field {bad!r}{hint.en}")
     obj: Any = data
     for t in tokens[:-1]:
         if isinstance(obj, list):
-            obj = obj[int(t)]
+            obj = obj[_position(obj, t, pointer)]
         else:
             if t not in obj or obj[t] is None:
                 obj[t] = {}
             obj = obj[t]
     last = tokens[-1]
     if isinstance(obj, list):
-        if delete:
-            del obj[int(last)]
-        elif last == "-":
+        if last == "-" and not delete:
             obj.append(value)
+        elif delete:
+            del obj[_position(obj, last, pointer)]
         else:
-            obj[int(last)] = value
+            obj[_position(obj, last, pointer)] = value
     elif delete:
         obj.pop(last, None)
     else:
         obj[last] = value
 
 
-def _edit(data: dict[str, Any], changes: dict[str, Any], removals: list[str]) -> None:
-    """A case's ``set`` then its ``remove``, over a filing."""
+def field_names() -> set[str]:
+    """Every field name of the filing model, for "did you mean"."""
+    out: set[str] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        for name, info in model.model_fields.items():
+            out.add(name)
+            inner, _ = unwrap(info.annotation)
+            inner = typing.get_args(inner)[0] if typing.get_origin(inner) in (list, tuple) else inner
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                walk(inner)
+
+    walk(Filing)
+    return out
+
+
+def _edit(data: dict[str, Any], changes: dict[str, Any], removals: list[str], where: str = "") -> None:
+    """A case's ``set`` then its ``remove``, over a filing; a bad pointer's PointerError says where it is written (``where``)."""
     for pointer, value in changes.items():
-        _apply(data, pointer, _plain(value))
-    for pointer in removals:
-        _apply(data, pointer, delete=True)
+        try:
+            _apply(data, pointer, _plain(value))
+        except PointerError as e:
+            e.where = f"{where}/set/{_escape(pointer)}"
+            raise
+    for n, pointer in enumerate(removals):
+        try:
+            _apply(data, pointer, delete=True)
+        except PointerError as e:
+            e.where = f"{where}/remove/{n}"
+            raise
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _plain(value: Any) -> Any:
@@ -250,7 +347,7 @@ def case_data(spec: TestFile, case: Case, path: Path, _cache: dict[str, Any] | N
                 _cache[key] = base
             data = copy.deepcopy(base)
     try:
-        _edit(data, case.set, case.remove)
+        _edit(data, case.set, case.remove)  # a PointerError (a ValueError) names the pointer at fault
     except (KeyError, IndexError, TypeError) as e:
         raise ValueError(f"cannot apply set/remove: {e}") from None
     return data
@@ -268,7 +365,19 @@ def run_file(path: Path, policy: Policy, rules_root: Path | None = None) -> list
     """Run every case of one test file against a compiled policy (``rules_root`` is not needed: the file knows its base)."""
     spec, doc = load_test_file(path)
     cache: dict[str, Any] = {}  # base filings by path, read once per file
-    return [_run_case(spec, case, i, path, doc, policy, cache) for i, case in enumerate(spec.cases)]
+    results: list[CaseResult] = []
+    errors: list[InputError] = []
+    for i, case in enumerate(spec.cases):
+        try:
+            results.append(_run_case(spec, case, i, path, doc, policy, cache))
+        except PointerError as e:  # a mistake in the test file, not a failed case: every one of them, located
+            where = f"/cases/{i}{e.where}"
+            line, col = doc.key_location(where) or doc.location(where)
+            errors.append(InputError("rule_test_error", doc.file, line, col, where, f"用例 “{case.note}”：{e.zh}",
+                                     f"case {case.note!r}: {e.en}"))
+    if errors:
+        raise InputErrors(errors)
+    return results
 
 
 def _run_case(spec: TestFile, case: Case, i: int, path: Path, doc: LoadedDocument, policy: Policy,
@@ -281,6 +390,8 @@ def _run_case(spec: TestFile, case: Case, i: int, path: Path, doc: LoadedDocumen
 
     try:
         data = case_data(spec, case, path, cache)
+    except PointerError:
+        raise
     except ValueError as e:
         return failed(f"无法构造本例的申报：{e}", str(e))
     except InputErrors as e:
@@ -291,7 +402,9 @@ def _run_case(spec: TestFile, case: Case, i: int, path: Path, doc: LoadedDocumen
         prior = copy.deepcopy(data)
         prior["district"]["year"] = data["district"]["year"] - 1
         try:
-            _edit(prior, case.previous.set, case.previous.remove)
+            _edit(prior, case.previous.set, case.previous.remove, where="/previous")
+        except PointerError:
+            raise
         except (ValueError, KeyError, IndexError, TypeError) as e:
             return failed(f"无法构造上年申报：{e}", f"cannot build the previous filing: {e}")
         key = (str(prior["district"]["code"]), prior["district"]["year"])
@@ -306,7 +419,67 @@ def _run_case(spec: TestFile, case: Case, i: int, path: Path, doc: LoadedDocumen
     problems = _problems(case, outcome, actual)
     fired = {a["rule"] if a["rule"] != "DATA-MISSING" else f"DATA-MISSING:{a['for_rule']}" for a in actual}
     expected = {m.rule if m.rule != "DATA-MISSING" else f"DATA-MISSING:{m.for_rule}" for m in case.expect} if not problems else set()
-    return CaseResult(doc.file, i, case.note, line, not problems, problems, actual, fired, expected)
+    proposals = _proposals(case, i, path, doc, actual) if problems else []
+    return CaseResult(doc.file, i, case.note, line, not problems, problems, actual, fired, expected, proposals)
+
+
+def _proposals(case: Case, i: int, path: Path, doc: LoadedDocument, actual: list[dict[str, Any]]) -> list[Proposal]:
+    """For each unmet expectation with a ``shortfall``: the one finding that matches it in everything but that figure."""
+    out = []
+    for j, m in enumerate(case.expect):
+        if m.shortfall is None or any(_matches(m, a) for a in actual):
+            continue
+        loose = m.model_copy(update={"shortfall": None})
+        figures = {a["shortfall"] for a in actual if a.get("shortfall") is not None and _matches(loose, a)}
+        if len(figures) != 1:  # none, or several findings it could mean: a person decides
+            continue
+        pointer = f"/cases/{i}/expect/{j}/shortfall"
+        line, column = doc.location(pointer)
+        who = " ".join(str(x) for x in (m.rule, m.for_rule, m.subject) if x)
+        out.append(Proposal(path, doc.file, pointer, line, column, who, m.shortfall, figures.pop()))
+    return out
+
+
+def _number(v: float | int) -> str:
+    """A figure as a test file writes it: 1500, not 1500.0."""
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def accept(results: Sequence[CaseResult]) -> list[Proposal]:
+    """Write each proposal's new figure over its old one in the test files, changing nothing else; the ones written.
+
+    An edit is a targeted text replacement of the number at the place the file was read from, so the
+    files keep their comments, quotes and layout byte for byte; a number no longer where it was read
+    (the file changed meanwhile) is left alone, and not in the list returned.
+    """
+    by_file: dict[Path, list[Proposal]] = {}
+    for r in results:
+        for p in r.proposals:
+            by_file.setdefault(p.path, []).append(p)
+    done: list[Proposal] = []
+    for path, proposals in by_file.items():
+        raw = path.read_bytes()
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        lines = raw.decode("utf-8-sig").split("\n")
+        for p in sorted(proposals, key=lambda p: (p.line, p.column), reverse=True):  # right to left: columns stay true
+            text = lines[p.line - 1]
+            start = p.column - 1
+            end = start
+            while end < len(text) and text[end] not in ",}] \t#":
+                end += 1
+            try:
+                written = float(text[start:end])
+            except ValueError:
+                continue
+            if written != float(p.old):
+                continue
+            lines[p.line - 1] = text[:start] + _number(p.new) + text[end:]
+            done.append(p)
+        new_text = "\n".join(lines)
+        tmp = path.with_name(path.name + ".accept-tmp")
+        tmp.write_bytes((b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8"))
+        tmp.replace(path)  # atomic: the file is either the old one or the new one
+    return sorted(done, key=lambda p: (str(p.path), p.line, p.column))
 
 
 def _problems(case: Case, outcome: Result, actual: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -332,9 +505,15 @@ def _problems(case: Case, outcome: Result, actual: list[dict[str, Any]]) -> list
 def run_all(policy: Policy, roots: Sequence[Path] | None = None) -> list[CaseResult]:
     """Every case of every test file of every rules folder of the policy."""
     out: list[CaseResult] = []
+    errors: list[InputError] = []
     for root in roots or policy.roots:
         for path in find_test_files(root):
-            out.extend(run_file(path, policy))
+            try:
+                out.extend(run_file(path, policy))
+            except InputErrors as e:  # every broken test file is named, not just the first
+                errors.extend(e.errors)
+    if errors:
+        raise InputErrors(errors)
     return out
 
 

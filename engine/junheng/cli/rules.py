@@ -17,6 +17,7 @@ from junheng.cli.bilingual import Group, lang_option, tr
 from junheng.errors import InputErrors
 
 if TYPE_CHECKING:  # for annotations only: at run time each command imports what it calls
+    from junheng.authoring.ruletest import CaseResult, Proposal
     from junheng.policy.compiled import Policy
 
 __all__ = ["rules"]
@@ -42,8 +43,8 @@ def _policy(ctx: click.Context, rules_dir: tuple[str, ...], lang: str) -> Policy
 @click.group("rules", cls=Group,
              short_help=tr("规则维护：测试、检查、一览、解释、影响分析", "Work on the rules: test, lint, list, explain, impact."),
              help=tr("不写代码维护规则：test 运行规则测试，lint 检查规则文件，list 规则一览，explain 解释一条规则，"
-                     "impact 看规则修改对申报的影响（见 docs/policy-guide.md）。",
-                     "Work on the rules without code: test, lint, list, explain, impact (see docs/policy-guide.md)."))
+                     "impact 看规则修改对申报的影响，fields 规则可用的申报字段（见 docs/policy-guide.md）。",
+                     "Work on the rules without code: test, lint, list, explain, impact, fields (see docs/policy-guide.md)."))
 def rules() -> None:
     """Work on the rules without code: test, lint, list, explain, impact (规则维护)."""
 
@@ -57,41 +58,85 @@ def rules() -> None:
 @click.option("--coverage", is_flag=True,
               help=tr("同时列出没有测试使其触发（或不触发）的规则（有则退出码 1）",
                       "Also list the rules that no test makes fire, or shows silent (exit 1 if any)."))
+@click.option("--accept", is_flag=True,
+              help=tr("有意修改规则之后：把失败用例中的期望缺口改写为实际值（只改这些数字，注释和格式不变），再运行一遍测试",
+                      "After a deliberate rule change: rewrite the failing cases' expected shortfalls to the actual ones "
+                      "(only those numbers; comments and layout stay), then run the tests again."))
 @_LANG
 @click.pass_context
-def test_cmd(ctx: click.Context, rules_dir: tuple[str, ...], coverage: bool, lang: str) -> None:
+def test_cmd(ctx: click.Context, rules_dir: tuple[str, ...], coverage: bool, accept: bool, lang: str) -> None:
     """Run the rule tests written as data in <rules>/tests/ (运行规则测试)."""
     # imported here, not at the top: start-up time of the other commands
+    from junheng.authoring.ruletest import accept as accept_figures
     from junheng.authoring.ruletest import coverage as coverage_of
-    from junheng.authoring.ruletest import run_all
 
     policy = _policy(ctx, rules_dir, lang)
+    results = _run_tests(ctx, policy, lang)
+    _say_results(results, lang)
+    if accept:
+        written = accept_figures(results)
+        _say_accepted(written, lang)
+        if written:
+            results = _run_tests(ctx, policy, lang)
+            still = [r for r in results if not r.passed]
+            for r in still:
+                click.echo(("仍然失败（需要人工判断）：" if lang == "zh" else "still failing (a person decides): ") + r.name)
+            _say_totals(results, lang, "改写后：" if lang == "zh" else "after rewriting: ")
+    status = 1 if any(not r.passed for r in results) else 0
+    if coverage:
+        status = max(status, _say_coverage(coverage_of(policy, results), lang))
+    ctx.exit(status)
+
+
+def _run_tests(ctx: click.Context, policy: Policy, lang: str) -> list[CaseResult]:
+    """Every case of the policy's rules folders; a broken test file is reported and exits 2."""
+    from junheng.authoring.ruletest import run_all  # imported here, not at the top: start-up time of the other commands
+
     try:
-        results = run_all(policy)
+        return run_all(policy)
     except InputErrors as exc:
         for error in exc.errors:
             click.echo(error.render(lang), err=True)
         ctx.exit(2)
-    failed = [r for r in results if not r.passed]
+
+
+def _say_results(results: list[CaseResult], lang: str) -> None:
+    """PASS or FAIL for each case; for a failure, what it expected, each figure expected → actual, and the actual findings."""
     for r in results:
         mark = "PASS" if r.passed else "FAIL"
         click.echo(f"{mark}  {r.name}")
         if not r.passed:
             for p in r.problem_texts(lang):
                 click.echo(f"      {p}")
+            for proposal in r.proposals:
+                click.echo("      " + ("期望 → 实际：" if lang == "zh" else "expected → actual: ") + proposal.text(lang))
             click.echo("      " + ("实际结果：" if lang == "zh" else "actual findings:"))
             for a in r.actual or []:
                 click.echo("        " + json.dumps(a, ensure_ascii=False, sort_keys=True))
             if not r.actual:
                 click.echo("        " + ("（无）" if lang == "zh" else "(none)"))
-    status = 1 if failed else 0
+    _say_totals(results, lang)
+
+
+def _say_totals(results: list[CaseResult], lang: str, before: str = "") -> None:
+    failed = sum(1 for r in results if not r.passed)
     if lang == "zh":
-        click.echo(f"{len(results) - len(failed)} 项通过，{len(failed)} 项失败")
+        click.echo(f"{before}{len(results) - failed} 项通过，{failed} 项失败")
     else:
-        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    if coverage:
-        status = max(status, _say_coverage(coverage_of(policy, results), lang))
-    ctx.exit(status)
+        click.echo(f"{before}{len(results) - failed} passed, {failed} failed")
+
+
+def _say_accepted(written: list[Proposal], lang: str) -> None:
+    """Each figure rewritten, old → new, where; a reminder that notes and comments may cite the old figures."""
+    zh = lang == "zh"
+    for p in written:
+        click.echo(("已改写 " if zh else "rewrote ") + f"{p.file}:{p.line}:{p.column} {p.text(lang)}")
+    if not written:
+        click.echo("没有可以改写的期望值（只改写缺口数值；其他失败需要人工判断）" if zh
+                   else "no expected figure to rewrite (only shortfalls are rewritten; other failures need a person)")
+    else:
+        click.echo(f"共改写 {len(written)} 处；用例说明（note）和注释中若写有旧数值，请人工核对" if zh
+                   else f"{len(written)} figure(s) rewritten; check the notes and comments that may cite the old figures")
 
 
 def _say_coverage(cov: dict[str, list[str]], lang: str) -> int:
@@ -153,6 +198,34 @@ def list_cmd(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | Non
         click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2, sort_keys=True))
     else:
         click.echo(render_table(rows, lang, policy.vocabulary), nl=False)
+
+
+@rules.command("fields", short_help=tr("规则可用的申报字段", "The filing fields a rule may name."),
+               help=tr("列出规则公式中可以使用的每个申报字段：名称、表头（单位）、层级（区县 / 学校）、示例值（取自申报示例）。"
+                       "QUERY 按中文或英文筛选，不区分大小写（如：junheng rules fields 学历）。",
+                       "List every filing field a rule's formulas may name: its name, its label and unit as the form prints "
+                       "them, its level (district / school) and an example value from the contract's example filing. QUERY "
+                       "keeps the fields whose Chinese or English text contains it, in any case (junheng rules fields degree)."))
+@click.argument("query", required=False)
+@_RULES
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help=tr("输出格式（json 中的层级为英文键名）", "Output format (json keeps the levels as keys)."))
+@_LANG
+@click.pass_context
+def fields_cmd(ctx: click.Context, query: str | None, rules_dir: tuple[str, ...], fmt: str, lang: str) -> None:
+    """List the filing fields a rule may name, with label, unit, level and an example (规则可用的申报字段).
+
+    ``--rules`` is accepted as by every ``rules`` command and only checked: the fields come from the filing model.
+    """
+    from junheng.authoring.fields import field_rows, render_text  # imported here, not at the top: start-up time of the other commands
+
+    if rules_dir:
+        _policy(ctx, rules_dir, lang)  # a broken rule folder says so (exit 2), as every rules command does
+    rows = field_rows(query)
+    if fmt == "json":
+        click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(rows, lang), nl=False)
 
 
 @rules.command("explain", short_help=tr("解释一条规则", "Explain one rule."),

@@ -24,6 +24,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from junheng.errors import InputError, InputErrors, pointer_join
+from junheng.located.syntax import explain
 
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MiB are rejected
 MAX_NODES = 2_000_000  # bound on values produced while expanding YAML aliases
@@ -58,7 +59,7 @@ _MESSAGES = {  # kind: (code, zh, en)
                  "the file is not UTF-8 (invalid byte 0x{byte:02X}{en}); save it as UTF-8"),
     "control": ("filing_parse_error", "文件含有不允许的控制字符 {char}", "the file contains a control character ({char})"),
     "empty": ("filing_empty", "文件是空的，没有任何数据", "the file is empty (no data)"),
-    "yaml": ("filing_parse_error", "YAML 格式错误：{problem}{zh}", "YAML syntax error: {problem}{en}"),
+    "yaml": ("filing_parse_error", "{zh}", "{en}"),  # worded by located/syntax.py
     "json": ("filing_parse_error", "JSON 格式错误：{problem}", "JSON syntax error: {problem}"),
     "documents": ("filing_parse_error", "一个文件只能有一份文档（不能用“---”分隔多份）", "one document per file"),
     "deep": ("filing_parse_error", "嵌套层数过多（超过 {limit} 层）", "nesting too deep (more than {limit} levels)"),
@@ -275,7 +276,7 @@ def _load_yaml(text: str, file: str) -> LoadedDocument:
     except yaml.MarkedYAMLError as exc:
         raise InputErrors([_yaml_syntax(exc, text, file)]) from None
     except yaml.YAMLError as exc:
-        raise InputErrors([_error("yaml", file, problem=exc, zh="", en="")]) from None
+        raise InputErrors([_error("unexpected", file, why=type(exc).__name__)]) from None
     except RecursionError:  # only the pure-Python composer recurses; libyaml stops at 1000 levels
         raise InputErrors([_error("deep", file, limit=_MAX_DEPTH)]) from None
     finally:
@@ -297,10 +298,8 @@ def _yaml_syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
         return _error("documents", file, where)
     if "maximum nesting depth" in problem:
         return _error("deep", file, where, limit=_MAX_DEPTH)
-    lines = text.splitlines()  # the same line breaks as YAML's, once control characters are out
-    tab = mark and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t"
-    zh, en = ("（请用空格缩进，不要用 Tab 键）", " (indent with spaces, not tabs)") if tab else ("", "")
-    return _error("yaml", file, where, problem=problem, zh=zh, en=en)
+    found = explain(exc, text)
+    return _error("yaml", file, (found.line, found.column), zh=found.zh, en=found.en)
 
 
 def _mark(node: Any) -> tuple[int, int]:

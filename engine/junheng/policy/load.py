@@ -264,6 +264,11 @@ def pydantic_error_to_input_error(err: Mapping[str, Any], doc: LoadedDocument, m
         return InputError(code, doc.file, line, col, parent, f"缺少必填字段 “{field_name}”", f"required field {field_name!r} is missing")
     line, col = doc.location(pointer)
     got = err.get("input")
+    if kind == "severity_name":
+        ctx = err.get("ctx") or {}
+        names = f"{ctx.get('zh_names', '')}，或 blocking、major、minor、info"
+        return InputError(code, doc.file, line, col, pointer,
+                          f"“{field_name}” 的值 “{got}” 无效{ctx.get('hint_zh', '')}（可用：{names}）", str(err["msg"]))
     if kind == "literal_error" and isinstance(got, str):
         options = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
         hint = suggest(got, options)

@@ -10,10 +10,33 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from junheng.errors import suggest
 
 SEVERITIES = ("blocking", "major", "minor", "info")
-Severity = Literal["blocking", "major", "minor", "info"]
+# The names officers use (the vocabulary's severities.*.zh): a rule file may write either; loading keeps the English key.
+SEVERITY_NAMES_ZH = {"否决项": "blocking", "须整改": "major", "建议": "minor", "提示": "info"}
+
+
+def _severity_key(value: object) -> object:
+    """A severity as its English key: 否决项 is blocking …; an unknown word is an error naming the Chinese names."""
+    if not isinstance(value, str) or value in SEVERITIES:
+        return value
+    key = SEVERITY_NAMES_ZH.get(value.strip())
+    if key is not None:
+        return key
+    zh_names = "、".join(SEVERITY_NAMES_ZH)
+    hint = suggest(value, [*SEVERITY_NAMES_ZH, *SEVERITIES])
+    raise PydanticCustomError(
+        "severity_name",
+        "invalid severity {got!r}{hint_en} (one of {zh_names}, or blocking, major, minor, info)",
+        {"got": value, "hint_zh": hint.zh, "hint_en": hint.en, "zh_names": zh_names},
+    )
+
+
+Severity = Annotated[Literal["blocking", "major", "minor", "info"], BeforeValidator(_severity_key)]
 SUBJECT_KINDS = ("district", "level", "group", "school", "unit", "school_id")
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*-[0-9A-Z]+$")]
@@ -22,7 +45,11 @@ PackName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]$")]
 Formula = Annotated[str, StringConstraints(min_length=1)]
 # A threshold or other policy number: a number, or text such as "1/3" (an exact fraction).
-Number = Union[int, float, Annotated[str, StringConstraints(pattern=r"^\s*-?\d+(\.\d+)?(\s*/\s*\d+(\.\d+)?)?\s*$")]]
+# A ratio may also be written as a percentage, "75%" (or full-width "75％").
+Number = Union[int, float, Annotated[str, StringConstraints(pattern=r"^\s*-?\d+(\.\d+)?(\s*(/\s*\d+(\.\d+)?|[%％]))?\s*$")]]
+# What a policy number counts (``units: {threshold: ratio}``): ``ratio`` is a share between 0 and 1 (or a
+# percentage), ``系数`` a coefficient (差异系数), ``数`` a plain number; the others are the units of the filing.
+Unit = Literal["ratio", "系数", "数", "万元", "元", "人", "㎡", "m²", "册", "台", "间", "个", "所", "班", "年", "条"]
 # Per school level (primary/junior), per survey group, or for a unit also nine_year.
 Variant = Literal["primary", "junior", "nine_year", "parents", "teachers", "deputies"]
 
@@ -90,6 +117,8 @@ class Rule(_Strict):
     title: Text
     basis: Text
     params: dict[str, Union[Number, dict[Variant, Number]]] = Field(default_factory=dict)
+    # The unit of each param (``{threshold: ratio}``): a ratio is checked to lie between 0 and 1.
+    units: dict[str, Unit] = Field(default_factory=dict)
     values: dict[str, Formula] = Field(default_factory=dict)
     # Values only the texts use: missing inputs here never make the rule DATA-MISSING.
     text_values: dict[str, Formula] = Field(default_factory=dict)

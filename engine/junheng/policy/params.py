@@ -10,7 +10,7 @@ MAX_PARAM = Fraction(10) ** 300  # the derive stage also needs every policy numb
 
 
 def fraction(value: object) -> Fraction:
-    """A policy number as the exact fraction written (``0.07`` is 7/100, ``"1/3"`` a third).
+    """A policy number as the exact fraction written (``0.07`` is 7/100, ``"1/3"`` a third, ``"75%"`` 3/4).
 
     ValueError for anything else (a boolean, inf, nan, text), or beyond ±1e300.
     """
@@ -22,7 +22,9 @@ def fraction(value: object) -> Fraction:
         result = Fraction(value)
     else:
         text = str(value).replace(" ", "")
-        if "/" in text:
+        if text.endswith(("%", "％")):  # a percentage: "75%" is 3/4
+            result = Fraction(text[:-1]) / 100
+        elif "/" in text:
             a, b = text.split("/", 1)
             den = Fraction(b)
             if den == 0:

@@ -129,11 +129,38 @@ def params_pass(c: Compilation) -> None:
             if c.params[v][name] < 0:
                 ctx.error(f"/params/{name}", f"参数 {name} 为负数 {raw}：政策数值不能小于 0",
                           f"param {name} is negative ({raw}); policy numbers are never below 0")
+            else:
+                _check_unit(c, name, v, raw, per_variant=isinstance(value, dict))
         if isinstance(value, dict):
             extra = set(value) - set(VARIANTS[kind])
             if extra:
                 ctx.error(f"/params/{name}", f"参数 {name} 含有此类规则不用的取值：{', '.join(sorted(extra))}",
                           f"param {name} has values this kind of rule never uses: {', '.join(sorted(extra))}")
+
+
+def _check_unit(c: Compilation, name: str, variant: str | None, raw: object, per_variant: bool) -> None:
+    """A ratio lies between 0 and 1 (60 written for 60% is a mistake); only a ratio may be written as a percentage."""
+    unit = c.rule.units.get(name)
+    if not per_variant and variant != c.variants[0]:
+        return  # one number for every variant: checked once
+    pointer = f"/params/{name}" + (f"/{variant}" if per_variant else "")
+    value = c.params[variant][name]
+    percent = isinstance(raw, str) and raw.strip().endswith(("%", "％"))
+    if unit == "ratio" and value > 1:
+        c.ctx.error(pointer, f"参数 {name} = {raw}：比例应在 0 到 1 之间" + ("（不能超过 100%）" if percent else f"（或写作 {raw}%）"),
+                    f"param {name} = {raw}: a ratio lies between 0 and 1" + (" (at most 100%)" if percent else f" (or write {raw}%)"))
+    elif unit != "ratio" and percent:
+        c.ctx.error(pointer, f"参数 {name} = {raw}：只有单位为 ratio 的参数可以写成百分数（units: {{{name}: ratio}}）",
+                    f"param {name} = {raw}: only a param whose unit is ratio may be a percentage (units: {{{name}: ratio}})")
+
+
+def _units_pass(c: Compilation) -> None:
+    """Every unit declared belongs to a param of the rule."""
+    for name in c.rule.units:
+        if name not in c.rule.params:
+            hint = suggest(name, c.rule.params)
+            c.ctx.error(f"/units/{name}", f"units 中的 “{name}” 不是本规则的参数{hint.zh}（参数：{', '.join(c.rule.params) or '无'}）",
+                        f"units names {name!r}, which is not a param of the rule{hint.en} (params: {', '.join(c.rule.params) or 'none'})")
 
 
 # ---------------------------------------------------------------- 2. values
@@ -414,6 +441,7 @@ def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedD
     c = Compilation(RuleContext(rule, doc, pointer, errors), units)
     n_errors = len(errors)
     params_pass(c)
+    _units_pass(c)
     values_pass(c)
     conditions_pass(c)
     implicit_values_pass(c)
