@@ -307,18 +307,19 @@ def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
         if isinstance(token, int):
             continue
         field = current.model_fields.get(token)
-        inner = _inner_model(field.annotation) if field is not None else None
+        inner = inner_model(field.annotation) if field is not None else None
         if inner is None:
             return []
         current = inner
     return sorted(current.model_fields.keys())
 
 
-def _inner_model(annotation: object) -> type[BaseModel] | None:
+def inner_model(annotation: object) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (``Optional[X]``, ``list[X]`` …), or None."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
+        found = inner_model(arg)
         if found is not None:
             return found
     return None

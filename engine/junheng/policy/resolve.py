@@ -12,7 +12,6 @@ formula compiler uses.
 from __future__ import annotations
 
 import functools
-import typing
 from collections.abc import Callable, Collection, Iterable
 
 from pydantic import BaseModel
@@ -22,6 +21,7 @@ from junheng.filing.model import Filing, School
 from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
 from junheng.policy.formula import SCHOOL_BUILTINS
+from junheng.policy.load import inner_model
 from junheng.policy.model import Rule
 
 __all__ = ["RECORD_KINDS", "RuleContext", "model_paths"]
@@ -36,7 +36,7 @@ def model_paths() -> tuple[frozenset[str], frozenset[str]]:
     def walk(model: type[BaseModel], prefix: str, out: set[str]) -> set[str]:
         for name, info in model.model_fields.items():
             path = f"{prefix}{name}"
-            inner = _inner_model(info.annotation)
+            inner = inner_model(info.annotation)
             if inner is None:
                 out.add(path)
             else:
@@ -57,14 +57,6 @@ def model_paths() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(root | generic), frozenset(school)
 
 
-def _inner_model(annotation: object) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
 
 
 class RuleContext:
