@@ -273,3 +273,16 @@ def test_a_text_rounds_each_figure_by_its_unit() -> None:
     text = "{area} ㎡；{books} 册，低于 {t} 册；{money} 万元"
     assert fill(text, names, {"area": 2, "books": 0, "money": 2}) == "13.33 ㎡；19 册，低于 25 册；123,456.79 万元"
     assert places_of("万元", {"万元": 0.01}) == 2 and places_of("元", {"元": 1}) == 0 and places_of("斤", {}) is None
+
+
+def test_a_broken_workbook_is_reported_in_the_text_report_by_cell_without_pointers(spreadsheet: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    broken = tmp_path / "broken.xlsx"
+    workbook = load_workbook(spreadsheet)
+    workbook["学校"]["H5"] = "1,800"
+    workbook.save(broken)
+    code, out, err = run("check", "broken.xlsx", cwd=tmp_path)
+    assert code == 2, out + err
+    assert "broken.xlsx 学校!H5：" in out and "去掉千位分隔符" in out, out
+    assert "/schools/" not in out, out  # the pointer stays on stderr's machine-readable line only

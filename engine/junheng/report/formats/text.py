@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from junheng.errors import InputError
 from junheng.report.formats._shared import notice_lines, printable, shortfall_text, vocab
 from junheng.report.labels import places, schools_of
 from junheng.report.result import SEVERITY_RANK, Failure, Outcome, Result
@@ -84,8 +85,15 @@ def render_failure(failure: Failure, lang: str, color: bool) -> list[str]:
     L = _LABELS[lang]
     what = L["invalid"] if failure.status == 2 else L["internal"]
     lines = [_style(f"{failure.file}: {what}", color, fg="red", bold=True)]
-    lines += [f"  {e.render(lang)}" for e in failure.errors]
+    # where and what, as a person reads it: the cell or line, never a JSON pointer (stderr keeps the full form)
+    lines += [f"  {_error_place(e)}{'：' if lang == 'zh' else ': '}{e.message(lang)}" for e in failure.errors]
     return lines
+
+
+def _error_place(error: InputError) -> str:
+    if error.cell:
+        return f"{error.file} {error.cell}"
+    return error.file + (f":{error.line}" if error.line is not None else "")
 
 
 def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
