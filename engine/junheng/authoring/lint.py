@@ -31,7 +31,7 @@ from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
 from junheng.policy import passes
 from junheng.policy.compiled import CompiledRule, Policy
-from junheng.policy.load import load_rules
+from junheng.policy.load import LoadedRules, load_rules
 from junheng.policy.packs import compile_policy
 
 __all__ = ["LintReport", "lint_rules"]
@@ -80,12 +80,40 @@ def lint_rules(roots: Sequence[str | Path] | None = None) -> LintReport:
             if (rule.id, rule.rule.subject) not in texts_seen:
                 texts_seen.add((rule.id, rule.rule.subject))
                 _lint_texts(rule, doc, warnings)
+    warnings.extend(_one_number_for_levels(loaded))
     return LintReport(tuple(sorted(set(errors), key=InputError.sort_key)), tuple(sorted(set(warnings), key=InputError.sort_key)), policy)
+
+
+def _one_number_for_levels(loaded: LoadedRules) -> list[InputError]:
+    """A pack overriding a param kept by level with one number (``standard: 40``) sets every level: say so."""
+    by_id = {rule.id: rule for rule_file, _ in loaded.files for rule in rule_file.rules}
+    warnings = []
+    for pack, doc in loaded.packs.values():
+        for rid, override in pack.overrides.items():
+            rule = by_id.get(rid)
+            for name, value in override.params.items():
+                base = rule.params.get(name) if rule is not None else None
+                if isinstance(base, str) and base.strip() in loaded.shared:
+                    base = loaded.shared[base.strip()].param.value
+                if isinstance(value, dict) or not isinstance(base, dict):
+                    continue
+                levels = "、".join(_LEVEL_ZH.get(k, k) for k in base)
+                first = next(iter(base))
+                warnings.append(_problem(
+                    "rule_lint_warning", doc, f"/overrides/{rid}/params/{name}",
+                    f"规则包 {pack.name}：{rid} 的 {name} 写成一个数 {value}，{levels}都将是 {value}；"
+                    f"只改一个学段请写 {{{first}: {value}}}",
+                    f"pack {pack.name}: {rid} {name} is one number ({value}), so every level ({', '.join(base)}) gets it; "
+                    f"to change one level write {{{first}: {value}}}"))
+    return warnings
 
 
 def _problem(code: str, doc: LoadedDocument, pointer: str, zh: str, en: str) -> InputError:
     line, col = doc.location(pointer)
     return InputError(code, doc.file, line, col, pointer, zh, en)
+
+
+_LEVEL_ZH = {"primary": "小学", "junior": "初中", "nine_year": "九年一贯制"}
 
 
 def _is_rate(name: str) -> bool:

@@ -118,6 +118,9 @@ class CompiledPack:
     deferred_when_any: tuple[str, ...]  # severities that defer the verdict
     teaching_point_min_students: int
     vocabulary: dict[str, Any]
+    # The filing years the pack is for (inclusive), as the nearest pack along ``extends`` declares them; None: open.
+    valid_from: int | None = None
+    valid_to: int | None = None
 
     def rules_for(self, kind: str) -> list[CompiledRule]:
         return [r for r in self.rules if r.rule.subject == kind and r.rule.aggregate is None]

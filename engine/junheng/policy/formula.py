@@ -39,6 +39,11 @@ _ABSENT = (MISSING, UNDEFINED)
 # pointers are marked with this prefix so that findings locate them in that file.
 PRIOR = "prior"
 PRIOR_POINTER = "prior:"
+# `verified.books` and `filed.books` (school rules): the figure an on-site visit found (核查数) and the one
+# the filing gave (申报数), present only when a filing is checked with verified figures (junheng verify,
+# ``check/verified.py``), which puts both beside the record's own fields; read like any field of it.
+VERIFIED = "verified"
+FILED = "filed"
 
 # Names every school record offers besides its filed fields.
 SCHOOL_BUILTINS = ("in_balance_set",)

@@ -15,7 +15,7 @@ import os
 import re
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,13 +23,14 @@ from pydantic import BaseModel, ValidationError
 
 from junheng.errors import InputError, InputErrors, pointer_join, suggest
 from junheng.located.read import LoadedDocument, load_document
-from junheng.policy.model import Pack, Rule, RuleFile, Text
+from junheng.policy.model import Pack, ParamsFile, Rule, RuleFile, SharedParam, Text
 
-__all__ = ["RULE_TESTS_DIR", "VOCABULARY_FILE", "LoadedRules", "default_rules_dir", "folders", "load_rules",
+__all__ = ["PARAMS_FILE", "RULE_TESTS_DIR", "VOCABULARY_FILE", "LoadedRules", "Shared", "default_rules_dir", "folders", "load_rules",
            "pydantic_error_to_input_error", "text_of"]
 
 RULE_TESTS_DIR = "tests"
 VOCABULARY_FILE = "vocabulary.yaml"
+PARAMS_FILE = "params.yaml"  # the shared parameters: numbers several rules use, declared once
 
 # One rules folder, or several layered in order (``--rules rules --rules local``).
 Roots = str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None
@@ -45,6 +46,17 @@ class LoadedRules:
     packs: dict[str, tuple[Pack, LoadedDocument]]
     vocabulary: dict[str, Any]
     vocabulary_doc: LoadedDocument | None
+    # The shared parameters by name, as the last layer declaring each has it.
+    shared: dict[str, Shared] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A shared parameter and the ``params.yaml`` that declares it (for locating errors)."""
+
+    param: SharedParam
+    doc: LoadedDocument
+    pointer: str  # /params/<name>
 
 
 def default_rules_dir() -> Path:
@@ -79,11 +91,13 @@ def load_rules(roots: Roots = None) -> LoadedRules:
     files: list[tuple[RuleFile, LoadedDocument]] = []
     packs: dict[str, tuple[Pack, LoadedDocument]] = {}
     vocabulary_doc = None
+    shared: dict[str, Shared] = {}
     for root in layers:
         if not root.is_dir():
             errors.append(_error("rule_folder_error", _display(root), None, "", f"规则目录不存在：{root}",
                                  f"rules folder not found: {root}"))
             continue
+        _load_shared(root / PARAMS_FILE, shared, errors)  # a later layer's declaration of a name replaces an earlier one
         layer_vocabulary = _load_layer(root, files, packs, errors)
         if layer_vocabulary is not None:  # the last layer that has one wins
             vocabulary_doc = layer_vocabulary
@@ -97,7 +111,7 @@ def load_rules(roots: Roots = None) -> LoadedRules:
     if errors:
         raise InputErrors(errors)
     vocabulary = vocabulary_doc.data if vocabulary_doc is not None and isinstance(vocabulary_doc.data, dict) else {}
-    return LoadedRules(tuple(layers), tuple(files), packs, vocabulary, vocabulary_doc)
+    return LoadedRules(tuple(layers), tuple(files), packs, vocabulary, vocabulary_doc, shared)
 
 
 def folders(roots: Roots) -> list[Path]:
@@ -112,11 +126,11 @@ def folders(roots: Roots) -> list[Path]:
 def _load_layer(root: Path, files: list[tuple[RuleFile, LoadedDocument]], packs: dict[str, tuple[Pack, LoadedDocument]],
                 errors: list[InputError]) -> LoadedDocument | None:
     """One rules folder's rule files and packs (added to ``files`` and ``packs``); its vocabulary, if it has one."""
-    rule_paths = _yaml_files(root, exclude=VOCABULARY_FILE)
+    rule_paths = _yaml_files(root, exclude=(VOCABULARY_FILE, PARAMS_FILE))
     pack_dir = root / "packs"
     pack_paths = sorted(pack_dir.glob("*/pack.yaml")) if pack_dir.is_dir() else []
     for pack_path in pack_paths:
-        rule_paths += _yaml_files(pack_path.parent, exclude="pack.yaml")
+        rule_paths += _yaml_files(pack_path.parent, exclude=("pack.yaml",))
     for path in rule_paths:
         doc = _load(path, errors)
         model = _validate_rule_file(doc, errors) if doc is not None else None
@@ -152,8 +166,20 @@ def _load_pack(path: Path, errors: list[InputError]) -> tuple[Pack, LoadedDocume
     return pack, doc
 
 
-def _yaml_files(folder: Path, exclude: str) -> list[Path]:
-    return sorted(p for p in folder.glob("*.y*ml") if p.name != exclude and p.suffix.lower() in (".yaml", ".yml"))
+def _yaml_files(folder: Path, exclude: tuple[str, ...]) -> list[Path]:
+    return sorted(p for p in folder.glob("*.y*ml") if p.name not in exclude and p.suffix.lower() in (".yaml", ".yml"))
+
+
+def _load_shared(path: Path, shared: dict[str, Shared], errors: list[InputError]) -> None:
+    """A layer's ``params.yaml``, validated, into ``shared`` (by name)."""
+    if not path.is_file():
+        return
+    doc = _load(path, errors)
+    model = _validate(ParamsFile, doc, errors) if doc is not None else None
+    if doc is None or model is None:
+        return
+    for name, param in model.params.items():
+        shared[name] = Shared(param, doc, f"/params/{name}")
 
 
 def _error(code: str, file: str, line: int | None, pointer: str, zh: str, en: str, column: int | None = None) -> InputError:
@@ -269,6 +295,10 @@ def pydantic_error_to_input_error(err: Mapping[str, Any], doc: LoadedDocument, m
         names = f"{ctx.get('zh_names', '')}，或 blocking、major、minor、info"
         return InputError(code, doc.file, line, col, pointer,
                           f"“{field_name}” 的值 “{got}” 无效{ctx.get('hint_zh', '')}（可用：{names}）", str(err["msg"]))
+    if kind == "param_value":  # one message already in both languages (model._param_value)
+        ctx = err.get("ctx") or {}
+        return InputError(code, doc.file, line, col, pointer, f"参数 “{field_name}”：{ctx.get('zh', '')}",
+                          f"param {field_name!r}: {ctx.get('en', '')}")
     if kind == "literal_error" and isinstance(got, str):
         options = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
         hint = suggest(got, options)

@@ -8,6 +8,7 @@ compiled conditions into durable_rules rulesets.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -52,6 +53,56 @@ Number = Union[int, float, Annotated[str, StringConstraints(pattern=r"^\s*-?\d+(
 Unit = Literal["ratio", "系数", "数", "万元", "元", "人", "㎡", "m²", "册", "台", "间", "个", "所", "班", "年", "条"]
 # Per school level (primary/junior), per survey group, or for a unit also nine_year.
 Variant = Literal["primary", "junior", "nine_year", "parents", "teachers", "deputies"]
+# The name of a shared parameter (``rules/params.yaml``): ``standard: class_size`` takes the class-size standard
+# declared once there. A name never looks like a number, so a param's value is either.
+SharedName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")]
+_NUMBER_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?(\s*(/\s*\d+(\.\d+)?|[%％]))?\s*$")
+_SHARED_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_VARIANTS = ("primary", "junior", "nine_year", "parents", "teachers", "deputies")
+
+
+def _param_problem(zh: str, en: str) -> PydanticCustomError:
+    return PydanticCustomError("param_value", "{en}", {"zh": zh, "en": en})
+
+
+def _one_number(value: object, where: str) -> object:
+    """A policy number as written, or one error in Chinese (not one per type pydantic would try)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or isinstance(value, str) and not _NUMBER_TEXT.match(value):
+        shown = value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else type(value).__name__
+        raise _param_problem(f"{where}应为数值（如 45、0.75、75% 或 1/3），实为 {shown!r}",
+                             f"{where or 'the value '}must be a number (45, 0.75, 75% or 1/3), not {shown!r}")
+    return value
+
+
+def _param_value(value: object, names: bool) -> object:
+    """A param's value: a number, a mapping of level → number, or (in a rule) the name of a shared parameter."""
+    if names and isinstance(value, str) and _SHARED_NAME.match(value.strip()):
+        return value.strip()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key not in _VARIANTS:
+                raise _param_problem(f"学段 “{key}” 未知（可用：primary 小学、junior 初中、nine_year 九年一贯制；"
+                                     "问卷：parents、teachers、deputies）",
+                                     f"unknown level {key!r} (primary, junior, nine_year; survey groups: parents, teachers, deputies)")
+            _one_number(item, f"{key} 的取值")
+        return value
+    return _one_number(value, "")
+
+
+def _rule_param(value: object) -> object:
+    return _param_value(value, names=True)
+
+
+def _number_param(value: object) -> object:
+    return _param_value(value, names=False)
+
+
+# One number, or one per level ({primary: 45, junior: 50}); a mistake is one message, not one per type tried.
+ParamValue = Annotated[Union[int, float, str, dict[Variant, Union[int, float, str]]], BeforeValidator(_number_param)]
+# In a rule, a param may also name a shared parameter.
+RuleParamValue = Annotated[Union[int, float, str, dict[Variant, Union[int, float, str]]], BeforeValidator(_rule_param)]
+# What a year of a filing is: ``valid_from`` / ``valid_to`` of a pack.
+Year = Annotated[int, Field(ge=1990, le=2100)]
 
 
 def _blocking_only() -> list[Severity]:
@@ -116,7 +167,10 @@ class Rule(_Strict):
     severity: Severity
     title: Text
     basis: Text
-    params: dict[str, Union[Number, dict[Variant, Number]]] = Field(default_factory=dict)
+    # Switched off (启用: 否 in the workbook): no pack holds the rule; it stays in the file to switch on again.
+    enabled: bool = True
+    # A number, one number per level ({primary: 45, junior: 50}), or the name of a shared parameter.
+    params: dict[str, RuleParamValue] = Field(default_factory=dict)
     # The unit of each param (``{threshold: ratio}``): a ratio is checked to lie between 0 and 1.
     units: dict[str, Unit] = Field(default_factory=dict)
     values: dict[str, Formula] = Field(default_factory=dict)
@@ -152,7 +206,8 @@ class Override(_Strict):
     """What a pack may change of a rule it inherits, without copying it."""
 
     severity: Severity | None = None
-    params: dict[str, Union[Number, dict[Variant, Number]]] = Field(default_factory=dict)
+    # One level may be given alone ({primary: 40}): the other keeps the rule's value.
+    params: dict[str, ParamValue] = Field(default_factory=dict)
 
 
 class Pack(_Strict):
@@ -170,3 +225,22 @@ class Pack(_Strict):
     include: list[RuleId] = Field(default_factory=list)
     exclude: list[RuleId] = Field(default_factory=list)
     overrides: dict[RuleId, Override] = Field(default_factory=dict)
+    # The years of filings the pack is for (``district.year``), inclusive; inherited through ``extends`` when absent.
+    valid_from: Year | None = None
+    valid_to: Year | None = None
+    # Shared parameters as this pack has them ({class_size: {primary: 40}}): every rule naming one follows.
+    params: dict[SharedName, ParamValue] = Field(default_factory=dict)
+
+
+class SharedParam(_Strict):
+    """A number several rules use, declared once (``rules/params.yaml``) and referenced by name."""
+
+    title: Text
+    unit: Unit
+    value: ParamValue
+
+
+class ParamsFile(_Strict):
+    """``rules/params.yaml``: the shared parameters."""
+
+    params: dict[SharedName, SharedParam] = Field(default_factory=dict)

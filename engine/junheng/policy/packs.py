@@ -10,7 +10,8 @@ stops a run before any filing is read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -22,6 +23,7 @@ from junheng.policy.load import LoadedRules, Roots
 from junheng.policy.model import Aggregate, Override, Pack, Rule, RuleFile
 from junheng.policy.params import fraction
 from junheng.policy.passes import compile_rule
+from junheng.policy.shared import fill_title, pack_param_problems, resolve_params
 
 __all__ = ["compile_policy", "compile_rules", "failures_at_least"]
 
@@ -36,6 +38,7 @@ class _Defined:
     file: RuleFile
     doc: LoadedDocument
     pointer: str
+    origins: Mapping[str, tuple[LoadedDocument, str]] = field(default_factory=dict)  # params written elsewhere
 
 
 def compile_rules(root: Roots = None, *, cache: bool = True) -> Policy:
@@ -64,7 +67,8 @@ def compile_policy(loaded: LoadedRules) -> Policy:
                                      f"规则包 {name} 须设置 teaching_point_min_students（或继承自 extends）",
                                      f"pack {name} must set teaching_point_min_students (or inherit it through extends)"))
             continue
-        rules = [r for r in (compiler.compile(_with_override(name, defined[i], loaded, doc, errors)) for i in members) if r is not None]
+        errors.extend(pack_param_problems(_extends_docs(name, loaded), loaded))
+        rules = [r for r in (compiler.compile(_with_override(name, defined[i], loaded, errors)) for i in members) if r is not None]
         by_id = {r.id: r for r in rules}
         for r in rules:
             if r.rule.aggregate:
@@ -75,6 +79,7 @@ def compile_policy(loaded: LoadedRules) -> Policy:
             name=name, pack=resolved, title=pack.title, rules=rules, by_key={r.key: r for r in rules},
             deferred_when_any=tuple(_inherited(name, loaded, "deferred_when_any") or ("blocking",)),
             teaching_point_min_students=cutoff, vocabulary=loaded.vocabulary,
+            valid_from=_inherited(name, loaded, "valid_from"), valid_to=_inherited(name, loaded, "valid_to"),
         )
     if errors:
         unique = {(e.file, e.line, e.column, e.pointer, e.en): e for e in errors}  # a rule is compiled once per pack
@@ -111,23 +116,30 @@ def _definitions(loaded: LoadedRules, errors: list[InputError]) -> tuple[dict[Id
     return defined, order
 
 
-def _with_override(pack_name: str, d: _Defined, loaded: LoadedRules, doc: LoadedDocument, errors: list[InputError]) -> _Defined:
-    """The rule as this pack holds it: its severity and params as the nearest override along ``extends`` sets them."""
+def _with_override(pack_name: str, d: _Defined, loaded: LoadedRules, errors: list[InputError]) -> _Defined:
+    """The rule as this pack holds it: shared params looked up, severity and params as the nearest override along
+    ``extends`` sets them (a mapping by level changes only its levels), its title's placeholders filled."""
     rule = d.rule
+    chain = _extends_docs(pack_name, loaded)
+    resolved = resolve_params(rule, d.doc, d.pointer, chain, loaded, errors)
+    updates: dict[str, Any] = {"params": resolved.params, "units": {**resolved.units, **rule.units}}
     override = _override_for(pack_name, rule.id, loaded)
-    if override is None:
-        return d
-    updates: dict[str, Any] = {}
-    if override.severity:
+    if override is not None and override.severity:
         updates["severity"] = override.severity
-    if override.params:
-        for p in sorted(set(override.params) - set(rule.params)):
-            line, col = doc.location(f"/overrides/{rule.id}/params/{p}")
-            errors.append(InputError("rule_compile_error", doc.file, line, col, f"/overrides/{rule.id}/params/{p}",
-                                     f"规则 {rule.id} 没有参数 “{p}”（已有：{', '.join(sorted(rule.params)) or '无'}）",
-                                     f"rule {rule.id} has no param {p!r} (known: {', '.join(sorted(rule.params)) or 'none'})"))
-        updates["params"] = {**rule.params, **override.params}
-    return _Defined(rule.model_copy(update=updates), d.file, d.doc, d.pointer)
+    title, unknown = fill_title(rule, resolved.params)
+    for rel, name in unknown:
+        line, col = d.doc.location(d.pointer + rel)
+        hint = suggest(name, resolved.params)
+        errors.append(InputError("rule_compile_error", d.doc.file, line, col, d.pointer + rel,
+                                 f"规则 {rule.id}：标题中的占位符 {{{name}}} 不是本规则的参数" + hint.zh,
+                                 f"rule {rule.id}: the title's placeholder {{{name}}} is not a param of the rule" + hint.en))
+    updates["title"] = title
+    return _Defined(rule.model_copy(update=updates), d.file, d.doc, d.pointer, resolved.origins)
+
+
+def _extends_docs(name: str, loaded: LoadedRules) -> list[tuple[Pack, LoadedDocument]]:
+    """``_extends_chain`` with each pack's document, nearest first."""
+    return [loaded.packs[p.name] for p in _extends_chain(name, loaded)]
 
 
 class _Once:
@@ -143,7 +155,8 @@ class _Once:
         memo = (d.doc.file, d.pointer, d.rule.model_dump_json())
         if memo not in self.done:
             key = f"r{len(self.done) + 1}"
-            self.done[memo] = compile_rule(d.rule, key, d.file.area, d.file.area_title, d.doc, d.pointer, self.errors, units=self.units)
+            self.done[memo] = compile_rule(d.rule, key, d.file.area, d.file.area_title, d.doc, d.pointer, self.errors, units=self.units,
+                                           origins=d.origins)
         return self.done[memo]
 
 
@@ -274,6 +287,7 @@ def _pack_members(name: str, loaded: LoadedRules, by_identity: dict[Identity, _D
                 if ident[0] == rid and ident not in members:
                     members.append(ident)
         members = [m for m in members if m[0] not in pack.exclude]
-    return [ident for ident in order if ident in members]
+    # A rule switched off (enabled: false) stays in its file, and no pack holds it.
+    return [ident for ident in order if ident in members and by_identity[ident].rule.enabled]
 
 

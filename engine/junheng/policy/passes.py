@@ -20,7 +20,7 @@ None) and the rules folder is not used.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -121,13 +121,14 @@ def params_pass(c: Compilation) -> None:
                               f"param {name} has no value for {v!r} ({kind} rules need {', '.join(VARIANTS[kind])})")
                     continue
                 raw = value[v]
+            at = f"/params/{name}" + (f"/{v}" if isinstance(value, dict) else "")
             try:
                 c.params[v][name] = fraction(raw)
             except (ValueError, ZeroDivisionError):
-                ctx.error(f"/params/{name}", f"参数 {name} 不是有效数值：{raw!r}", f"param {name} is not a number: {raw!r}")
+                ctx.error(at, f"参数 {name} 不是有效数值：{raw!r}", f"param {name} is not a number: {raw!r}")
                 continue
             if c.params[v][name] < 0:
-                ctx.error(f"/params/{name}", f"参数 {name} 为负数 {raw}：政策数值不能小于 0",
+                ctx.error(at, f"参数 {name} 为负数 {raw}：政策数值不能小于 0",
                           f"param {name} is negative ({raw}); policy numbers are never below 0")
             else:
                 _check_unit(c, name, v, raw, per_variant=isinstance(value, dict))
@@ -410,7 +411,7 @@ def template_names(c: Compilation) -> set[str]:
     if rule.lagging is not None:
         known |= {"labelled", "worst_label", "worst_value", "lagging_schools"}
     if kind in RECORD_KINDS:
-        return known | set(ctx.school_paths)
+        return known | ctx.fields()
     fields = ctx.fields()
     known |= fields | {p.split(".", 1)[1] for p in fields if "." in p}
     if kind == "district":
@@ -436,9 +437,12 @@ def templates_pass(c: Compilation) -> None:
 
 
 def compile_rule(rule: Rule, key: str, area: str, area_title: Text, doc: LoadedDocument, pointer: str,
-                 errors: list[InputError], units: dict[str, Any] | None = None) -> CompiledRule | None:
-    """Run every pass over one rule; None when any reported an error (appended to ``errors``)."""
-    c = Compilation(RuleContext(rule, doc, pointer, errors), units)
+                 errors: list[InputError], units: dict[str, Any] | None = None,
+                 origins: Mapping[str, tuple[LoadedDocument, str]] | None = None) -> CompiledRule | None:
+    """Run every pass over one rule; None when any reported an error (appended to ``errors``).
+
+    ``origins``: where params not written in the rule itself come from (``RuleContext.origins``)."""
+    c = Compilation(RuleContext(rule, doc, pointer, errors, origins), units)
     n_errors = len(errors)
     params_pass(c)
     _units_pass(c)

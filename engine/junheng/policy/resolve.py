@@ -4,15 +4,16 @@ The filing model (``filing/model.py``) defines what a rule may name: a field pat
 the filing's root for district, level and group rules (``finance.capital_budget.total``,
 with ``{level}`` and ``{group}`` standing for any level or survey group), a school
 record's field for school, unit and school-id rules, ``prior.…`` for last year's filing
-of the same district. ``RuleContext`` holds one rule being compiled: its located errors,
-its "did you mean", the name check every formula goes through, and the resolver the
-formula compiler uses.
+of the same district, ``verified.…`` and ``filed.…`` (school rules) for a school's figure as
+verified on site and as filed. ``RuleContext`` holds one rule being compiled: its located
+errors, its "did you mean", the name check every formula goes through, and the resolver
+the formula compiler uses.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from pydantic import BaseModel
 
@@ -20,7 +21,7 @@ from junheng.errors import InputError, suggest
 from junheng.filing.model import Filing, School
 from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
-from junheng.policy.formula import SCHOOL_BUILTINS
+from junheng.policy.formula import FILED, SCHOOL_BUILTINS, VERIFIED
 from junheng.policy.load import inner_model
 from junheng.policy.model import Rule
 
@@ -62,22 +63,36 @@ def model_paths() -> tuple[frozenset[str], frozenset[str]]:
 class RuleContext:
     """One rule being compiled: where its errors go, and which names it may use."""
 
-    def __init__(self, rule: Rule, doc: LoadedDocument, pointer: str, errors: list[InputError]):
+    def __init__(self, rule: Rule, doc: LoadedDocument, pointer: str, errors: list[InputError],
+                 origins: Mapping[str, tuple[LoadedDocument, str]] | None = None):
         self.rule = rule
         self.doc = doc
         self.pointer = pointer
+        # Where a param's value was written when not in the rule itself (a pack's override, params.yaml):
+        # ``name`` or ``name/level`` → (document, pointer). Its errors point there.
+        self.origins = origins or {}
         self.root_paths, self.school_paths = model_paths()
         self.errors = errors
         self.kind = rule.subject
 
     def error(self, rel_pointer: str, zh: str, en: str, column_in_text: int | None = None) -> None:
         """A located ``rule_compile_error``; ``column_in_text`` points into a formula (columns from its start)."""
-        pointer = self.pointer + rel_pointer
-        line, col = self.doc.location(pointer)
+        doc, pointer = self._origin(rel_pointer)
+        line, col = doc.location(pointer)
         if column_in_text is not None and col is not None:
             col = col + column_in_text - 1
-        self.errors.append(InputError("rule_compile_error", self.doc.file, line, col, pointer,
+        self.errors.append(InputError("rule_compile_error", doc.file, line, col, pointer,
                                       f"规则 {self.rule.id}：{zh}", f"rule {self.rule.id}: {en}"))
+
+    def _origin(self, rel_pointer: str) -> tuple[LoadedDocument, str]:
+        """Where the text at ``rel_pointer`` was written: the rule's file, or the pack or params.yaml a param came from."""
+        parts = rel_pointer.split("/")
+        if len(parts) >= 3 and parts[1] == "params":
+            for key in ("/".join(parts[2:4]), parts[2]):
+                if key in self.origins:
+                    doc, pointer = self.origins[key]
+                    return doc, pointer + ("/" + parts[3] if key == parts[2] and len(parts) > 3 else "")
+        return self.doc, self.pointer + rel_pointer
 
     def parse(self, text: str, rel_pointer: str) -> ex.Node | None:
         """A formula's tree, or None after a located error."""
@@ -89,6 +104,9 @@ class RuleContext:
 
     def field_known(self, name: str) -> bool:
         if self.kind in RECORD_KINDS:
+            head, _, rest = name.partition(".")
+            if head in (VERIFIED, FILED) and self.kind == "school":  # a verified figure and the filed one (junheng verify)
+                return rest in self.school_paths
             return name in self.school_paths
         if name.startswith("prior.") and self.kind == "district":
             return name[len("prior."):] in self.root_paths and "{" not in name
@@ -101,6 +119,8 @@ class RuleContext:
 
     def fields(self) -> set[str]:
         """Every filing field this rule may name."""
+        if self.kind == "school":
+            return set(self.school_paths) | {f"{head}.{p}" for head in (VERIFIED, FILED) for p in self.school_paths}
         if self.kind in RECORD_KINDS:
             return set(self.school_paths)
         return {p for p in self.root_paths if self.field_known(p)}
