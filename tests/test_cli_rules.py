@@ -238,7 +238,7 @@ def test_list_shows_every_rule_of_the_catalogue():
     rows = _rows(out)
     missing = [rid for rid in CATALOGUE_IDS if rid not in rows]
     assert not missing, f"not listed: {missing}\n{out}"
-    assert rows["FIN-13"][0][1:5] == ["basic,quality", "区县", "须整改", "threshold: 0.7"], out
+    assert rows["FIN-13"][0][1:5] == ["basic,quality", "区县", "须整改", "threshold: 70%"], out
     assert rows["BAL-01"][0][2:4] == ["学段", "否决项"] and rows["SOC-01"][0][2] == "问卷群体", out
     assert rows["STD-05"][0][2] == "学校" and {r[2] for r in rows["DATA-01"]} == {"学校标识码"}, out
 
@@ -247,7 +247,7 @@ def test_list_in_english_names_subjects_and_severities_in_english():
     code, out = run("rules", "list", "--lang", "en")
     assert code == 0, out
     rows = _rows(out)
-    assert rows["FIN-13"][0][1:5] == ["basic,quality", "district", "major", "threshold: 0.7"], out
+    assert rows["FIN-13"][0][1:5] == ["basic,quality", "district", "major", "threshold: 70%"], out
     assert rows["BAL-01"][0][2:4] == ["level", "blocking"], out
 
 
@@ -255,7 +255,7 @@ def test_list_of_a_layered_local_pack_shows_its_overrides_and_its_own_rule():
     code, out = run("rules", "list", "--rules", RULES, "--rules", LOCAL, "--standard", "cq-strict")
     assert code == 0, out
     rows = _rows(out)
-    assert rows["FIN-13"][0][1:5] == ["cq-strict", "区县", "须整改", "threshold: 0.75"], out
+    assert rows["FIN-13"][0][1:5] == ["cq-strict", "区县", "须整改", "threshold: 75%"], out
     assert rows["STD-01"][0][1:4] == ["cq-strict", "学校", "否决项"], out
     assert rows["STD-06"][0][4] == "threshold: primary 8, junior 12", out
     assert rows["LOC-01"][0][1:4] == ["cq-strict", "学段", "须整改"], out
@@ -310,7 +310,7 @@ def test_impact_against_a_baseline_folder_lists_the_findings_gained_and_the_tota
     # 渝北区: new funds 24800 万元, 17600 to rural and weak schools: 0.75 × 24800 − 17600 = 1000
     assert yubei == [{"rule": "FIN-13", "subject": "500112", "severity": "major", "shortfall": 1000, "unit": "万元"}], report
     assert report["totals"] == {"filings": len(report["filings"]), "gained": len(gained), "lost": 0, "changed": 0,
-                                "verdicts_flipped": 0, "not_checked": 0}, report
+                                "texts_changed": 0, "verdicts_flipped": 0, "not_checked": 0}, report
     code, out = run("rules", "impact", "--baseline", RULES, "--rules", rules, FIX)
     assert code == 0, out
     assert "+ FIN-13  500112  须整改  1,000 万元" in out, out

@@ -25,6 +25,12 @@ How the guide is read:
   stderr, with runs of spaces counting as one and ``…`` standing for any text
   (a line of ``…`` alone is only a reminder that lines were left out).
 
+- A ```` ```xlsx ```` block whose first line is ``# 在 Excel 中修改：PATH`` is what an officer does in
+  Excel to the settings workbook PATH: each line names a sheet, the row (by its key columns: 规则; or 规则,
+  参数 and, for a parameter by level, 学段), the column and the value typed in, e.g.
+  ``参数  FIN-13  threshold  取值  75%`` or ``规则  STD-01  严重程度  否决项``. The test makes exactly that
+  change with openpyxl (``75%`` typed into a percent cell is the number 0.75) and saves the workbook.
+
 Other blocks (other languages, or no language) are illustrations and are not run.
 """
 
@@ -47,6 +53,8 @@ GUIDE = ROOT / "docs" / "policy-guide.md"
 BEFORE = "# 修改前："
 AFTER = "# 修改后："
 NEW_FILE = "# 新建文件："
+IN_EXCEL = "# 在 Excel 中修改："
+LEVELS = ("小学", "初中", "九年一贯制", "家长", "教师", "人大代表")
 EXIT_MARK = re.compile(r"#\s*退出码\s*(\d+)\s*$")
 ELLIPSIS = "…"
 
@@ -65,7 +73,7 @@ class Block:
 class Step:
     """One thing the walk-through does, in the guide's order."""
 
-    kind: str  # "edit", "new", "run", "output"
+    kind: str  # "edit", "new", "run", "output", "excel"
     line: int
     path: str = ""
     before: str = ""
@@ -125,6 +133,9 @@ def steps(text: str) -> list[Step]:
                 out.append(Step("run", b.line + k, command=line, status=int(m.group(1)) if m else None))
         elif b.lang == "text":
             out.append(Step("output", b.line, expected=b.lines))
+        elif b.lang == "xlsx":
+            assert first.startswith(IN_EXCEL), f"docs/policy-guide.md:{b.line}: an xlsx block starts with {IN_EXCEL}PATH"
+            out.append(Step("excel", b.line, path=first[len(IN_EXCEL):].strip(), expected=[x for x in b.lines[1:] if x.strip()]))
     assert pending is None, f"docs/policy-guide.md:{pending[0].line}: the last {BEFORE} block has no {AFTER} block"
     return out
 
@@ -161,6 +172,42 @@ def create_file(root: Path, step: Step) -> None:
     assert not path.exists(), f"docs/policy-guide.md:{step.line}: {step.path} already exists; {NEW_FILE} is for new files"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(step.after, encoding="utf-8")
+
+
+def _typed(text: str) -> object:
+    """A value as Excel stores what a person types: 75% is 0.75, 45 is 45, anything else is text."""
+    t = text.strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?%", t):
+        return float(t[:-1]) / 100
+    if re.fullmatch(r"-?\d+", t):
+        return int(t)
+    if re.fullmatch(r"-?\d+\.\d+", t):
+        return float(t)
+    return t
+
+
+def edit_workbook(root: Path, step: Step) -> None:
+    """Each line of an xlsx block: find the row by its keys, type the value into the column, save."""
+    from openpyxl import load_workbook  # imported here: only this step needs it
+
+    path = _safe_path(root, step.path, step.line)
+    assert path.is_file(), f"docs/policy-guide.md:{step.line}: {step.path} does not exist (export it first)"
+    book = load_workbook(path)
+    for line in step.expected:
+        sheet, *tokens = line.split()
+        ws = book[sheet]
+        head = {str(c.value): c.column for c in ws[1] if c.value is not None}
+        if sheet == "参数":
+            level = tokens[2] if tokens[2] in LEVELS else None
+            keys = {"规则": tokens[0], "参数": tokens[1], "学段": level}
+            column, value = tokens[3 if level else 2], " ".join(tokens[4 if level else 3:])
+        else:
+            keys, column, value = {"规则": tokens[0]}, tokens[1], " ".join(tokens[2:])
+        rows = [r for r in range(2, ws.max_row + 1)
+                if all((ws.cell(r, head[k]).value or None) == (v or None) for k, v in keys.items())]
+        assert len(rows) == 1, f"docs/policy-guide.md:{step.line}: {line!r} names {len(rows)} rows of {sheet}"
+        ws.cell(rows[0], head[column]).value = _typed(value)
+    book.save(path)
 
 
 def _normal(line: str) -> str:
@@ -223,7 +270,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 def test_the_guide_has_edits_commands_and_outputs():
     kinds = {s.kind for s in _guide_steps()}
-    assert kinds == {"edit", "new", "run", "output"}, kinds
+    assert kinds == {"edit", "new", "run", "output", "excel"}, kinds
 
 
 def test_every_command_in_the_guide_states_its_exit_status():
@@ -262,6 +309,8 @@ def test_the_guide_runs_as_written(project_copy: Path, tmp_path: Path):
             apply_edit(project_copy, step)
         elif step.kind == "new":
             create_file(project_copy, step)
+        elif step.kind == "excel":
+            edit_workbook(project_copy, step)
         elif step.kind == "run":
             assert step.status is not None, f"docs/policy-guide.md:{step.line}: {step.command!r} has no `# 退出码 N`"
             done = subprocess.run(["bash", "-c", step.command], cwd=project_copy, env=env, capture_output=True, text=True, timeout=600)

@@ -35,7 +35,7 @@ def compile_errors(rules: Path) -> list[str]:
     return [f"{e.file}:{e.line}:{e.column} {e.zh}" for e in caught.value.errors]
 
 
-FIN13 = "    severity: major\n    title:\n      zh: 新增教育经费70%"
+FIN13 = "    severity: major\n    title:\n      zh: 新增教育经费{threshold:pct}"
 
 
 def fin13_findings(rules: Path) -> list[str]:
@@ -160,12 +160,26 @@ def spelt_warnings(rules: Path | None = None) -> list[str]:
 
 def test_a_title_that_still_says_70_percent_after_the_threshold_became_075_is_a_warning(tmp_path):
     rules = copy_rules(tmp_path)
+    # the shipped title follows its number ({threshold:pct}); an officer who wrote the number out gets the warning
+    edit(rules / "funding.yaml", "      zh: 新增教育经费{threshold:pct}向农村和薄弱学校倾斜\n      en: \"{threshold:pct} of new",
+         "      zh: 新增教育经费70%向农村和薄弱学校倾斜\n      en: \"70% of new")
+    assert spelt_warnings(rules) == []
     edit(rules / "funding.yaml", "    params: {threshold: 0.70}\n    units: {threshold: ratio}\n    values:\n      rural_weak",
          "    params: {threshold: 0.75}\n    units: {threshold: ratio}\n    values:\n      rural_weak")
     warnings = spelt_warnings(rules)
     assert len(warnings) == 2, warnings  # the Chinese and the English title
     assert "/title/zh 规则 FIN-13：标题写的 “70%” 与参数不符（threshold = 75%）" in warnings[0]
     assert "/title/en" in warnings[1]
+
+
+def test_a_title_with_a_placeholder_follows_its_number(tmp_path):
+    rules = copy_rules(tmp_path)
+    edit(rules / "funding.yaml", "    params: {threshold: 0.70}\n    units: {threshold: ratio}\n    values:\n      rural_weak",
+         "    params: {threshold: 0.75}\n    units: {threshold: ratio}\n    values:\n      rural_weak")
+    assert spelt_warnings(rules) == []
+    titles = {r.id: r.rule.title for r in compile_rules(rules, cache=False).packs["basic"].rules}
+    assert titles["FIN-13"].zh == "新增教育经费75%向农村和薄弱学校倾斜"
+    assert titles["FIN-13"].en == "75% of new education funds go to rural and weak schools"
 
 
 def test_a_text_that_spells_a_count_the_params_do_not_hold_is_a_warning(tmp_path):

@@ -91,7 +91,7 @@ def test_accept_on_passing_tests_changes_nothing(tmp_path: Path):
     shutil.copytree(RULES, tmp_path / "rules")
     code, out = _run(tmp_path, "--accept", "--lang", "en")
     assert code == 0, out
-    assert "no expected figure to rewrite" in out, out
+    assert "nothing to rewrite" in out, out
     for before in sorted((RULES / "tests").glob("*.yaml")):
         assert (tmp_path / "rules" / "tests" / before.name).read_bytes() == before.read_bytes(), before.name
 
@@ -116,3 +116,26 @@ def test_an_expectation_of_a_finding_that_no_longer_appears_is_not_rewritten(tmp
         "      - {rule: STD-05, subject: P1, shortfall: 9}   # the figure: rewritten",
         "      - {rule: STD-05, subject: P2, shortfall: 3}    # no such finding: left for a person"]
     assert "still failing (a person decides): rules/tests/accept.yaml:3 P1 short of 9 volumes" in out, out
+
+
+def test_a_deliberate_severity_change_is_accepted_in_the_files_own_words(tmp_path: Path):
+    """STD-01 made a veto (否决项): the expectations of its severity, and the verdicts it flips, are rewritten — a
+    severity written 须整改 stays in Chinese, one written major becomes blocking — after showing each old → new."""
+    changed = tmp_path / "changed"
+    shutil.copytree(RULES, changed / "rules")
+    schools = changed / "rules" / "schools.yaml"
+    head = "  - id: STD-01\n    packs: [basic]\n    subject: school\n    severity: "
+    schools.write_text(schools.read_text(encoding="utf-8").replace(head + "major", head + "否决项", 1), encoding="utf-8")
+    cases = changed / "rules" / "tests" / "schools-class-size.yaml"
+    cases.write_text(cases.read_text(encoding="utf-8").replace("{rule: STD-01, subject: P1, severity: major}",
+                                                               "{rule: STD-01, subject: P1, severity: 须整改}", 1), encoding="utf-8")
+    code, out = _run(changed)
+    assert code == 1 and "期望 → 实际：STD-01 P1 严重程度 须整改 → 否决项" in out, out
+    code, out = _run(changed, "--accept")
+    assert "结论 合格 → 推迟认定" in out, out
+    text = cases.read_text(encoding="utf-8")
+    assert "{rule: STD-01, subject: P1, severity: 否决项}" in text
+    assert "{rule: STD-01, subject: J1, severity: blocking}" in text
+    assert "severity: major}" not in text.split("STD-02")[0]
+    code, out = _run(changed)
+    assert code == 0, out

@@ -38,7 +38,7 @@ from shared import ROOT
 
 PACKAGE = ROOT / "engine" / "junheng"
 # Bottom to top: a module may import from its own layer and the layers before it in this tuple.
-LAYERS = ("errors", "located", "filing", "policy", "rete", "report", "check", "authoring", "followup", "web", "cli")
+LAYERS = ("errors", "located", "filing", "policy", "rete", "report", "check", "authoring", "followup", "overview", "web", "cli")
 # Below every layer, and importing nothing of junheng: the package root (its version) and the synthetic filings.
 LEAVES = ("junheng", "junheng.synthetic")
 MAX_FUNCTION_LINES = 60

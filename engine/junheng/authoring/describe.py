@@ -1,4 +1,4 @@
-"""Rules in words: the table of ``junheng rules list`` and the page of ``junheng rules explain``.
+"""Rules in words: the tables of ``junheng rules list`` (packs, then rules) and the page of ``junheng rules explain``.
 
 Everything shown comes from the rule files as compiled for a pack (so a pack's
 overrides show), and the example finding of ``explain`` is the one the rule's
@@ -8,20 +8,20 @@ own data test produces.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from junheng.authoring.ruletest import build_case_filing, find_test_files, load_test_file
-from junheng.check.run import Options, check_source
+from junheng.check.run import Options, check_source, years_text
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledRule, Policy
 from junheng.report.numbers import fmt_number
 from junheng.report.result import Finding
 
-__all__ = ["SUBJECT_KINDS", "SUBJECT_NAMES", "RuleRow", "example_finding", "explain", "find_rule", "params_text", "render_table",
-           "rule_rows"]
+__all__ = ["SUBJECT_KINDS", "SUBJECT_NAMES", "PackRow", "RuleRow", "example_finding", "explain", "find_rule", "pack_rows",
+           "params_text", "render_packs", "render_table", "rule_rows"]
 
 SUBJECT_NAMES = {
     "district": ("区县", "district"),
@@ -59,8 +59,49 @@ class RuleRow:
                 "thresholds": self.thresholds, "title": {"zh": self.title_zh, "en": self.title_en}}
 
 
-def _param(x: Fraction) -> str:
-    """A policy number as written: 2017, 0.7, 1/3 — never 2,017 or 0.3333 (as a formula writes the number)."""
+@dataclass(frozen=True)
+class PackRow:
+    """One line of the packs table of ``rules list``: a pack, what it extends, the filing years it is for."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    extends: str | None
+    valid_from: int | None  # inclusive; None: open (as resolved along ``extends``)
+    valid_to: int | None
+
+    def years(self, lang: str = "zh") -> str:
+        """``不限`` / ``2020—2025年`` … (``any year`` / ``2020–2025`` … in English)."""
+        zh, en = years_text(self.valid_from, self.valid_to)
+        return en if lang == "en" else zh
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "title": {"zh": self.title_zh, "en": self.title_en}, "extends": self.extends,
+                "valid_from": self.valid_from, "valid_to": self.valid_to}
+
+
+def pack_rows(policy: Policy, standard: str | None = None) -> list[PackRow]:
+    """Every pack (only ``standard`` when given), by name, with its years as the check reads them."""
+    return [PackRow(name, pack.title.zh, pack.title.en, pack.pack.extends, pack.valid_from, pack.valid_to)
+            for name, pack in sorted(policy.packs.items()) if not standard or name == standard]
+
+
+_PACK_HEAD_ZH = ("规则包", "名称", "继承", "适用年度")
+_PACK_HEAD_EN = ("pack", "title", "extends", "years")
+
+
+def render_packs(rows: list[PackRow], lang: str = "zh") -> str:
+    """The packs as columns padded to their width on screen: name, title, the pack it extends, its years."""
+    zh = lang == "zh"
+    head = _PACK_HEAD_ZH if zh else _PACK_HEAD_EN
+    return _columns([head] + [(r.name, r.title_zh if zh else r.title_en, r.extends or "—", r.years(lang)) for r in rows])
+
+
+def _param(x: Fraction, unit: str | None = None) -> str:
+    """A policy number as written: 2017, 0.7, 1/3 — never 2,017 or 0.3333 (as a formula writes the number);
+    a ratio as the officer reads it, 70%."""
+    if unit == "ratio":
+        return ex.unparse(ex.Num(x * 100, 1)) + "%"
     return ex.unparse(ex.Num(x, 1))
 
 
@@ -69,11 +110,12 @@ def params_text(rule: CompiledRule) -> str:
     parts = []
     for name in rule.rule.params:
         per = {v: rule.params[v][name] for v in rule.variants if name in rule.params[v]}
-        values = {_param(x) for x in per.values()}
+        unit = rule.rule.units.get(name)
+        values = {_param(x, unit) for x in per.values()}
         if len(values) == 1 and (rule.variants == (None,) or not isinstance(rule.rule.params[name], dict)):
             parts.append(f"{name}: {values.pop()}")
         else:
-            parts.append(f"{name}: " + ", ".join(f"{v} {_param(x)}" for v, x in per.items()))
+            parts.append(f"{name}: " + ", ".join(f"{v} {_param(x, unit)}" for v, x in per.items()))
     return "; ".join(parts) or "—"
 
 
@@ -113,12 +155,16 @@ def render_table(rows: list[RuleRow], lang: str = "zh", vocabulary: Mapping[str,
     def severity(key: str) -> str:
         return str(severities.get(key, {}).get(lang, key))
 
-    table = [head] + [(r.id, ",".join(r.packs), SUBJECT_KINDS[r.subject][0 if zh else 1], severity(r.severity), r.thresholds,
-                       r.title_zh if zh else r.title_en) for r in rows]
-    widths = [max(_width(row[i]) for row in table) for i in range(len(head) - 1)]
+    return _columns([head] + [(r.id, ",".join(r.packs), SUBJECT_KINDS[r.subject][0 if zh else 1], severity(r.severity), r.thresholds,
+                               r.title_zh if zh else r.title_en) for r in rows])
+
+
+def _columns(table: Sequence[Sequence[str]]) -> str:
+    """Rows as columns two spaces apart, each padded to its width on screen; the last column is not padded."""
+    widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]) - 1)]
     lines = []
     for row in table:
-        cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(len(head) - 1)]
+        cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(len(row) - 1)]
         lines.append("  ".join(cells + [row[-1]]).rstrip())
     return "\n".join(lines) + "\n"
 

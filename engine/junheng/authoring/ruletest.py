@@ -16,6 +16,8 @@ A test file in ``rules/tests/`` (any ``*.yaml`` there except base filings) is::
         only: false                          # true: no findings beyond `expect`
         previous:                            # optional: last year's filing (DATA-05), the case's
           set: {/finance/teacher_salary/current: 64000}   # filing a year earlier, changed so
+        verified: {/schools/P1/books: 20000} # optional: figures verified on site (junheng verify,
+                                             # DATA-06), in place of the filed ones
 
 ``base`` (default ``base.yaml``) names the filing the cases start from; a case
 may instead give a whole ``filing:`` inline. Policy staff add a case by adding
@@ -36,12 +38,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from junheng.check.run import Options, check_source
 from junheng.check.run import Previous as PreviousFilings
+from junheng.check.verified import Verified
 from junheng.errors import InputError, InputErrors, suggest
 from junheng.filing.model import Filing
 from junheng.filing.sheets.layout import unwrap
 from junheng.located.read import LoadedDocument, load_document
 from junheng.policy.compiled import Policy
 from junheng.policy.load import _display, pydantic_error_to_input_error
+from junheng.policy.model import Severity
 from junheng.report.result import Finding, Result
 
 __all__ = ["Case", "CaseResult", "Match", "PointerError", "Previous", "Proposal", "TestFile", "accept", "build_case_filing",
@@ -57,7 +61,7 @@ class _Strict(BaseModel):
 class Match(_Strict):
     rule: str
     subject: str | None = None
-    severity: Literal["blocking", "major", "minor", "info"] | None = None
+    severity: Severity | None = None  # as in rule files: blocking … or 否决项 …
     for_rule: str | None = None
     shortfall: float | int | None = None
     unit: str | None = None
@@ -74,6 +78,8 @@ class Previous(_Strict):
 class Case(_Strict):
     note: str = Field(min_length=1)
     previous: Previous | None = None
+    # Figures verified on site (junheng verify, DATA-06): a school field's pointer → the verified figure.
+    verified: dict[str, Any] = Field(default_factory=dict)
     standard: str | None = None
     filing: dict[str, Any] | None = None
     set: dict[str, Any] = Field(default_factory=dict)
@@ -91,20 +97,23 @@ class TestFile(_Strict):
 
 @dataclass(frozen=True)
 class Proposal:
-    """An expected figure (a ``shortfall``) that the findings now give differently: what ``--accept`` would write."""
+    """An expected figure (a ``shortfall``), severity or verdict that the check now gives differently: what
+    ``--accept`` would write."""
 
     path: Path  # the test file
     file: str  # as messages name it: rules/tests/funding.yaml
     pointer: str  # /cases/3/expect/0/shortfall
     line: int
     column: int
-    finding: str  # which expectation: "FIN-13 500108"
-    old: float | int
-    new: float | int
+    finding: str  # which expectation: "FIN-13 500108" (the case's note for a verdict)
+    old: float | int | str
+    new: float | int | str
+    kind: str = "shortfall"  # shortfall | severity | verdict
 
     def text(self, lang: str = "en") -> str:
-        """``FIN-13 500108 shortfall 1000 → 1500``."""
-        return f"{self.finding} {'缺口' if lang == 'zh' else 'shortfall'} {_number(self.old)} → {_number(self.new)}"
+        """``FIN-13 500108 shortfall 1000 → 1500``, ``STD-01 P1 严重程度 须整改 → 否决项``."""
+        what = {"shortfall": ("缺口", "shortfall"), "severity": ("严重程度", "severity"), "verdict": ("结论", "verdict")}[self.kind]
+        return f"{self.finding} {what[0] if lang == 'zh' else what[1]} {_shown(self.old, lang)} → {_shown(self.new, lang)}"
 
 
 @dataclass
@@ -119,6 +128,7 @@ class CaseResult:
     fired_rules: set[str] = field(default_factory=set)
     expected_rules: set[str] = field(default_factory=set)  # the rules this case asserts (expect), when it passed
     proposals: list[Proposal] = field(default_factory=list)  # expected figures the findings now give differently
+    skipped: tuple[str, ...] = ()  # the switched-off rules (enabled: false) it expects: not run, not a failure
 
     def problem_texts(self, lang: str = "en") -> list[str]:
         return [zh if lang == "zh" else en for zh, en in self.problems]
@@ -272,6 +282,27 @@ def _edit(data: dict[str, Any], changes: dict[str, Any], removals: list[str], wh
             raise
 
 
+def _verified(data: dict[str, Any], figures: dict[str, Any]) -> tuple[Verified, ...]:
+    """A case's ``verified:`` figures, each at ``/schools/<index or id>/<field>`` of the case's filing."""
+    out = []
+    for pointer, value in figures.items():
+        tokens = _tokens(pointer)
+        try:
+            if len(tokens) != 3 or tokens[0] != "schools":
+                raise PointerError(f"{pointer}：核查数应写在学校字段上，如 /schools/P1/books",
+                                   f"{pointer}: a verified figure is a school field's, such as /schools/P1/books")
+            school = data["schools"][_position(data["schools"], tokens[1], pointer)]
+            if tokens[2] not in school:
+                hint = suggest(tokens[2], [k for k, v in school.items() if isinstance(v, (int, float)) and not isinstance(v, bool)])
+                raise PointerError(f"{pointer}：该校申报中没有字段 “{tokens[2]}”{hint.zh}",
+                                   f"{pointer}: the school's record has no field {tokens[2]!r}{hint.en}")
+        except PointerError as e:
+            e.where = f"/verified/{_escape(pointer)}"
+            raise
+        out.append(Verified(str(school["id"]), tokens[2], _plain(value)))
+    return tuple(out)
+
+
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
@@ -367,7 +398,12 @@ def run_file(path: Path, policy: Policy, rules_root: Path | None = None) -> list
     cache: dict[str, Any] = {}  # base filings by path, read once per file
     results: list[CaseResult] = []
     errors: list[InputError] = []
+    off = switched_off(policy)
     for i, case in enumerate(spec.cases):
+        named = sorted(({m.rule for m in case.expect} | {m.for_rule for m in case.expect if m.for_rule}) & off)
+        if named:  # it tests a rule switched off: kept for when the rule is switched on again
+            results.append(CaseResult(doc.file, i, case.note, doc.location(f"/cases/{i}")[0], True, skipped=tuple(named)))
+            continue
         try:
             results.append(_run_case(spec, case, i, path, doc, policy, cache))
         except PointerError as e:  # a mistake in the test file, not a failed case: every one of them, located
@@ -378,6 +414,15 @@ def run_file(path: Path, policy: Policy, rules_root: Path | None = None) -> list
     if errors:
         raise InputErrors(errors)
     return results
+
+
+def switched_off(policy: Policy) -> set[str]:
+    """The ids of the rules switched off (``enabled: false`` in every definition of the id)."""
+    ids = {rule.id: False for rule_file, _ in policy.loaded.files for rule in rule_file.rules} if policy.loaded else {}
+    for rule_file, _ in policy.loaded.files if policy.loaded else ():
+        for rule in rule_file.rules:
+            ids[rule.id] = ids[rule.id] or rule.enabled
+    return {rid for rid, on in ids.items() if not on}
 
 
 def _run_case(spec: TestFile, case: Case, i: int, path: Path, doc: LoadedDocument, policy: Policy,
@@ -410,8 +455,10 @@ def _run_case(spec: TestFile, case: Case, i: int, path: Path, doc: LoadedDocumen
         key = (str(prior["district"]["code"]), prior["district"]["year"])
         previous = ((key, json.dumps(prior, ensure_ascii=False).encode("utf-8")),)
     source = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    verified = _verified(data, case.verified)
     try:
-        outcome = check_source(source, policy, Options(standard=case.standard, previous=previous), name=f"{doc.file}#{i}.json")
+        outcome = check_source(source, policy, Options(standard=case.standard, previous=previous, verified=verified),
+                               name=f"{doc.file}#{i}.json")
     except InputErrors as e:
         return failed("本例的申报数据无效：" + "；".join(err.render("zh") for err in e.errors[:3]),
                       "the case's filing is invalid: " + "; ".join(err.render("en") for err in e.errors[:3]))
@@ -419,28 +466,47 @@ def _run_case(spec: TestFile, case: Case, i: int, path: Path, doc: LoadedDocumen
     problems = _problems(case, outcome, actual)
     fired = {a["rule"] if a["rule"] != "DATA-MISSING" else f"DATA-MISSING:{a['for_rule']}" for a in actual}
     expected = {m.rule if m.rule != "DATA-MISSING" else f"DATA-MISSING:{m.for_rule}" for m in case.expect} if not problems else set()
-    proposals = _proposals(case, i, path, doc, actual) if problems else []
+    proposals = _proposals(case, i, path, doc, actual, outcome.verdict) if problems else []
     return CaseResult(doc.file, i, case.note, line, not problems, problems, actual, fired, expected, proposals)
 
 
-def _proposals(case: Case, i: int, path: Path, doc: LoadedDocument, actual: list[dict[str, Any]]) -> list[Proposal]:
-    """For each unmet expectation with a ``shortfall``: the one finding that matches it in everything but that figure."""
+def _proposals(case: Case, i: int, path: Path, doc: LoadedDocument, actual: list[dict[str, Any]], verdict: str) -> list[Proposal]:
+    """For each unmet expectation with a ``shortfall`` or ``severity``: the one finding that matches it in everything
+    but those, and its figure and severity; and the verdict, when the case expects another one."""
     out = []
     for j, m in enumerate(case.expect):
-        if m.shortfall is None or any(_matches(m, a) for a in actual):
+        if (m.shortfall is None and m.severity is None) or any(_matches(m, a) for a in actual):
             continue
-        loose = m.model_copy(update={"shortfall": None})
-        figures = {a["shortfall"] for a in actual if a.get("shortfall") is not None and _matches(loose, a)}
-        if len(figures) != 1:  # none, or several findings it could mean: a person decides
-            continue
-        pointer = f"/cases/{i}/expect/{j}/shortfall"
-        line, column = doc.location(pointer)
+        loose = m.model_copy(update={"shortfall": None, "severity": None})
+        candidates = [a for a in actual if _matches(loose, a)]
         who = " ".join(str(x) for x in (m.rule, m.for_rule, m.subject) if x)
-        out.append(Proposal(path, doc.file, pointer, line, column, who, m.shortfall, figures.pop()))
+        for kind in ("shortfall", "severity"):
+            want = getattr(m, kind)
+            found = {a[kind] for a in candidates if a.get(kind) is not None}
+            if want is None or len(found) != 1:  # none, or several findings it could mean: a person decides
+                continue
+            new = found.pop()
+            if new != want:
+                pointer = f"/cases/{i}/expect/{j}/{kind}"
+                line, column = doc.location(pointer)
+                out.append(Proposal(path, doc.file, pointer, line, column, who, want, new, kind))
+    if case.verdict is not None and verdict != case.verdict:
+        line, column = doc.location(f"/cases/{i}/verdict")
+        out.append(Proposal(path, doc.file, f"/cases/{i}/verdict", line, column, case.note, case.verdict, verdict, "verdict"))
     return out
 
 
-def _number(v: float | int) -> str:
+_SEVERITY_ZH = {"blocking": "否决项", "major": "须整改", "minor": "建议", "info": "提示"}
+_VERDICT_ZH = {"qualified": "合格", "deferred": "推迟认定"}
+
+
+def _shown(value: float | int | str, lang: str) -> str:
+    if isinstance(value, str):
+        return (_SEVERITY_ZH.get(value) or _VERDICT_ZH.get(value) or value) if lang == "zh" else value
+    return _number(value)
+
+
+def _number(v: float | int | str) -> str:
     """A figure as a test file writes it: 1500, not 1500.0."""
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
@@ -467,19 +533,34 @@ def accept(results: Sequence[CaseResult]) -> list[Proposal]:
             end = start
             while end < len(text) and text[end] not in ",}] \t#":
                 end += 1
-            try:
-                written = float(text[start:end])
-            except ValueError:
+            new = _replacement(text[start:end], p)
+            if new is None:
                 continue
-            if written != float(p.old):
-                continue
-            lines[p.line - 1] = text[:start] + _number(p.new) + text[end:]
+            lines[p.line - 1] = text[:start] + new + text[end:]
             done.append(p)
         new_text = "\n".join(lines)
         tmp = path.with_name(path.name + ".accept-tmp")
         tmp.write_bytes((b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8"))
         tmp.replace(path)  # atomic: the file is either the old one or the new one
     return sorted(done, key=lambda p: (str(p.path), p.line, p.column))
+
+
+def _replacement(written: str, p: Proposal) -> str | None:
+    """What to write over ``written`` (the old value as the file has it), or None when it is not the old value any more.
+    A severity keeps the file's language: 须整改 becomes 否决项, major becomes blocking; quotes are kept."""
+    if p.kind == "shortfall":
+        try:
+            return _number(p.new) if float(written) == float(p.old) else None
+        except ValueError:
+            return None
+    quote = written[0] if written[:1] in ("'", '"') and written[-1:] == written[:1] and len(written) > 1 else ""
+    bare = written[1:-1] if quote else written
+    zh = bare in _SEVERITY_ZH.values() or bare in _VERDICT_ZH.values()
+    old_zh = _SEVERITY_ZH.get(str(p.old)) or _VERDICT_ZH.get(str(p.old))
+    if bare != p.old and bare != old_zh:
+        return None
+    new = str(p.new)
+    return quote + ((_SEVERITY_ZH.get(new) or _VERDICT_ZH.get(new) or new) if zh else new) + quote
 
 
 def _problems(case: Case, outcome: Result, actual: list[dict[str, Any]]) -> list[tuple[str, str]]:

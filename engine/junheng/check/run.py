@@ -19,6 +19,7 @@ from junheng.check.explain import FindingBuilder
 from junheng.check.measure import measure
 from junheng.check.recorder import Recorder, build_findings
 from junheng.check.subjects import Subject
+from junheng.check.verified import Verified, build_verified_findings, put_in_place
 from junheng.errors import ExitStatus, InputError, InputErrors, suggest
 from junheng.filing.divisions import province_name, province_of
 from junheng.filing.forms import notices_of
@@ -31,8 +32,8 @@ from junheng.rete.facts import STAGE_AGGREGATE_MISSING, STAGE_VERDICT, stage_fac
 from junheng.rete.plan import Plan, plan_pack
 from junheng.rete.session import Engine, Fact
 
-__all__ = ["BUG_REPORT_EN", "BUG_REPORT_ZH", "Options", "Prepared", "Previous", "check_one_safely", "check_source", "internal_failure",
-           "prepare", "previous_index", "select_pack"]
+__all__ = ["BUG_REPORT_EN", "BUG_REPORT_ZH", "Options", "Prepared", "Previous", "check_one_safely", "check_source", "covers",
+           "internal_failure", "pack_for_year", "prepare", "previous_index", "select_pack", "years_text"]
 
 BUG_REPORT_ZH = "这是 junheng 的内部错误，不是申报数据的问题。请将本消息和申报文件一并报告给维护者。"
 BUG_REPORT_EN = ("This is an internal error in junheng, not a problem with the filing. "
@@ -49,10 +50,11 @@ class Options:
 
     standard: str | None = None  # --standard: replaces district.standard
     previous: Previous = ()  # last year's filings, for DATA-05
+    verified: tuple[Verified, ...] = ()  # figures verified on site, in place of the filed ones (junheng verify; DATA-06)
     # What beyond the findings a report needs: "checks" (junit), "indicators" (html); None: all.
     # Each costs time on every filing, so the CLI asks only for what its format uses.
     details: frozenset[str] | None = None
-    # --strict: a notice (a sheet left unread, a pack meant for another province) is an error, and the
+    # --strict: a notice (a sheet left unread, a pack meant for another province or other years) is an error, and the
     # filing is not checked (exit 2) — as an unknown sheet was before notices existed.
     strict: bool = False
 
@@ -104,6 +106,74 @@ def select_pack(policy: Policy, standard: str, doc: LoadedDocument, from_option:
                                   f"no rule pack named {standard!r}{hint_en} (the rules define: {known})")])
 
 
+def covers(pack: CompiledPack, year: int) -> bool:
+    """Whether the pack is for filings of ``year`` (``valid_from`` … ``valid_to``, inclusive; a missing end is open)."""
+    return (pack.valid_from is None or pack.valid_from <= year) and (pack.valid_to is None or year <= pack.valid_to)
+
+
+def years_text(valid_from: int | None, valid_to: int | None) -> tuple[str, str]:
+    """A pack's years in words, (zh, en): ``不限`` / ``2020—2025年`` / ``2020年起`` / ``2019年及以前`` / ``2020年``."""
+    if valid_from is None and valid_to is None:
+        return "不限", "any year"
+    if valid_from == valid_to:
+        return f"{valid_from}年", f"{valid_from}"
+    if valid_to is None:
+        return f"{valid_from}年起", f"{valid_from} onwards"
+    if valid_from is None:
+        return f"{valid_to}年及以前", f"{valid_to} and before"
+    return f"{valid_from}—{valid_to}年", f"{valid_from}–{valid_to}"
+
+
+def pack_for_year(policy: Policy, named: CompiledPack, year: int, doc: LoadedDocument,
+                  from_option: bool) -> tuple[CompiledPack, tuple[InputError, ...]]:
+    """The pack to check a filing of ``year`` with, and the notices the choice gives (docs/packs.md).
+
+    The named pack, when its years include ``year``. When they do not and the name is the filing's own
+    (``district.standard``): the one pack one ``extends`` step away — a pack that extends it, or the pack it
+    extends — whose years include ``year``. When there is none, or more than one, or the name came from
+    ``--standard`` (never replaced): the named pack, with a warning notice at ``/district/year`` — a notice like
+    the jurisdiction's, which ``--strict`` makes an error (exit 2).
+    """
+    if covers(named, year):
+        return named, ()
+    fitting = [p for p in _neighbours(policy, named) if covers(p, year)]
+    if not from_option and len(fitting) == 1:
+        return fitting[0], ()
+    return named, (_outside_years(named, year, doc, from_option, fitting),)
+
+
+def _neighbours(policy: Policy, pack: CompiledPack) -> list[CompiledPack]:
+    """The packs one ``extends`` step from ``pack``: those that extend it (by name), then the one it extends."""
+    children = [p for _, p in sorted(policy.packs.items()) if p.pack.extends == pack.name]
+    parent = policy.packs.get(pack.pack.extends) if pack.pack.extends else None
+    return children + ([parent] if parent is not None else [])
+
+
+def _outside_years(pack: CompiledPack, year: int, doc: LoadedDocument, from_option: bool,
+                   fitting: list[CompiledPack]) -> InputError:
+    """The warning that a filing of ``year`` is checked with a pack whose years do not include it, and what to do."""
+    years_zh, years_en = years_text(pack.valid_from, pack.valid_to)
+    names_zh, names_en = "、".join(p.name for p in fitting), ", ".join(p.name for p in fitting)
+    by = "--standard" if from_option else "district.standard"
+    if from_option:
+        fix_zh = "；请确认 --standard" + (f"（与它有继承关系、适用于 {year} 年的规则包：{names_zh}）" if fitting else "")
+        fix_en = "; make sure of --standard" + (f" (packs related to it by extends that are for {year}: {names_en})" if fitting else "")
+    elif fitting:  # several packs one extends step away are for the year: which one is meant, only a person can say
+        fix_zh = f"；与它有继承关系（extends）的规则包中有多个适用于 {year} 年：{names_zh}，请用 --standard 指定其一"
+        fix_en = f"; several packs it extends or that extend it are for {year}: {names_en}; name one with --standard"
+    else:
+        fix_zh = f"；与它有继承关系（extends）的规则包也都不适用于 {year} 年，请确认申报年度，或用 --rules 加载适用于该年度的规则包"
+        fix_en = f"; no pack it extends or that extends it is for {year}: make sure of the year, or load a pack for it with --rules"
+    line, column = doc.location("/district/year")
+    return InputError(
+        "pack_outside_years", doc.file, line, column, "/district/year",
+        f"申报年度为 {year} 年，而 {by} 指定的规则包 {pack.name}（{pack.title.zh}）的适用年度为 {years_zh}，"
+        f"其标准可能不适用于这一年度{fix_zh}",
+        f"the filing is for {year}, but pack {pack.name} ({pack.title.en}), named by {by}, applies to {years_en}: "
+        f"its standards may not apply to that year{fix_en}",
+        cell=doc.cell("/district/year"))
+
+
 def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options: Options = Options(), name: str | None = None,
                  fmt: str | None = None) -> Result:
     """Check one filing (a path, or bytes with a display name); raises InputErrors for invalid input.
@@ -113,11 +183,14 @@ def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options
     """
     doc, filing = read_filing(source, name=name, fmt=fmt)  # YAML, JSON, or a spreadsheet (xlsx, CSV folder)
     data = filing.model_dump(mode="python", exclude_none=True)
+    if options.verified:  # junheng verify: the verified figures in place of the filed ones (check/verified.py)
+        data = put_in_place(doc, data, options.verified)
     standard = options.standard or filing.district.standard
     if standard is None:  # never: the filing model's default names one
         raise RuntimeError("the filing names no standard")
-    pack = select_pack(policy, standard, doc, from_option=options.standard is not None)
-    notices = notices_of(doc) + _outside_jurisdiction(pack, filing, doc)
+    named = select_pack(policy, standard, doc, from_option=options.standard is not None)
+    pack, year_notices = pack_for_year(policy, named, filing.district.year, doc, from_option=options.standard is not None)
+    notices = notices_of(doc) + year_notices + _outside_jurisdiction(pack, filing, doc)
     if notices and options.strict:
         raise InputErrors(list(notices))
     prepared = prepare(pack)
@@ -129,9 +202,11 @@ def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options
     if session.errors:
         raise RuntimeError("; ".join(session.errors[:3]))
     builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary, prior_doc)
-    findings = build_findings(pack, recorder, builder, derived.subjects)
-    if doc.cells:  # a spreadsheet filing: every location also names its cell
-        findings = [replace(f, locations=tuple(replace(loc, cell=doc.cell(loc.pointer)) for loc in f.locations)) for f in findings]
+    findings = (build_verified_findings(pack, recorder, builder, derived.subjects, options.verified) if options.verified
+                else build_findings(pack, recorder, builder, derived.subjects))
+    if doc.cells:  # a spreadsheet filing: every location in it also names its cell (not those in last year's filing or a form)
+        findings = [replace(f, locations=tuple(replace(loc, cell=doc.cell(loc.pointer)) if loc.file == doc.file else loc
+                                               for loc in f.locations)) for f in findings]
     if "deferred" in recorder.verdicts:
         verdict = "deferred"
     elif "qualified" in recorder.verdicts:

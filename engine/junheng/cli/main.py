@@ -22,8 +22,11 @@ import click
 
 from junheng import __version__
 from junheng.cli.bilingual import Group, lang_option, tr
+from junheng.cli.followup import follow_up, previous_result_letter, read_previous_result, sample, verify
 from junheng.cli.generate import generate
+from junheng.cli.overview import overview
 from junheng.cli.rules import rules
+from junheng.cli import rules_workbook  # noqa: F401  # registers rules export-xlsx and import-xlsx on the rules group
 from junheng.cli.sheets import convert, template
 from junheng.errors import ExitStatus, InputErrors
 from junheng.report import formats as _formats
@@ -277,6 +280,10 @@ _FAIL_ON = ("blocking", "major", "minor", "info", "never")
 @click.option("--previous", multiple=True, metavar="PATH", type=click.Path(path_type=str),
               help=tr("上一年的申报（文件、文件夹、通配符）：其中的本年数须与今年申报的上年数一致（DATA-05）",
                       "Last year's filings (files, folders, globs): their figures must match this year's `previous` ones (DATA-05)."))
+@click.option("--previous-result", default=None, metavar="EARLIER.json", type=click.Path(dir_okay=False, path_type=str),
+              help=tr("上年的检查结果（check --format json 的输出）：督导意见书（--format letter、docx）增加“上年整改情况”",
+                      "Last year's results (the output of check --format json): the letter (--format letter, docx) gains a "
+                      "section on the rectification of last year's problems."))
 @click.option("--no-cache", is_flag=True,
               help=tr("重新读取规则文件，不使用上次运行缓存的副本（JUNHENG_NO_CACHE=1 效果相同）",
                       "Read the rule files again instead of using the copy cached from an earlier run (JUNHENG_NO_CACHE=1 does the same)."))
@@ -290,8 +297,8 @@ _FAIL_ON = ("blocking", "major", "minor", "info", "never")
 @_LANG
 @click.pass_context
 def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, rules_dir: tuple[str, ...], fmt: str, fail_on: str,
-          jobs: int | None, previous: tuple[str, ...], no_cache: bool, sarif_root: str | None, input_format: str, output: str | None,
-          strict: bool, lang: str) -> None:
+          jobs: int | None, previous: tuple[str, ...], previous_result: str | None, no_cache: bool, sarif_root: str | None,
+          input_format: str, output: str | None, strict: bool, lang: str) -> None:
     """Check each FILING against its rule pack and report findings (检查申报数据是否达标).
 
     Exit status: 0 no finding at or above --fail-on, 1 some, 2 invalid input, 3 internal error.
@@ -309,6 +316,7 @@ def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, ru
                 if lang == "en" else f"--format {fmt} 生成的是文件，请用 --output 文件名 指定保存位置（.{fmt} 文件不能输出到终端）")
         click.echo(said, err=True)
         ctx.exit(int(ExitStatus.INVALID_INPUT))
+    earlier = read_previous_result(ctx, previous_result, fmt, lang) if previous_result is not None else None
     policy = _policy(ctx, rules_dir, standard, no_cache, lang)
     options = Options(standard=standard, previous=_previous(previous, lang), details=_formats.NEEDS.get(fmt, frozenset()),
                       strict=strict)
@@ -334,7 +342,8 @@ def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, ru
         progress.show(len(outcomes), outcome.file)
     progress.clear()
     color = fmt == "text" and output is None and sys.stdout.isatty()
-    report: str | bytes = (binary(outcomes, lang=lang, fail_on=fail_on) if binary is not None
+    report: str | bytes = (previous_result_letter(fmt, outcomes, earlier, policy, options, lang, fail_on) if earlier is not None
+                           else binary(outcomes, lang=lang, fail_on=fail_on) if binary is not None
                            else _render(fmt, outcomes, lang=lang, color=color, fail_on=fail_on, sarif_root=sarif_root))
     for outcome in held:
         _say_errors_and_notices(outcome, lang, unless_in=report if isinstance(report, str) else "")
@@ -475,8 +484,12 @@ def _previous(paths: tuple[str, ...], lang: str) -> Previous:
 
 junheng.add_command(rules)  # the policy officer's commands
 junheng.add_command(generate)  # synthetic filings for load tests
+junheng.add_command(overview)  # every district at a glance
 junheng.add_command(template)  # the filing's forms in and out
 junheng.add_command(convert)
+junheng.add_command(follow_up)  # the supervision loop across years: ledger, site sample, verification (cli/followup.py)
+junheng.add_command(sample)
+junheng.add_command(verify)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,7 +5,6 @@ Thin like the rest of the CLI: parse options, call one library function, print, 
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from junheng.cli.bilingual import Group, lang_option, tr
-from junheng.errors import InputErrors
+from junheng.errors import InputErrors, suggest
 
 if TYPE_CHECKING:  # for annotations only: at run time each command imports what it calls
     from junheng.authoring.ruletest import CaseResult, Proposal
@@ -103,6 +102,10 @@ def _run_tests(ctx: click.Context, policy: Policy, lang: str) -> list[CaseResult
 def _say_results(results: list[CaseResult], lang: str) -> None:
     """PASS or FAIL for each case; for a failure, what it expected, each figure expected → actual, and the actual findings."""
     for r in results:
+        if r.skipped:
+            off = "、".join(r.skipped)
+            click.echo(f"SKIP  {r.name}" + (f"（规则 {off} 已停用）" if lang == "zh" else f" (rule {off} is switched off)"))
+            continue
         mark = "PASS" if r.passed else "FAIL"
         click.echo(f"{mark}  {r.name}")
         if not r.passed:
@@ -120,10 +123,13 @@ def _say_results(results: list[CaseResult], lang: str) -> None:
 
 def _say_totals(results: list[CaseResult], lang: str, before: str = "") -> None:
     failed = sum(1 for r in results if not r.passed)
+    skipped = sum(1 for r in results if r.skipped)
     if lang == "zh":
-        click.echo(f"{before}{len(results) - failed} 项通过，{failed} 项失败")
+        tail = f"，{skipped} 项跳过（规则已停用）" if skipped else ""
+        click.echo(f"{before}{len(results) - failed - skipped} 项通过，{failed} 项失败{tail}")
     else:
-        click.echo(f"{before}{len(results) - failed} passed, {failed} failed")
+        tail = f", {skipped} skipped (rule switched off)" if skipped else ""
+        click.echo(f"{before}{len(results) - failed - skipped} passed, {failed} failed{tail}")
 
 
 def _say_accepted(written: list[Proposal], lang: str) -> None:
@@ -132,8 +138,8 @@ def _say_accepted(written: list[Proposal], lang: str) -> None:
     for p in written:
         click.echo(("已改写 " if zh else "rewrote ") + f"{p.file}:{p.line}:{p.column} {p.text(lang)}")
     if not written:
-        click.echo("没有可以改写的期望值（只改写缺口数值；其他失败需要人工判断）" if zh
-                   else "no expected figure to rewrite (only shortfalls are rewritten; other failures need a person)")
+        click.echo("没有可以改写的期望值（只改写缺口、严重程度和结论；其他失败需要人工判断）" if zh
+                   else "nothing to rewrite (only shortfalls, severities and verdicts are rewritten; other failures need a person)")
     else:
         click.echo(f"共改写 {len(written)} 处；用例说明（note）和注释中若写有旧数值，请人工核对" if zh
                    else f"{len(written)} figure(s) rewritten; check the notes and comments that may cite the old figures")
@@ -176,8 +182,9 @@ def lint_cmd(ctx: click.Context, rules_dir: tuple[str, ...], lang: str) -> None:
 
 
 @rules.command("list", short_help=tr("规则一览", "A table of the rules."),
-               help=tr("规则一览：编号、规则包、对象、严重程度、阈值、要求。",
-                       "A table of the rules: id, packs, subject, severity, thresholds, requirement."))
+               help=tr("规则一览：先列规则包（名称、继承、适用年度），再列规则（编号、规则包、对象、严重程度、阈值、要求）。",
+                       "A table of the packs (title, extends, the filing years each is for), then of the rules: id, packs, "
+                       "subject, severity, thresholds, requirement."))
 @_RULES
 @click.option("--standard", default=None, metavar="NAME",
               help=tr("只列这个规则包的规则（含它的覆盖设置）", "Only this pack, with its overrides."))
@@ -187,17 +194,19 @@ def lint_cmd(ctx: click.Context, rules_dir: tuple[str, ...], lang: str) -> None:
 @_LANG
 @click.pass_context
 def list_cmd(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | None, fmt: str, lang: str) -> None:
-    """A table of the rules: id, packs, subject, severity, thresholds (规则一览)."""
-    from junheng.authoring.describe import render_table, rule_rows  # imported here, not at the top: start-up time of the other commands
+    """The packs with their years, then a table of the rules: id, packs, subject, severity, thresholds (规则一览)."""
+    # imported here, not at the top: start-up time of the other commands
+    from junheng.authoring.describe import pack_rows, render_packs, render_table, rule_rows
 
     policy = _policy(ctx, rules_dir, lang)
     if standard is not None and standard not in policy.packs:
         raise click.BadParameter(f"unknown standard {standard!r} (known: {', '.join(sorted(policy.packs))})", param_hint="--standard")
-    rows = rule_rows(policy, standard)
+    packs, rows = pack_rows(policy, standard), rule_rows(policy, standard)
     if fmt == "json":
-        click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2, sort_keys=True))
+        click.echo(json.dumps({"packs": [p.to_json() for p in packs], "rules": [r.to_json() for r in rows]},
+                              ensure_ascii=False, indent=2, sort_keys=True))
     else:
-        click.echo(render_table(rows, lang, policy.vocabulary), nl=False)
+        click.echo(render_packs(packs, lang) + "\n" + render_table(rows, lang, policy.vocabulary), nl=False)
 
 
 @rules.command("fields", short_help=tr("规则可用的申报字段", "The filing fields a rule may name."),
@@ -228,17 +237,40 @@ def fields_cmd(ctx: click.Context, query: str | None, rules_dir: tuple[str, ...]
         click.echo(render_text(rows, lang), nl=False)
 
 
-@rules.command("explain", short_help=tr("解释一条规则", "Explain one rule."),
-               help=tr("用文字解释规则 RULE_ID（如 FIN-13，大小写均可），并给出规则测试中的一个示例问题。",
-                       "Explain the rule RULE_ID (FIN-13, in any case) in words, with an example finding from its tests."))
+@rules.command("explain", short_help=tr("解释一条规则；给出申报时，看它在申报上的试运行",
+                                         "Explain one rule; with a filing, trace it on the filing."),
+               help=tr("用文字解释规则 RULE_ID（如 FIN-13，大小写均可），并给出规则测试中的一个示例问题。\n\n"
+                       "给出 FILING（.yaml、.yml、.json、.xlsx 或 CSV 工作表文件夹，读法与 check 相同）时，改为打印该规则在这份"
+                       "申报上的试运行：规则涉及的每个对象（区县、学段、每所学校 …）的各项数值及其来源（表头、填报值、所在行或单元格），"
+                       "代入数值的条件与阈值，以及结果——违规、达标、不适用或数据缺失（结果来自规则引擎对这份申报的检查）。"
+                       "见 docs/rules-explain.md。\n\n"
+                       "退出码：0 正常，2 规则、规则包、申报或选项有误。",
+                       "Explain the rule RULE_ID (FIN-13, in any case) in words, with an example finding from its tests.\n\n"
+                       "With FILING (.yaml, .yml, .json, .xlsx or a folder of CSV sheets, read as check reads it), print the "
+                       "rule's trace on that filing instead: for every subject the rule concerns (the district, each level, each "
+                       "school …) each value with the figures it came from (label, filed value, line or cell), the conditions "
+                       "with the figures filled in, and the outcome — violated, passed, not applicable or data missing (as the "
+                       "rule engine's check of the filing decides). See docs/rules-explain.md.\n\n"
+                       "Exit status: 0 done, 2 a bad rule, pack, filing or option."))
 @click.argument("rule_id")
+@click.argument("filing", required=False)
 @_RULES
 @click.option("--standard", default=None, metavar="NAME",
-              help=tr("按这个规则包中的样子解释（含覆盖设置）", "Explain the rule as this pack has it."))
+              help=tr("按这个规则包中的样子解释（含覆盖设置）；给出 FILING 时按它检查申报（默认：与 check 相同，用申报中 "
+                      "district.standard 指定的规则包）",
+                      "Explain the rule as this pack has it; with FILING, check the filing against it (default: as check "
+                      "does, the pack the filing's district.standard names)."))
+@click.option("--school", default=None, metavar="ID",
+              help=tr("只看这所学校（学校标识码）；仅用于学校层面的规则，须给出 FILING",
+                      "Only this school (its id); for school-level rules, with FILING."))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help=tr("试运行的输出格式（json 须给出 FILING；其中的结果为英文键名）",
+                      "Output format of the trace (json needs FILING; it keeps the outcomes as keys)."))
 @_LANG
 @click.pass_context
-def explain_cmd(ctx: click.Context, rule_id: str, rules_dir: tuple[str, ...], standard: str | None, lang: str) -> None:
-    """Explain one rule in words, with an example finding from its tests (解释规则)."""
+def explain_cmd(ctx: click.Context, rule_id: str, filing: str | None, rules_dir: tuple[str, ...], standard: str | None,
+                school: str | None, fmt: str, lang: str) -> None:
+    """Explain one rule in words, with an example finding from its tests; with FILING, its trace on the filing (解释规则)."""
     # imported here, not at the top: start-up time of the other commands
     from junheng.authoring.describe import example_finding, explain, find_rule
 
@@ -246,58 +278,104 @@ def explain_cmd(ctx: click.Context, rule_id: str, rules_dir: tuple[str, ...], st
     ids = sorted({r.id for p in policy.packs.values() for r in p.rules})
     # ids are upper case (FIN-13); what a person types need not be: fin-13 is FIN-13
     rule_id = next((i for i in ids if i.casefold() == rule_id.strip().casefold()), rule_id)
-    if not find_rule(policy, rule_id, standard):
-        close = difflib.get_close_matches(rule_id.upper(), ids, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise click.BadParameter(f"no rule {rule_id!r}{' in pack ' + standard if standard else ''}{hint}", param_hint="RULE_ID")
+    held_by = [pack for pack, _ in find_rule(policy, rule_id)]
+    if not held_by:
+        hint = suggest(rule_id.strip().upper(), ids)
+        said = f"no rule {rule_id!r}{hint.en}"
+        raise click.BadParameter(said if lang == "en" else f"没有规则 “{rule_id}”{hint.zh}（{said}）", param_hint="RULE_ID")
+    if standard is not None and standard not in policy.packs:
+        hint = suggest(standard, policy.packs)
+        known = ", ".join(sorted(policy.packs))
+        said = f"unknown standard {standard!r}{hint.en} (known: {known})"
+        raise click.BadParameter(said if lang == "en" else f"未知规则包 “{standard}”{hint.zh}（{said}）", param_hint="--standard")
+    if filing is not None:
+        _explain_trace(ctx, policy, rule_id, filing, standard, school, fmt, lang)
+        return
+    if school is not None or fmt != "text":
+        said = "--school and --format json are for a trace: name a FILING"
+        raise click.UsageError(said if lang == "en" else f"--school 和 --format json 用于试运行，须给出申报 FILING（{said}）")
+    if standard is not None and standard not in held_by:
+        said = f"no rule {rule_id!r} in pack {standard}; the packs that hold it: {', '.join(held_by)}"
+        zh = f"规则包 {standard} 不含规则 {rule_id}，含有它的规则包：{'、'.join(held_by)}（{said}）"
+        raise click.BadParameter(said if lang == "en" else zh, param_hint="--standard")
     click.echo(explain(policy, rule_id, standard, lang, example_finding(policy, rule_id, standard)), nl=False)
 
 
+def _explain_trace(ctx: click.Context, policy: Policy, rule_id: str, filing: str, standard: str | None, school: str | None, fmt: str,
+                   lang: str) -> None:
+    """``rules explain RULE FILING``: the rule's trace on the filing; what cannot be traced is said as check says it (exit 2)."""
+    from junheng.authoring.trace import filing_source, render_text, trace_rule  # imported here, not at the top: start-up time
+
+    try:
+        stdin = getattr(sys.stdin, "buffer", sys.stdin)  # read only for "-", as check reads it
+        trace = trace_rule(policy, rule_id, filing_source(filing, stdin), standard, school=school)
+    except InputErrors as exc:
+        for error in exc.errors:
+            click.echo(error.render(lang), err=True)
+        ctx.exit(2)
+    for notice in trace.notices:  # as check warns: a sheet left unread, a pack written for another province
+        click.echo(("warning " if lang == "en" else "警告 ") + notice.render(lang), err=True)
+    if fmt == "json":
+        click.echo(json.dumps(trace.to_json(), ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        click.echo(render_text(trace, lang), nl=False)
+
+
 @rules.command("impact", short_help=tr("规则修改影响分析", "What a rule change does to filings."),
-               help=tr("在 FILINGS 上比较基线规则和当前规则：每份申报新增、消除、变化的问题和结论。\n\n"
-                       "退出码：0 每份申报都已比较，2 有申报或基线无法读取，3 内部错误。",
-                       "Show what changes between the baseline rules and the current ones over FILINGS: the findings each "
-                       "filing gains, loses or changes, and its verdict.\n\n"
-                       "Exit status: 0 every filing compared, 2 a filing or the baseline could not be read, 3 internal error."))
-@click.option("--baseline", required=True, metavar="DIR_OR_GIT_REV",
-              help=tr("比较的基准：一个规则目录，或 git 版本（HEAD、main~1、标签）",
-                      "The rules to compare with: a folder, or a git revision (HEAD, main~1, a tag)."))
+               help=tr("在 FILINGS 上比较基准规则和当前规则：先列出规则本身的变化（数值、严重程度、启用、文字），"
+                       "再列出每份申报新增、消除、变化的问题，说明或整改文字改变的问题，以及结论。\n\n"
+                       "基准可以是一个规则目录或 git 版本（--baseline），也可以是另一个规则包（--baseline-standard，"
+                       "与 --standard 比较两个规则包）；两者至少给一个（见 docs/impact.md）。\n\n"
+                       "退出码：0 每份申报都已比较，2 有申报或基线无法读取（或选项有误），3 内部错误。",
+                       "Show what changes between the baseline rules and the current ones: first the rules themselves "
+                       "(numbers, severity, switched on or off, texts), then over FILINGS the findings each filing gains, "
+                       "loses or changes, those whose texts change, and its verdict.\n\n"
+                       "The baseline is a rules folder or git revision (--baseline), or another pack (--baseline-standard, "
+                       "compared with --standard); give at least one (see docs/impact.md).\n\n"
+                       "Exit status: 0 every filing compared, 2 a filing or the baseline could not be read (or a bad option), "
+                       "3 internal error."))
+@click.option("--baseline", default=None, metavar="DIR_OR_GIT_REV",
+              help=tr("比较的基准：一个规则目录，或 git 版本（HEAD、main~1、标签）；不给时基准即当前规则",
+                      "The rules to compare with: a folder, or a git revision (HEAD, main~1, a tag); without it, the current rules."))
+@click.option("--baseline-standard", "baseline_standard", default=None, metavar="NAME",
+              help=tr("基准一侧按这个规则包检查每份申报（与 --standard 比较两个规则包）",
+                      "Check every filing against this pack on the baseline side (compare it with --standard's pack)."))
 @click.argument("filings", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @_RULES
 @click.option("--standard", default=None, metavar="NAME",
-              help=tr("每份申报都按这个规则包检查", "Check every filing against this pack."))
+              help=tr("每份申报都按这个规则包检查（当前一侧；没有 --baseline-standard 时也是基准一侧）",
+                      "Check every filing against this pack (the current side; the baseline side too without --baseline-standard)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help=tr("输出格式（json 中的结论、严重程度为英文键名）", "Output format (json keeps verdicts and severities as keys)."))
 @_LANG
 @click.pass_context
-def impact_cmd(ctx: click.Context, baseline: str, filings: tuple[str, ...], rules_dir: tuple[str, ...], standard: str | None, fmt: str,
-               lang: str) -> None:
+def impact_cmd(ctx: click.Context, baseline: str | None, baseline_standard: str | None, filings: tuple[str, ...],
+               rules_dir: tuple[str, ...], standard: str | None, fmt: str, lang: str) -> None:
     """Show what changes between the baseline rules and the current ones over FILINGS (规则修改影响分析).
 
     Exit status: 0 every filing compared, 2 a filing or the baseline could not be read, 3 internal error.
     """
     # imported here, not at the top: start-up time of the other commands
-    from junheng.authoring.impact import impact_status, render_text, run_impact, totals
+    from junheng.authoring.impact import render_text, run_impact
     from junheng.policy.load import default_rules_dir
 
     roots = [Path(r) for r in rules_dir] or [default_rules_dir()]
     files = _expand(filings)
     current = _policy(ctx, rules_dir, lang)  # a broken rule file: exit 2 before any filing is read
     try:
-        items = run_impact(baseline, roots, files, standard, after=current)
+        impact = run_impact(baseline, roots, files, standard, after=current, baseline_standard=baseline_standard)
     except InputErrors as exc:
         for error in exc.errors:
             click.echo(error.render(lang), err=True)
         ctx.exit(2)
-    for item in items:
+    for item in impact.filings:
         if item.error:
             click.echo(item.error[lang], err=True)
     if fmt == "json":
-        report = {"filings": [i.to_json() for i in items], "totals": totals(items)}
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
+        click.echo(json.dumps(impact.to_json(), ensure_ascii=False, indent=2, sort_keys=True))
     else:
-        click.echo(render_text(items, lang, current.vocabulary), nl=False)
-    ctx.exit(impact_status(items))
+        click.echo(render_text(impact.filings, lang, current.vocabulary, impact.rules), nl=False)
+    ctx.exit(impact.status)
 
 
 def _expand(paths: tuple[str, ...]) -> list[str]:

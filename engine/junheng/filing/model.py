@@ -419,7 +419,8 @@ class School(_Model):
     staff_quota: Optional[Count] = _field("核定教职工编制数", f"核定的教职工编制数。{PERSONS}")
     staff: Optional[Count] = _field("实有在编教职工数", f"实有在编教职工人数。{PERSONS}")
     teachers: Optional[Count] = _field("专任教师数", f"专任教师人数。{PERSONS}")
-    teachers_above_degree: Optional[Count] = _field("高于规定学历教师数", f"学历高于规定学历的专任教师人数。{PERSONS}")
+    teachers_above_degree: Optional[Count] = _field(
+        "高于规定学历教师数", f"学历高于规定学历的专任教师人数：小学为专科及以上，初中为本科及以上（含研究生）。{PERSONS}")
     teachers_mid_title: Optional[Count] = _field("中级及以上专业技术职务教师数", f"具有中级及以上专业技术职务的专任教师人数。{PERSONS}")
     backbone_teachers: Optional[Count] = _field("县级以上骨干教师数", f"县级及以上骨干教师人数。{PERSONS}")
     pe_art_teachers: Optional[Count] = _field("体育、艺术专任教师数", f"体育、艺术（音乐、美术）专任教师人数。{PERSONS}")

@@ -93,6 +93,8 @@ class CompiledRule:
     # variant → a share key or None per value: values shared across rules (computed once per subject)
     share_keys: dict[str | None, list[int | None]] = field(default_factory=dict)
     value_nodes: dict[str, ex.Node] = field(default_factory=dict)  # value name → its parsed formula (lint reads them)
+    # The title as the rule file writes it, placeholders unfilled (``rule.title`` has the pack's numbers in it).
+    title_written: Text | None = None
 
     @property
     def id(self) -> str:

@@ -23,7 +23,7 @@ comparison can fire on it (a share whose whole is zero holds: ``zero_holds``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -46,7 +46,9 @@ VERIFIED = "verified"
 FILED = "filed"
 
 # Names every school record offers besides its filed fields.
-SCHOOL_BUILTINS = ("in_balance_set",)
+# ``is_primary`` / ``is_junior``: 1 for a record of that level, else 0 — a school rule for one level
+# (``applies_when: is_junior == 1``); a nine-year school's two records are one of each.
+SCHOOL_BUILTINS = ("in_balance_set", "is_primary", "is_junior")
 
 Closure = Callable[["Env"], Any]
 Record = tuple[int, dict[str, Any], bool]  # (index in the filing's schools, the school record, in the balance set)
@@ -88,6 +90,22 @@ def number(value: Any, exact: bool) -> Any:
             return Fraction(repr(value))
         return Fraction(value)
     return value
+
+
+def name_resolver(kind: str, values_so_far: Collection[str], params: Collection[str]) -> Callable[[str], str]:
+    """Where each name of one value's formula comes from: ``value`` (declared before it), ``param`` (a policy number),
+    ``builtin:…`` (a school rule's ``SCHOOL_BUILTINS``) or ``field`` — for the closures and the straight-line code alike."""
+
+    def resolve(name: str) -> str:
+        if name in values_so_far:
+            return "value"
+        if name in params:
+            return "param"
+        if kind == "school" and name in SCHOOL_BUILTINS:
+            return f"builtin:{name}"
+        return "field"
+
+    return resolve
 
 
 class FormulaCompiler:
@@ -139,6 +157,8 @@ class FormulaCompiler:
             if in_aggregate:
                 return _record_in_balance_set
             return lambda env: 1 if env.records and env.records[0][2] else 0
+        if kind in ("builtin:is_primary", "builtin:is_junior"):
+            return _record_of_level("primary" if kind == "builtin:is_primary" else "junior", in_aggregate)
         # a field path; prior.… reads the same district's filing for the year before (--previous)
         tokens = name.split(".")
         if tokens[0] == PRIOR and not in_aggregate:
@@ -199,6 +219,12 @@ def _not(inner: Closure) -> Closure:
 
 def _record_in_balance_set(env: Env) -> int:
     return 1 if env.cur[2] else 0
+
+
+def _record_of_level(level: str, in_aggregate: bool) -> Closure:
+    if in_aggregate:
+        return lambda env: 1 if env.cur[1].get("level") == level else 0
+    return lambda env: 1 if env.records and env.records[0][1].get("level") == level else 0
 
 
 def _balance_count(env: Env) -> int:

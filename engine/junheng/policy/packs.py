@@ -20,7 +20,7 @@ from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import CompiledPack, CompiledRule, Policy
 from junheng.policy.cache import load_rules_cached
 from junheng.policy.load import LoadedRules, Roots
-from junheng.policy.model import Aggregate, Override, Pack, Rule, RuleFile
+from junheng.policy.model import Aggregate, Override, Pack, Rule, RuleFile, Text
 from junheng.policy.params import fraction
 from junheng.policy.passes import compile_rule
 from junheng.policy.shared import fill_title, pack_param_problems, resolve_params
@@ -39,6 +39,7 @@ class _Defined:
     doc: LoadedDocument
     pointer: str
     origins: Mapping[str, tuple[LoadedDocument, str]] = field(default_factory=dict)  # params written elsewhere
+    title_written: Text | None = None  # the title before its placeholders were filled
 
 
 def compile_rules(root: Roots = None, *, cache: bool = True) -> Policy:
@@ -68,6 +69,8 @@ def compile_policy(loaded: LoadedRules) -> Policy:
                                      f"pack {name} must set teaching_point_min_students (or inherit it through extends)"))
             continue
         errors.extend(pack_param_problems(_extends_docs(name, loaded), loaded))
+        years = _years(name, loaded)
+        errors.extend(_years_problems(name, loaded, years))
         rules = [r for r in (compiler.compile(_with_override(name, defined[i], loaded, errors)) for i in members) if r is not None]
         by_id = {r.id: r for r in rules}
         for r in rules:
@@ -79,7 +82,7 @@ def compile_policy(loaded: LoadedRules) -> Policy:
             name=name, pack=resolved, title=pack.title, rules=rules, by_key={r.key: r for r in rules},
             deferred_when_any=tuple(_inherited(name, loaded, "deferred_when_any") or ("blocking",)),
             teaching_point_min_students=cutoff, vocabulary=loaded.vocabulary,
-            valid_from=_inherited(name, loaded, "valid_from"), valid_to=_inherited(name, loaded, "valid_to"),
+            valid_from=years[0], valid_to=years[1],
         )
     if errors:
         unique = {(e.file, e.line, e.column, e.pointer, e.en): e for e in errors}  # a rule is compiled once per pack
@@ -134,7 +137,7 @@ def _with_override(pack_name: str, d: _Defined, loaded: LoadedRules, errors: lis
                                  f"规则 {rule.id}：标题中的占位符 {{{name}}} 不是本规则的参数" + hint.zh,
                                  f"rule {rule.id}: the title's placeholder {{{name}}} is not a param of the rule" + hint.en))
     updates["title"] = title
-    return _Defined(rule.model_copy(update=updates), d.file, d.doc, d.pointer, resolved.origins)
+    return _Defined(rule.model_copy(update=updates), d.file, d.doc, d.pointer, resolved.origins, rule.title)
 
 
 def _extends_docs(name: str, loaded: LoadedRules) -> list[tuple[Pack, LoadedDocument]]:
@@ -155,8 +158,11 @@ class _Once:
         memo = (d.doc.file, d.pointer, d.rule.model_dump_json())
         if memo not in self.done:
             key = f"r{len(self.done) + 1}"
-            self.done[memo] = compile_rule(d.rule, key, d.file.area, d.file.area_title, d.doc, d.pointer, self.errors, units=self.units,
-                                           origins=d.origins)
+            compiled = compile_rule(d.rule, key, d.file.area, d.file.area_title, d.doc, d.pointer, self.errors, units=self.units,
+                                    origins=d.origins)
+            if compiled is not None:
+                compiled.title_written = d.title_written or d.rule.title
+            self.done[memo] = compiled
         return self.done[memo]
 
 
@@ -229,6 +235,28 @@ def _inherited(name: str, loaded: LoadedRules, attr: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+def _years(name: str, loaded: LoadedRules) -> tuple[int | None, int | None]:
+    """A pack's filing years (valid_from, valid_to): its own when it declares either (the end it leaves out is open),
+    else as the nearest pack along ``extends`` that declares any — years are inherited as a pair, so that a
+    year-version of a pack with years (basic-2020 of a basic ``valid_to: 2019``) is not bound by the other end."""
+    for pack in _extends_chain(name, loaded):
+        if pack.valid_from is not None or pack.valid_to is not None:
+            return pack.valid_from, pack.valid_to
+    return None, None
+
+
+def _years_problems(name: str, loaded: LoadedRules, years: tuple[int | None, int | None]) -> list[InputError]:
+    """valid_from after valid_to: a pack for no year at all, reported at the pack that declares them."""
+    first, last = years
+    pack, doc = loaded.packs[name]
+    if first is None or last is None or first <= last or (pack.valid_from is None and pack.valid_to is None):
+        return []  # a pack that declares no years inherits them: the pack that declares them is the one reported
+    line, col = doc.location("/valid_from")
+    return [InputError("rule_schema_error", doc.file, line, col, "/valid_from",
+                       f"规则包 {name} 的适用年度为空：valid_from（{first}）晚于 valid_to（{last}）",
+                       f"pack {name} is for no year: valid_from ({first}) is after valid_to ({last})")]
 
 
 def _override_for(pack_name: str, rule_id: str, loaded: LoadedRules) -> Override | None:

@@ -21,7 +21,7 @@ from junheng.errors import InputError, suggest
 from junheng.filing.model import Filing, School
 from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
-from junheng.policy.formula import FILED, SCHOOL_BUILTINS, VERIFIED
+from junheng.policy.formula import FILED, SCHOOL_BUILTINS, VERIFIED, name_resolver
 from junheng.policy.load import inner_model
 from junheng.policy.model import Rule
 
@@ -188,14 +188,4 @@ class RuleContext:
 
     def resolver(self, values_so_far: Collection[str], params: Collection[str]) -> Callable[[str], str]:
         """Where each name of a formula comes from, for the formula compiler: value, param, builtin or field."""
-
-        def resolve(name: str) -> str:
-            if name in values_so_far:
-                return "value"
-            if name in params:
-                return "param"
-            if self.kind == "school" and name in SCHOOL_BUILTINS:
-                return f"builtin:{name}"
-            return "field"
-
-        return resolve
+        return name_resolver(self.kind, values_so_far, params)

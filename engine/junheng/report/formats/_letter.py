@@ -22,7 +22,7 @@ from junheng.report.labels import Schools, pointer_label, school_label, schools_
 from junheng.report.numbers import fill
 from junheng.report.result import Failure, Finding, Outcome, Result, Series
 
-__all__ = ["KINDS", "SPEECH", "Block", "cites_speech", "compose"]
+__all__ = ["FOLLOW_UP_STATUSES", "KINDS", "SPEECH", "Block", "FollowUp", "cites_speech", "compose"]
 
 # What each kind of block is (the formats lay them out by kind):
 KINDS = {
@@ -49,6 +49,18 @@ class Block:
     kind: str
     text: str = ""
     rows: tuple[tuple[str, ...], ...] = ()
+
+
+FOLLOW_UP_STATUSES = ("resolved", "partly", "open", "unknown", "new")
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """上年整改情况 (``check --previous-result``): each finding of the earlier year's result with its status in this
+    year's check, then this year's new findings (``followup.ledger``, in its order)."""
+
+    year: int  # the earlier result's year
+    items: tuple[tuple[str, Finding], ...]  # (status, the earlier finding; this year's for a new one)
 
 
 # The speech the rules' bases cite as "讲话" ("Speech"): the letter gives its full title once, then the short
@@ -81,6 +93,11 @@ _W: dict[str, dict[str, str]] = {
         "office": "××市人民政府教育督导室", "date": "20××年×月×日",
         "cc": "抄送：××市教育委员会，{name}教育行政部门。", "issued": "××市人民政府教育督导室\t20××年×月×日印发",
         "you_default": "你区",
+        "h_follow": "上年整改情况",
+        "follow": "对照{year}年督导反馈意见，上年指出的{n}项问题中，{parts}。", "follow_none": "{year}年督导评估未发现需要整改的问题。",
+        "follow_new": "本年新增问题{n}项，见“存在的主要问题”。",
+        "resolved": "已整改", "partly": "部分整改", "open": "未整改", "unknown": "无法判断", "new": "新增问题", "state": "整改情况",
+        "follow_problem": "问题", "subject": "对象",
         "failed": "申报数据未能核查", "not_checked": "申报文件 {file} 未能检查（{why}），未形成反馈意见。错误如下：",
         "invalid": "输入有误", "internal": "内部错误",
         "end": "。", "sep": "；", "and": "；",
@@ -113,6 +130,12 @@ _W: dict[str, dict[str, str]] = {
         "cc": "Copy to: ×× Municipal Education Commission; the education authority of {name}.",
         "issued": "Issued by the Education Supervision Office, People's Government of ×× Municipality\ton ×× ×× 20××",
         "you_default": "the district",
+        "h_follow": "Rectification of last year's problems",
+        "follow": "Of the {n} problems our feedback on {year} named: {parts}.",
+        "follow_none": "The inspection of {year} found no problem to rectify.",
+        "follow_new": "{n} new problems were found this year (see the main problems).",
+        "resolved": "resolved", "partly": "partly resolved", "open": "not resolved", "unknown": "cannot tell", "new": "new",
+        "state": "Status", "follow_problem": "Problem", "subject": "Concerning",
         "failed": "Filing not checked", "not_checked": "The filing {file} could not be checked ({why}); no feedback was written. Errors:",
         "invalid": "invalid input", "internal": "internal error",
         "end": ".", "sep": "; ", "and": "; ",
@@ -427,7 +450,24 @@ def _speech(result: Result, lang: str) -> str:
     return printable(title) if isinstance(title, str) and title else SPEECH[lang]
 
 
-def _letter(result: Result, lang: str) -> list[Block]:
+def _follow_up(follow_up: FollowUp, reader: _Reader, number: int) -> list[Block]:
+    """上年整改情况: how many of last year's problems are rectified, and a table of each with its status."""
+    W, lang = reader.W, reader.lang
+    earlier = [status for status, _ in follow_up.items if status != "new"]
+    new = len(follow_up.items) - len(earlier)
+    counts = [(s, earlier.count(s)) for s in FOLLOW_UP_STATUSES[:-1] if earlier.count(s)]
+    parts = W["parts"].join(W["part"].format(word=W[s], n=n) for s, n in counts)
+    said = W["follow"].format(year=follow_up.year, n=len(earlier), parts=parts) if earlier else W["follow_none"].format(year=follow_up.year)
+    if new:
+        said = _join(lang, said, W["follow_new"].format(n=new))
+    blocks = [_h1(number, W["h_follow"], lang), Block("para", said)]
+    if follow_up.items:
+        rows = [(reader.title(f), reader.who(f), W[status]) for status, f in follow_up.items]
+        blocks.append(Block("table", rows=((W["follow_problem"], W["subject"], W["state"]), *rows)))
+    return blocks
+
+
+def _letter(result: Result, lang: str, follow_up: FollowUp | None = None) -> list[Block]:
     W, reader = _W[lang], _Reader(result, lang)
     name = printable(str(result.district.get("name", "")))
     you = _you(name, lang)
@@ -436,15 +476,19 @@ def _letter(result: Result, lang: str) -> list[Block]:
     opening = W["opening"].format(basis=cited, you=you, year=result.district.get("year", ""), standard=standard)
     blocks = [Block("mark", W["mark"]), Block("title", W["title"].format(name=name)), Block("to", W["to"].format(name=name)),
               Block("para", opening), _h1(1, W["h_verdict"], lang), Block("para", _verdict(result, reader, you, standard))]
+    heading = 1
+    if follow_up is not None:  # check --previous-result: last year's problems, before this year's
+        heading += 1
+        blocks += _follow_up(follow_up, reader, heading)
     areas = _items(result, reader)
     if areas:
-        blocks.append(_h1(2, W["h_problems"], lang))
+        blocks.append(_h1(heading + 1, W["h_problems"], lang))
         for n, (title, items) in enumerate(areas, 1):
             blocks.append(_h2(n, title, lang))
             blocks += [b for item in items for b in item.problem]
-        blocks.append(_h1(3, W["h_rect"], lang))
+        blocks.append(_h1(heading + 2, W["h_rect"], lang))
         blocks += [b for _, items in areas for item in items for b in item.rectification]
-        blocks.append(_h1(4, W["h_deadline"], lang))
+        blocks.append(_h1(heading + 3, W["h_deadline"], lang))
         deadline = W["deadline"].format(you=you)
         blocks.append(Block("para", _join(lang, deadline, W["deadline_deferred"]) if result.verdict == "deferred" else deadline))
     blocks += [Block("signature", W["office"]), Block("date", W["date"]), Block("cc", W["cc"].format(name=name)),
@@ -459,6 +503,6 @@ def _failure(failure: Failure, lang: str) -> list[Block]:
             *(Block("error", printable(e.render(lang))) for e in failure.errors)]
 
 
-def compose(outcome: Outcome, lang: str = "zh") -> list[Block]:
-    """The letter of one checked filing, or the notice that a filing could not be checked."""
-    return _letter(outcome, lang) if isinstance(outcome, Result) else _failure(outcome, lang)
+def compose(outcome: Outcome, lang: str = "zh", follow_up: FollowUp | None = None) -> list[Block]:
+    """The letter of one checked filing (with 上年整改情况 when ``follow_up`` is given), or the notice that it could not be checked."""
+    return _letter(outcome, lang, follow_up) if isinstance(outcome, Result) else _failure(outcome, lang)

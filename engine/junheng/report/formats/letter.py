@@ -11,9 +11,9 @@ text is escaped so that it stays text in both (``<`` as an entity: Python-Markdo
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from junheng.report.formats._letter import Block, compose
+from junheng.report.formats._letter import Block, FollowUp, compose
 from junheng.report.result import Outcome
 
 __all__ = ["markdown", "render"]
@@ -61,5 +61,8 @@ def markdown(blocks: Sequence[Block]) -> str:
     return "\n\n".join(_block(b) for b in blocks)
 
 
-def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> str:
-    return "\n\n---\n\n".join(markdown(compose(o, lang)) for o in outcomes) + "\n"
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking",
+           follow_up: Mapping[int, FollowUp] | None = None) -> str:
+    """The letters of a run; ``follow_up`` (``check --previous-result``): 上年整改情况 by the outcome's place in ``outcomes``."""
+    follow = follow_up or {}
+    return "\n\n---\n\n".join(markdown(compose(o, lang, follow.get(i))) for i, o in enumerate(outcomes)) + "\n"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -37,7 +37,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from junheng.report.formats._letter import Block, compose
+from junheng.report.formats._letter import Block, FollowUp, compose
 from junheng.report.result import Outcome
 
 __all__ = ["render"]
@@ -291,7 +291,10 @@ def document(letters: Sequence[Sequence[Block]]) -> DocumentObject:
     return doc
 
 
-def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking") -> bytes:
+def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False, fail_on: str = "blocking",
+           follow_up: Mapping[int, FollowUp] | None = None) -> bytes:
+    """The letters of a run as one Word document; ``follow_up`` as ``letter.render``'s."""
+    follow = follow_up or {}
     out = io.BytesIO()
-    document([compose(o, lang) for o in outcomes]).save(out)
+    document([compose(o, lang, follow.get(i)) for i, o in enumerate(outcomes)]).save(out)
     return _repacked(out.getvalue())
