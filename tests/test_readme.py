@@ -37,3 +37,15 @@ def test_the_readme_ci_workflow_is_valid_yaml_and_runs_junheng_with_a_format_ci_
     runs = [step.get("run", "") for step in workflow["jobs"]["check"]["steps"]]
     assert any(r.startswith("junheng check filings/ --format github") for r in runs)
     assert any("--format sarif" in r for r in runs)
+
+
+def test_the_readme_sampling_example_is_what_the_command_prints():
+    """The worked example of the site sampling (抽签选点) is the command's real output, byte for byte."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```console\n\$ junheng (sample [^\n]+)\n(.*?)```", readme, re.S)
+    assert block, "the README has no worked sampling example"
+    result = invoke(*block.group(1).split(), cwd=ROOT)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == block.group(2)
+    for school in ("5009990004", "5009990003", "5009990005", "5009990101"):
+        assert f"**{school}**" in readme and school in block.group(2)

@@ -27,6 +27,7 @@ from junheng.cli.generate import generate
 from junheng.cli.overview import overview
 from junheng.cli.rules import rules
 from junheng.cli import rules_workbook  # noqa: F401  # registers rules export-xlsx and import-xlsx on the rules group
+from junheng.cli.serve import audit, db, serve, users
 from junheng.cli.sheets import convert, template
 from junheng.errors import ExitStatus, InputErrors
 from junheng.report import formats as _formats
@@ -490,6 +491,10 @@ junheng.add_command(convert)
 junheng.add_command(follow_up)  # the supervision loop across years: ledger, site sample, verification (cli/followup.py)
 junheng.add_command(sample)
 junheng.add_command(verify)
+junheng.add_command(serve)  # the workbench server and its store (docs/server.md)
+junheng.add_command(users)
+junheng.add_command(db)
+junheng.add_command(audit)
 
 
 def main(argv: list[str] | None = None) -> None:
