@@ -181,6 +181,11 @@ rules:
     rectification: {zh: "{school_name} 须再配备 {shortfall} 名本科及以上学历教师", en: "{school_name} needs {shortfall} more"}
 """
     path = layer / "packs" / "cq40" / "teachers.yaml"
+    # typed with a Chinese input method on: a full-width colon after a key, in a line that also has a placeholder
+    path.write_text(rule.replace("    basis: {zh: 本地要求（示例）", "    basis：{zh: 本地要求（示例）"), encoding="utf-8")
+    code, out, err = run("rules", "lint", "--rules", office / "rules", "--rules", layer)
+    assert code == 2 and "teachers.yaml:9:10" in out + err and "全角冒号“：”不能当作 YAML 符号" in out + err, out + err
+    assert len((out + err).strip().splitlines()) == 1 and "mapping values" not in out + err  # one mistake, one message
     path.write_text(rule, encoding="utf-8")
     code, out, err = run("rules", "lint", "--rules", office / "rules", "--rules", layer)
     assert code == 2 and "teachers.yaml:10:25" in out + err and "比例应在 0 到 1 之间（或写作 60%）" in out + err, out + err

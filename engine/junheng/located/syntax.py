@@ -203,6 +203,9 @@ def _in_line(lines: list[str], n: int) -> Iterator[tuple[Explained, list[str] | 
     indent = len(line) - len(line.lstrip(" "))
     dashes = _ITEM.match(line, indent)
     start = dashes.end() if dashes else indent
+    full, half = line.find("：", start), line.find(":", start)
+    if full != -1 and (half == -1 or full < half):  # `zh：文字{x:pct}`: the full-width colon is the key's, not a later ':'
+        yield from _full_width(lines, n)
     key = _KEY_NO_SPACE.match(line, start)
     if key:
         col = key.end()
