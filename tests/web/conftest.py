@@ -95,3 +95,18 @@ def xlsx_filing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     code, stdout, stderr = run("convert", NANAN, out)
     assert code == 0, stdout + stderr
     return out
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The security tests' tallies (``hostile/tally.py``): printed at the end of the run, and kept in pytest's cache
+    folder as JSON (``.pytest_cache/v/junheng/security``) for CI to pick up."""
+    from hostile import tally  # here: a run that ran no security test has nothing to say
+
+    lines = tally.summary()
+    if not lines:
+        return
+    if config.cache is not None:
+        config.cache.set(tally.KEY, tally.counts())
+    terminalreporter.section("security")
+    for line in lines:
+        terminalreporter.write_line(line)

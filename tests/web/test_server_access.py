@@ -31,7 +31,8 @@ CASES: list[tuple[str, str, Any, tuple[int, ...]]] = [
     ("GET", "/api/filings/999999", None, (401, 404, 404, 404, 404, 404)),
     ("POST", "/api/filings", "nanan", (401, 201, 403, 201, 201, 201)),
     ("POST", "/api/filings", "beibei", (401, 403, 201, 201, 201, 201)),
-    ("GET", "/api/districts/500108/ledger?year=2011", None, (401, 501, 404, 501, 501, 501)),
+    # no 2010 filing of 南岸区: 404 naming that year (the ledger's own matrix is in test_server_followup.py)
+    ("GET", "/api/districts/500108/ledger?year=2011", None, (401, 404, 404, 404, 404, 404)),
     ("GET", "/api/rules", None, (401, 200, 200, 200, 200, 200)),
     ("GET", "/api/changes", None, (401, 403, 403, 200, 200, 200)),
     ("POST", "/api/changes", {"title": "t", "reason": "r", "edits": [{"rule": "FIN-13", "param": "threshold", "value": 0.75}]},

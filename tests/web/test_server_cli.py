@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,15 +17,20 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL
 
-from junheng.web.store.database import Database
+from junheng.web.store.database import MIGRATIONS, Database
 from junheng.web.store.models import Base
 from serverbench import NANAN, Bench
 from shared import EXE, run
 
 PASSWORD = "a long passphrase"
+_CONFIG = Config()
+_CONFIG.set_main_option("script_location", str(MIGRATIONS))
+HEAD = ScriptDirectory.from_config(_CONFIG).get_current_head() or ""  # the newest migration's revision: what db upgrade reaches
 
 
 def test_users_add_list_token_and_disable_as_the_readme_shows(bench_factory: Callable[..., Bench]) -> None:
@@ -84,22 +90,33 @@ def test_a_short_password_is_refused(bench: Bench) -> None:
 def test_logging_in_with_the_form_sets_the_cookie_and_a_wrong_password_is_on_record(bench: Bench) -> None:
     code, out, err = bench.cli("users", "add", "li", "--role", "officer", "--password-stdin", input=PASSWORD)
     assert code == 0, out + err
-    wrong = bench.client.post("/login", data={"name": "li", "password": "not it at all", "next": "/"}, follow_redirects=False)
-    assert wrong.status_code == 303 and "failed=1" in wrong.headers["location"]
-    right = bench.client.post("/login", data={"name": "li", "password": PASSWORD, "next": "//evil.example/"}, follow_redirects=False)
+    no_token = bench.client.post("/login", data={"name": "li", "password": PASSWORD}, follow_redirects=False)
+    assert no_token.status_code == 403  # every form carries its token
+    token = _form_token(bench.client.get("/login").text)
+    wrong = bench.client.post("/login", data={"name": "li", "password": "not it at all", "next": "/", "csrf": token})
+    assert wrong.status_code == 401 and "用户名或密码不正确" in wrong.text and 'value="li"' in wrong.text
+    right = bench.client.post("/login", data={"name": "li", "password": PASSWORD, "next": "//evil.example/", "csrf": token},
+                              follow_redirects=False)
     assert right.status_code == 303 and right.headers["location"] == "/"  # never sent to another host
     assert bench.client.get("/api/me").json()["user"]["name"] == "li"
     assert bench.client.post("/api/filings", files={"file": (NANAN.name, NANAN.read_bytes())}).status_code == 201
-    bench.client.post("/logout", follow_redirects=False)
+    bench.client.post("/logout", data={"csrf": _form_token(bench.client.get("/").text)}, follow_redirects=False)
     assert bench.client.get("/api/me").status_code == 401
     entries = bench.client.get("/api/audit?action=login_failed", headers=bench.auth("officer")).json()["entries"]
     assert [e["object"] for e in entries] == ["user:li"] and "not it" not in json.dumps(entries)
 
 
+def _form_token(page: str) -> str:
+    """The per-session form token a page's forms carry (hidden field ``csrf``)."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
 def test_db_upgrade_creates_the_schema_and_is_safe_to_run_again(bench_factory: Callable[..., Bench]) -> None:
     bench = bench_factory(people=False)
     code, out, err = bench.cli("db", "upgrade")
-    assert code == 0 and "0001" in out, out + err
+    assert code == 0 and HEAD in out, out + err
     code, again, err = bench.cli("db", "upgrade")
     assert code == 0 and again == out, again + err
     database = Database(bench.wb.settings.url)
@@ -113,7 +130,7 @@ def test_db_upgrade_creates_the_schema_and_is_safe_to_run_again(bench_factory: C
 
 def test_db_upgrade_on_a_new_folder_makes_the_sqlite_database_in_wal_mode(tmp_path: Path) -> None:
     code, out, err = run("db", "upgrade", "--data", tmp_path / "d")
-    assert code == 0 and "0001" in out, out + err
+    assert code == 0 and HEAD in out, out + err
     database = Database(URL.create("sqlite", database=str(tmp_path / "d" / "junheng.db")))
     try:
         with database.engine.connect() as connection:

@@ -1,4 +1,5 @@
-"""``junheng serve`` and the commands around it: ``users``, ``db upgrade``, ``audit verify`` (docs/server.md).
+"""``junheng serve`` and the commands around it: ``users``, ``db upgrade``, ``db backup``, ``audit verify`` (docs/server.md,
+docs/security.md).
 
 Thin like the rest of the CLI: each command opens the data folder (``--data``, ``--db``), calls one function of the
 web package, prints, exits. The web package (FastAPI, SQLAlchemy, uvicorn) is imported inside each command: the other
@@ -7,6 +8,9 @@ commands of ``junheng`` never pay for it.
 Exit status: 0 done; 1 ``audit verify`` found the chain broken (the log was read and checked, like ``check`` finding
 a problem); 2 a request that cannot be done (bad option, unknown user, a database that cannot be opened or is not
 migrated); 3 an internal error.
+
+``serve`` logs JSON lines to stderr (``web.middleware.JsonLines``): its own start-up lines too, so that a log
+collector reads every line the same way.
 """
 
 from __future__ import annotations
@@ -115,42 +119,106 @@ def _loopback(host: str) -> bool:
                       "repeatable; never written to."))
 @click.option("--max-upload", default="20MiB", show_default=True, metavar="SIZE", callback=_size,
               help=tr("允许上传的最大文件（超过为 413）", "The largest upload accepted (413 above it)."))
+@click.option("--session-idle", default=30, show_default=True, metavar="MINUTES", type=click.FloatRange(min=0.01),
+              help=tr("会话闲置多少分钟后失效（最长仍为 12 小时）",
+                      "Minutes without a request after which a session ends (12 hours at most)."))
+@click.option("--request-timeout", default=30, show_default=True, metavar="SECONDS", type=click.FloatRange(min=0.1),
+              help=tr("请求头须在这么多秒内收完（否则断开连接）；请求内容停止传输这么多秒后中断（408；总时长上限为其 10 倍）",
+                      "Seconds within which a request's headers must arrive (else the connection is closed), and that its "
+                      "body may stall before it is cut off (408; ten times this in all)."))
 @_LANG
 @click.pass_context
 def serve(ctx: click.Context, data: Path, db_url: str | None, host: str, port: int, rules_dirs: tuple[Path, ...], max_upload: int,
-          lang: str) -> None:
+          session_idle: float, request_timeout: float, lang: str) -> None:
     """Start the workbench (启动督导工作台)."""
     # imported here, not at the top: start-up time of the other commands
     import uvicorn
-    from junheng.errors import InputErrors
     from junheng.web.app import create_app
+    from junheng.web.middleware import log_config
+    from junheng.web.service.accounts import limits
 
     settings = _settings(data, db_url, host=host, port=port, rules=rules_dirs, max_upload=max_upload)
     wb = _open(ctx, settings, lang)
+    version = _ready(ctx, wb, lang)
+    if not _loopback(host):
+        _log(lang, "warning", f"警告：正在监听 {host}，其他计算机可以访问；请在前面加一层 HTTPS 反向代理（见 docs/server.md）",
+             f"warning: listening on {host}, reachable from other machines: put an HTTPS reverse proxy in front (see docs/server.md)")
+    shown = f"[{host}]" if ":" in host else host
+    _log(lang, "info", f"junheng 工作台：http://{shown}:{port}/（数据：{data}，规则版本 {version}）",
+         f"junheng workbench: http://{shown}:{port}/ (data: {data}, rules version {version})")
+    limits(wb).idle_seconds = max(1, round(session_idle * 60))
+    app = create_app(settings, wb)
+    app.state.body_timeout = request_timeout
     try:
-        version, _ = wb.rules.current()  # a broken rule file stops the start, as it stops `junheng check`
+        uvicorn.run(app, host=host, port=port, proxy_headers=True, log_config=log_config(), access_log=False, server_header=False,
+                    timeout_keep_alive=5, http=_head_deadline(request_timeout))
+    finally:
+        wb.close()
+
+
+def _head_deadline(seconds: float) -> type:
+    """uvicorn's HTTP/1.1 protocol with a deadline for every request's line and headers, as nginx's
+    ``client_header_timeout``: a connection that has not sent a whole request head within ``seconds`` of opening (or of
+    its last response) is closed. Without it a client that sends half a head and waits holds its connection forever
+    (uvicorn's keep-alive timer stops at the first byte), and enough of them exhaust the server's connections."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol  # imported here, not at the top: start-up time of the other commands
+
+    class HeadDeadline(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._await_head()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._await_head()
+
+        def _await_head(self) -> None:
+            waiting = self.cycle  # a new request replaces it as soon as its head is in
+
+            def late() -> None:
+                if self.cycle is waiting and not self.transport.is_closing():
+                    self.transport.close()
+            self.loop.call_later(seconds, late)
+
+    return HeadDeadline
+
+
+def _ready(ctx: click.Context, wb: Workbench, lang: str) -> str:
+    """Before serving: an approval the last run died in finished or undone, the rules compiled (a broken rule file
+    stops the start, as it stops ``junheng check``); the rules version."""
+    # imported here, not at the top: start-up time of the other commands
+    from junheng.errors import InputErrors
+    from junheng.web.service.accounts import list_users
+    from junheng.web.service.changes import recover_rule_writes
+
+    recovered = recover_rule_writes(wb)
+    if recovered is not None:
+        _log(lang, "warning", "上次运行在写入已批准的规则修改时中断："
+             + ("修改已记录为批准，规则文件已补全为新版本" if recovered == "forward" else "修改未记录为批准，规则文件已恢复为原版本"),
+             "the last run stopped while writing an approved rule change: " + (
+                 "it is recorded as applied, the rule files were completed" if recovered == "forward"
+                 else "it is not recorded as applied, the rule files were put back"))
+    try:
+        version, _ = wb.rules.current()
     except InputErrors as exc:
         for error in exc.errors:
             click.echo(error.render(lang), err=True)
         wb.close()
         ctx.exit(int(ExitStatus.INVALID_INPUT))
-    if not _loopback(host):
-        _say(lang, f"警告：正在监听 {host}，其他计算机可以访问；请在前面加一层 HTTPS 反向代理（见 docs/server.md）",
-             f"warning: listening on {host}, reachable from other machines: put an HTTPS reverse proxy in front (see docs/server.md)",
-             err=True)
-    from junheng.web.service.accounts import list_users  # imported here, not at the top: start-up time of the other commands
-
     if not list_users(wb):
-        _say(lang, "提示：还没有用户；先用 junheng users add NAME --role admin --password-stdin 添加",
-             "note: there are no users yet; add one with junheng users add NAME --role admin --password-stdin", err=True)
-    shown = f"[{host}]" if ":" in host else host
-    _say(lang, f"junheng 工作台：http://{shown}:{port}/（数据：{data}，规则版本 {version}）",
-         f"junheng workbench: http://{shown}:{port}/ (data: {data}, rules version {version})", err=True)
-    app = create_app(settings, wb)
-    try:
-        uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info", server_header=False)
-    finally:
-        wb.close()
+        _log(lang, "info", "提示：还没有用户；先用 junheng users add NAME --role admin --password-stdin 添加",
+             "note: there are no users yet; add one with junheng users add NAME --role admin --password-stdin")
+    return version
+
+
+def _log(lang: str, level: str, zh: str, en: str) -> None:
+    """A line of the server's log before the server runs: JSON, as every later line (``web.middleware.JsonLines``)."""
+    import logging  # imported here, not at the top: start-up time of the other commands
+
+    from junheng.web.middleware import JsonLines  # imported here, not at the top: start-up time of the other commands
+
+    record = logging.LogRecord("junheng.serve", logging.getLevelName(level.upper()), __file__, 0, en if lang == "en" else zh, None, None)
+    click.echo(JsonLines().format(record), err=True)
 
 
 # ---------------------------------------------------------------- users
@@ -282,8 +350,9 @@ def disable_cmd(ctx: click.Context, name: str, data: Path, db_url: str | None, l
 
 
 @click.group("db", cls=Group, short_help=tr("工作台的数据库", "The workbench's database."),
-             help=tr("工作台的数据库：upgrade 把数据库结构升级到本版本（可重复运行）。",
-                     "The workbench's database: upgrade brings its schema to this version (safe to run again)."))
+             help=tr("工作台的数据库：upgrade 把数据库结构升级到本版本（可重复运行）；backup 在服务器运行时做一份完整备份。",
+                     "The workbench's database: upgrade brings its schema to this version (safe to run again); backup makes a "
+                     "whole copy while the server runs."))
 def db() -> None:
     """The workbench's database (数据库)."""
 
@@ -315,6 +384,64 @@ def upgrade_cmd(ctx: click.Context, data: Path, db_url: str | None, lang: str) -
         _say(lang, f"数据库结构已是最新（{after}）", f"the database schema is up to date ({after})")
     else:
         _say(lang, f"数据库结构已从 {before or '空'} 升级到 {after}", f"upgraded the database schema from {before or 'none'} to {after}")
+
+
+@db.command("backup", short_help=tr("备份数据库和规则", "Back up the database and the rules."),
+            help=tr("把数据文件夹备份到新文件夹 DEST：SQLite 数据库（在线备份，服务器可继续运行）、规则（rules/）和规则版本（versions/），"
+                    "备份期间写操作稍候，使规则与数据库一致。DEST 本身就是一个数据文件夹：恢复时停止服务器，把 DEST 复制为数据文件夹，"
+                    "再启动。打印审计日志的条数和最后的哈希，请与备份一同记录。PostgreSQL 请用 pg_dump（退出码 2）。",
+                    "Back up the data folder into the new folder DEST: the SQLite database (online: the server may keep "
+                    "running), the rules (rules/) and the rules versions (versions/), writes waiting meanwhile so that the "
+                    "rules match the database. DEST is itself a data folder: to restore, stop the server, copy DEST in place "
+                    "of the data folder, start it. Prints the audit log's count and last hash: note them with the backup. "
+                    "PostgreSQL: use pg_dump (exit 2)."))
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@_store_options
+@_LANG
+@click.pass_context
+def backup_cmd(ctx: click.Context, dest: Path, data: Path, db_url: str | None, lang: str) -> None:
+    """Back up the data folder (备份)."""
+    # imported here, not at the top: start-up time of the other commands
+    from sqlalchemy.exc import SQLAlchemyError
+    from junheng.web.settings import DATABASE_FILE
+    from junheng.web.store.database import Database
+
+    settings = _settings(data, db_url)
+    database = Database(settings.url)
+    try:
+        if database.file is None:
+            _say(lang, "PostgreSQL 数据库请用 pg_dump 备份：pg_dump -Fc 库名 > 备份.dump（用 pg_restore 恢复），"
+                 f"再备份规则：tar czf rules.tgz -C {data} rules versions",
+                 f"back up a PostgreSQL database with pg_dump: pg_dump -Fc DBNAME > backup.dump (restore with pg_restore), then "
+                 f"the rules: tar czf rules.tgz -C {data} rules versions", err=True)
+            ctx.exit(int(ExitStatus.INVALID_INPUT))
+        if not database.file.is_file() or (dest.exists() and any(dest.iterdir())):
+            _say(lang, f"无法备份：找不到数据库 {database.file}，或 {dest} 已存在且不为空",
+                 f"cannot back up: no database at {database.file}, or {dest} exists and is not empty", err=True)
+            ctx.exit(int(ExitStatus.INVALID_INPUT))
+        dest.mkdir(parents=True, exist_ok=True)
+        database.backup(dest / DATABASE_FILE, lambda: _copy_rules(settings.data, dest))
+    except (SQLAlchemyError, OSError) as exc:
+        _say(lang, f"备份失败：{exc}", f"the backup failed: {exc}", err=True)
+        ctx.exit(int(ExitStatus.INVALID_INPUT))
+    finally:
+        database.dispose()
+    verified = _verified(ctx, _settings(dest, None), lang)
+    _say(lang, f"已备份到 {dest}：数据库、规则和规则版本；审计日志共 {verified.count} 条，"
+         f"最后的哈希 {verified.last_hash or '-'}（请与备份一同记录）",
+         f"backed up to {dest}: the database, the rules and their versions; the audit log has {verified.count} entries, last hash "
+         f"{verified.last_hash or '-'} (note them with the backup)")
+
+
+def _copy_rules(data: Path, dest: Path) -> None:
+    """The data folder's rules, their kept versions, and an approval's journal if the server died writing one."""
+    import shutil  # imported here, not at the top: start-up time of the other commands
+
+    from junheng.web.service.changes import JOURNAL  # imported here, not at the top: start-up time of the other commands
+
+    for folder in ("rules", "versions", JOURNAL):
+        if (data / folder).is_dir():
+            shutil.copytree(data / folder, dest / folder, ignore=shutil.ignore_patterns(".*.tmp"))
 
 
 @click.group("audit", cls=Group, short_help=tr("审计日志", "The audit log."),

@@ -18,9 +18,9 @@ from starlette.datastructures import UploadFile
 from junheng.errors import InputError
 from junheng.web.auth import COOKIE, CurrentUser, clear_session_cookie, current_user, lang_of, set_session_cookie, workbench
 from junheng.web.middleware import REPORT_CSP
-from junheng.web.problems import invalid, not_found, not_yet
-from junheng.web.roles import require
-from junheng.web.service import accounts, catalogue, changes, filings, logbook
+from junheng.web.problems import invalid
+from junheng.web.service import accounts, catalogue, changes, filings, followup, logbook, overview
+from junheng.web.workbench import Workbench
 
 __all__ = ["router"]
 
@@ -85,17 +85,23 @@ async def upload(request: Request) -> JSONResponse:
     """A filing as multipart field ``file``: checked, stored, its result returned (server.md)."""
     who = await run_in_threadpool(current_user, request)
     wb = workbench(request)
+    name, data = await _sent_file(request, wb, "申报文件", "the filing")
+    made = await run_in_threadpool(filings.upload_filing, wb, who, name, data)
+    return JSONResponse(made, status_code=201)
+
+
+async def _sent_file(request: Request, wb: Workbench, what_zh: str, what_en: str) -> tuple[str, bytes]:
+    """The multipart field ``file`` of an upload: its name and bytes (at most one byte past ``--max-upload``); 422 without it."""
     form = await request.form(max_files=1, max_fields=10, max_part_size=64 * 1024)
     try:
         sent = form.get("file")
         if not isinstance(sent, UploadFile):
-            raise invalid("invalid_request", "请以 multipart 字段 file 上传申报文件", "send the filing as the multipart field `file`",
+            raise invalid("invalid_request", f"请以 multipart 字段 file 上传{what_zh}", f"send {what_en} as the multipart field `file`",
                           [InputError("missing_file", "<request>", None, None, "/file", "缺少字段 file", "the field `file` is missing")])
         data = await sent.read(wb.settings.max_upload + 1)  # one byte more than allowed is enough to know
-        made = await run_in_threadpool(filings.upload_filing, wb, who, sent.filename or "", data)
+        return sent.filename or "", data
     finally:
         await form.close()
-    return JSONResponse(made, status_code=201)
 
 
 @router.get("/filings")
@@ -152,13 +158,85 @@ def recheck(request: Request, who: CurrentUser, filing_id: int) -> dict[str, Any
     return filings.recheck_filing(workbench(request), who, filing_id)
 
 
+# ---------------------------------------------------------------- the supervision loop across years (follow-up.md)
+
+
+def _download(body: str | bytes, media_type: str, filename: str, download: bool = True) -> Response:
+    headers = {"content-disposition": f"{'attachment' if download else 'inline'}; filename*=UTF-8''{quote(filename)}"}
+    if media_type.startswith("text/html"):
+        headers["content-security-policy"] = REPORT_CSP
+    return Response(body, media_type=media_type, headers=headers)
+
+
 @router.get("/districts/{code}/ledger")
 def ledger(request: Request, who: CurrentUser, code: str, year: Annotated[int, Query()]) -> dict[str, Any]:
-    """The follow-up ledger (follow-up.md): not built yet, 501 once the asker may read the district."""
-    require(who, "read_filings")
-    if not who.sees(code):
-        raise not_found("区县", "district")
-    raise not_yet("整改台账尚未提供", "the follow-up ledger is not available yet")
+    """The follow-up ledger of the district's stored filings of ``year − 1`` and ``year`` (404 naming a missing year)."""
+    return followup.ledger(workbench(request), who, code, year, lang_of(request))
+
+
+@router.get("/districts/{code}/ledger/{fmt}")
+def ledger_download(request: Request, who: CurrentUser, code: str, fmt: str, year: Annotated[int, Query()]) -> Response:
+    """The same ledger in any of ``junheng follow-up``'s formats (``followup.LEDGER_FORMATS``), as a download."""
+    report = followup.ledger_report(workbench(request), who, code, year, fmt, lang_of(request))
+    return _download(report.body, report.media_type, report.filename)
+
+
+_SCHOOLS = Query(ge=1, le=followup.MAX_SCHOOLS)
+_SEED = Query(max_length=200)
+
+
+@router.get("/filings/{filing_id}/sample")
+def sample(request: Request, who: CurrentUser, filing_id: int, n: Annotated[int, _SCHOOLS] = 10,
+           seed: Annotated[str | None, _SEED] = None) -> dict[str, Any]:
+    """The site sample of the filing (``junheng sample --format json``)."""
+    return followup.sample_for(workbench(request), who, filing_id, n, seed)
+
+
+@router.get("/filings/{filing_id}/verification-form.xlsx")
+def verification_form(request: Request, who: CurrentUser, filing_id: int, n: Annotated[int, _SCHOOLS] = 10,
+                      seed: Annotated[str | None, _SEED] = None) -> Response:
+    """The 核查表 of that sample (``junheng sample --format xlsx``), as a download."""
+    body = followup.verification_form(workbench(request), who, filing_id, n, seed)
+    return _download(body, followup.LEDGER_FORMATS["xlsx"][0], f"核查表-{filing_id}.xlsx")
+
+
+@router.post("/filings/{filing_id}/verification", status_code=201)
+async def upload_verification(request: Request, filing_id: int) -> JSONResponse:
+    """A filled 核查表 as multipart field ``file``: the filing checked with its verified figures, kept; 422 for an invalid form."""
+    who = await run_in_threadpool(current_user, request)
+    wb = workbench(request)
+    name, data = await _sent_file(request, wb, "核查表", "the verification form")
+    made = await run_in_threadpool(followup.upload_verification, wb, who, filing_id, name, data)
+    return JSONResponse(made, status_code=201)
+
+
+@router.get("/filings/{filing_id}/verification")
+def get_verification(request: Request, who: CurrentUser, filing_id: int) -> dict[str, Any]:
+    """The filing's newest verified result (404 when none was uploaded)."""
+    return followup.get_verification(workbench(request), who, filing_id)
+
+
+# ---------------------------------------------------------------- the overview
+
+
+@router.get("/overview")
+def overview_json(request: Request, who: CurrentUser, year: int | None = None, standard: str | None = None) -> dict[str, Any]:
+    """Every district at a glance (``junheng overview --format json``) over the stored filings the asker may read."""
+    return overview.overview_json(workbench(request), who, year, standard or None, lang_of(request))
+
+
+@router.get("/overview.html")
+def overview_html(request: Request, who: CurrentUser, year: int | None = None, standard: str | None = None) -> Response:
+    """The same overview as a page (``junheng overview --format html``)."""
+    page = overview.overview_page(workbench(request), who, year, standard or None, lang_of(request))
+    return _download(page, "text/html; charset=utf-8", "overview.html", download=False)
+
+
+@router.get("/overview.xlsx")
+def overview_xlsx(request: Request, who: CurrentUser, year: int | None = None, standard: str | None = None) -> Response:
+    """The same overview as a workbook, one sheet per table (``junheng overview --format xlsx``)."""
+    report = overview.overview_workbook(workbench(request), who, year, standard or None, lang_of(request))
+    return _download(report.body, report.media_type, report.filename)
 
 
 # ---------------------------------------------------------------- rules and changes

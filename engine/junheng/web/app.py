@@ -2,8 +2,8 @@
 
 Every refusal is ``{"error": {"code", "message"}}`` with its status (and ``problems`` for bad input), in Chinese
 unless the request asks for English; bad input is never a traceback. The JSON API is under ``/api``, the pages at the
-root (``pages.py``), the package's static files under ``/static``. No page or API document loads anything from
-another host: FastAPI's interactive docs (which would fetch from a CDN) are off; ``/api/openapi.json`` stays.
+root (``pages/``: a refusal there is an HTML page), the package's static files under ``/static``. No page or API
+document loads anything from another host: FastAPI's interactive docs (which would fetch from a CDN) are off; ``/api/openapi.json`` stays.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -71,23 +72,37 @@ def _error(request: Request, status: int, code: str, zh: str, en: str, **extra: 
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _page(request: Request) -> bool:
+    """Whether a request is a page's (answered with an HTML page, a visitor sent to the login form), not the API's."""
+    return not request.url.path.startswith(("/api/", "/static/")) and request.url.path != "/api"
+
+
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(Refused)
-    async def refused(request: Request, exc: Refused) -> JSONResponse:
+    async def refused(request: Request, exc: Refused) -> Response:
+        if _page(request):
+            return await run_in_threadpool(pages.refused_page, request, exc)
         response = JSONResponse(exc.to_json(lang_of(request)), status_code=exc.status)
         if exc.status == 401:
             response.headers["www-authenticate"] = "Bearer"
         return response
 
     @app.exception_handler(HTTPException)
-    async def http(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http(request: Request, exc: HTTPException) -> Response:
         code, zh, en = _STATUS.get(exc.status_code, ("error", "请求无法完成", "the request cannot be served"))
+        if _page(request):
+            return await run_in_threadpool(pages.status_page, request, exc.status_code, en if pages.page_lang(request) == "en" else zh)
         return _error(request, exc.status_code, code, zh, en)
 
     @app.exception_handler(RequestValidationError)
-    async def unreadable(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def unreadable(request: Request, exc: RequestValidationError) -> Response:
         lang = lang_of(request)
         problems = [_validation_problem(e, lang) for e in exc.errors()]
+        if _page(request):  # a page's address with a part that is not what it should be (/filings/abc) is no page at all
+            status = 404 if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()) else 422
+            said = (("找不到该页面", "no such page") if status == 404
+                    else (f"请求有 {len(problems)} 处问题", f"the request has {len(problems)} problem(s)"))
+            return await run_in_threadpool(pages.status_page, request, status, said[pages.page_lang(request) == "en"], problems)
         return _error(request, 422, "invalid_request", f"请求有 {len(problems)} 处问题", f"the request has {len(problems)} problem(s)",
                       problems=problems)
 

@@ -25,8 +25,9 @@ from junheng.web.store.models import AuditEntry
 __all__ = ["ACTIONS", "Break", "Verified", "all_entries", "canonical", "entry_hash", "entry_json", "now", "record", "verify"]
 
 # What the log records (server.md), and the few more the server does.
-ACTIONS = ("login", "login_failed", "logout", "upload", "upload_rejected", "recheck", "change_proposed", "change_approved",
-           "change_rejected", "user_added", "user_disabled", "token_created")
+ACTIONS = ("login", "login_failed", "login_throttled", "logout", "upload", "upload_rejected", "recheck", "change_proposed",
+           "change_approved", "change_rejected", "user_added", "user_disabled", "token_created", "ledger_viewed", "sample_drawn",
+           "verification_uploaded", "verification_rejected")
 _BATCH = 1000  # entries read at a time by verify
 
 

@@ -5,7 +5,12 @@ the request's language, and the session cookie itself.
 - ``optional_user``: the ``Principal`` or None (a page that also shows something to visitors);
 - ``workbench``, ``lang_of``: the opened workbench, and ``zh`` or ``en`` (``?lang=`` first, then ``Accept-Language``);
 - ``set_session_cookie`` / ``clear_session_cookie``: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS
-  (behind a proxy: uvicorn reads ``X-Forwarded-Proto`` from the proxies ``--forwarded-allow-ips`` trusts).
+  (behind a proxy: uvicorn reads ``X-Forwarded-Proto`` from the proxies ``--forwarded-allow-ips`` trusts). Setting the
+  cookie of a new login ends the session the browser still held (the id rotates at every login: a session id seen
+  before logging in is worth nothing after it).
+
+An API token is read from the ``Authorization`` header only: never from a query string (it would land in proxy logs
+and browser history) nor from a cookie (a browser would send it along with a cross-site request).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from fastapi import Depends, Request, Response
 
 from junheng.web.problems import unauthenticated
 from junheng.web.roles import Principal
-from junheng.web.service.accounts import Login, authenticate_session, authenticate_token
+from junheng.web.service.accounts import Login, authenticate_session, authenticate_token, end_session
 from junheng.web.workbench import Workbench
 
 __all__ = ["COOKIE", "CurrentUser", "clear_session_cookie", "current_user", "lang_of", "optional_user", "set_session_cookie",
@@ -71,6 +76,10 @@ def _secure(request: Request) -> bool:
 
 
 def set_session_cookie(response: Response, request: Request, login: Login) -> None:
+    """The cookie of a new login; the session the request came with (another login's, or one planted) ends here."""
+    held = request.cookies.get(COOKIE)
+    if held and held != login.secret:
+        end_session(workbench(request), held)
     response.set_cookie(COOKIE, login.secret, expires=login.expires_at, path="/", secure=_secure(request), httponly=True,
                         samesite="lax")
 

@@ -18,7 +18,8 @@ FILER, OFFICER, REVIEWER, ADMIN = ROLES
 # action → the roles that may do it (server.md, "Roles"); a filer's actions on filings are limited to their district.
 MAY: dict[str, frozenset[str]] = {
     "upload": frozenset(ROLES),
-    "read_filings": frozenset(ROLES),
+    "read_filings": frozenset(ROLES),  # and their results, reports, ledgers, samples, verifications, the overview
+    "verify": frozenset({OFFICER, REVIEWER, ADMIN}),  # upload a filled 核查表: the office's inspectors, never the district
     "read_rules": frozenset(ROLES),
     "propose_change": frozenset({OFFICER, REVIEWER, ADMIN}),
     "read_changes": frozenset({OFFICER, REVIEWER, ADMIN}),

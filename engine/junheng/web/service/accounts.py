@@ -2,27 +2,44 @@
 
 Used by ``junheng users …`` (the actor is ``cli:<account>``) and by the requests of a logged-in administrator alike.
 A disabled user keeps their rows (the audit log names them) but no session or token of theirs works any more.
+
+Logging in is throttled (OWASP ASVS 2.2.1): after ``Limits.failures_per_account`` failed attempts on one name within
+``Limits.window_seconds``, that name is refused (429 ``too_many_attempts``) without its password being checked, until
+the oldest failure leaves the window; the same for ``Limits.failures_per_address`` failures from one address, on any
+names (a guesser trying many accounts). A success clears the name's count, never the address's. Names that do not
+exist count like names that do (nothing to learn from the refusal). The counts live in the server's memory: a restart
+forgets them, which costs a guesser a few attempts, not the office its logins.
+
+A session lasts ``Settings.session_hours`` at most (the cookie's lifetime) and ends earlier after
+``Limits.idle_seconds`` without a request: its row's ``expires_at`` is the idle deadline, pushed on as it is used (at
+most every ``_REFRESH`` seconds, so that reading a page does not write each time), never past the absolute end.
 """
 
 from __future__ import annotations
 
 import getpass
 import re
+import threading
+import time
+import weakref
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from junheng.web import audit
-from junheng.web.credentials import check_password, digest, hash_password, new_secret, new_token, password_problem
+from junheng.web.credentials import check_password, digest, hash_password, needs_rehash, new_secret, new_token, password_problem
 from junheng.web.problems import Refused, conflict, invalid, not_found
 from junheng.web.roles import ROLES, Principal, require
+from junheng.web.store.database import Database
 from junheng.web.store.models import LoginSession, Token, User
 from junheng.web.workbench import Workbench
 
-__all__ = ["Login", "add_user", "authenticate_session", "authenticate_token", "cli_actor", "create_token", "disable_user",
-           "list_users", "log_in", "log_out"]
+__all__ = ["Limits", "Login", "add_user", "authenticate_session", "authenticate_token", "cli_actor", "create_token", "disable_user",
+           "end_session", "limits", "list_users", "log_in", "log_out"]
 
 _NAME = re.compile(r"^[\w.@-]{1,80}$")  # letters of any script (a Chinese name too), digits, . @ - _
 _DISTRICT = re.compile(r"^[1-9]\d{5}$")  # a 6-digit division code, as a filing's district.code
@@ -111,11 +128,85 @@ def list_users(wb: Workbench, who: Principal | None = None) -> list[dict[str, An
         return [_user_json(u) for u in session.scalars(select(User).order_by(User.name))]
 
 
+# ---------------------------------------------------------------- the limits of logging in
+
+
+_FMT = "%Y-%m-%dT%H:%M:%SZ"  # the store's times (audit.now())
+_REFRESH = 60.0  # seconds: a session's idle deadline is pushed on at most this often (and at most every tenth of the idle time)
+_KEYS = 10_000  # names and addresses the throttle remembers at most (the oldest are forgotten first)
+
+
+@dataclass
+class Limits:
+    """How logins are throttled and how long an idle session lasts (one per database; ``serve`` and tests set them)."""
+
+    idle_seconds: int = 30 * 60  # ASVS 3.3.2 (level 2): 30 minutes without a request end a session
+    failures_per_account: int = 5
+    failures_per_address: int = 20  # an office behind one address shares it: room for everyone's typos
+    window_seconds: float = 15 * 60
+    _failures: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.get(key)
+        if times is None:
+            return deque()
+        while times and times[0] <= now - self.window_seconds:
+            times.popleft()
+        return times
+
+    def _keys(self, name: str, client: str | None) -> list[tuple[str, int]]:
+        """What a login attempt counts against: its name, and its address when known, each with its limit."""
+        keys = [(f"user:{name}", self.failures_per_account)]
+        return keys + [(f"addr:{client}", self.failures_per_address)] if client else keys
+
+    def admit(self, name: str, client: str | None) -> tuple[float, float, bool]:
+        """(seconds to wait, the attempt's mark, whether it reaches a limit) for a login attempt about to be checked.
+
+        An admitted attempt counts as a failure at once (parallel guesses cannot slip past the limit while their
+        passwords are being checked) until ``succeeded`` takes it back; a refused one (wait > 0) counts nothing."""
+        now = time.monotonic()
+        with self._lock:
+            keyed = [(key, most, self._recent(key, now)) for key, most in self._keys(name, client)]
+            wait = max((times[len(times) - most] + self.window_seconds - now for _, most, times in keyed if len(times) >= most),
+                       default=0.0)
+            if wait > 0:
+                return wait, now, False
+            for key, _, times in keyed:
+                times.append(now)
+                self._failures[key] = times
+                self._failures.move_to_end(key)
+            while len(self._failures) > _KEYS:
+                self._failures.popitem(last=False)
+            return 0.0, now, any(len(times) == most for _, most, times in keyed)
+
+    def succeeded(self, name: str, client: str | None, mark: float) -> None:
+        """A correct password: the name's failures are forgotten, and this attempt no longer counts against the address."""
+        with self._lock:
+            self._failures.pop(f"user:{name}", None)
+            times = self._failures.get(f"addr:{client}")
+            if times is not None and mark in times:
+                times.remove(mark)
+
+
+_LIMITS: weakref.WeakKeyDictionary[Database, Limits] = weakref.WeakKeyDictionary()
+_LIMITS_LOCK = threading.Lock()
+
+
+def limits(wb: Workbench) -> Limits:
+    """The login throttle and session limits of ``wb``'s database (made on first use)."""
+    with _LIMITS_LOCK:
+        found = _LIMITS.get(wb.db)
+        if found is None:
+            found = _LIMITS[wb.db] = Limits()
+        return found
+
+
 # ---------------------------------------------------------------- logging in
 
 
 class Login:
-    """A successful login: the session id for the cookie (shown once) and the person."""
+    """A successful login: the session id for the cookie (shown once), the person, and when the session ends at the latest."""
 
     def __init__(self, secret: str, principal: Principal, expires_at: datetime):
         self.secret, self.principal, self.expires_at = secret, principal, expires_at
@@ -125,24 +216,47 @@ def _principal(user: User) -> Principal:
     return Principal(user.id, user.name, user.role, user.district)
 
 
+def _throttled(wait: float) -> Refused:
+    minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
+    return Refused(429, "too_many_attempts", f"登录失败次数过多，请约 {minutes} 分钟后再试",
+                   f"too many failed logins: try again in about {minutes} minute(s)", extra={"retry_after": int(wait) + 1})
+
+
 def log_in(wb: Workbench, name: str, password: str, client: str | None = None) -> Login:
-    """Check a name and password; a new session, or 401 ``invalid_credentials`` (recorded as ``login_failed``)."""
+    """Check a name and password; a new session, or 401 ``invalid_credentials`` (recorded as ``login_failed``), or 429
+    ``too_many_attempts`` while the name or the address is throttled (see the module's docstring)."""
+    name = name[:80]
+    limit = limits(wb)
+    wait, mark, reaches = limit.admit(name, client)
+    if wait > 0:
+        raise _throttled(wait)
     with wb.db.reading() as session:
-        user = session.scalars(select(User).where(User.name == name[:80])).first()
+        user = session.scalars(select(User).where(User.name == name)).first()
         stored = user.password_hash if user is not None else None
         ok = check_password(stored, password) and user is not None and not user.disabled
     if not ok or user is None:
         with wb.db.writing() as session:
-            audit.record(session, "(anonymous)", "login_failed", f"user:{name[:80]}", {"client": client})
+            audit.record(session, "(anonymous)", "login_failed", f"user:{name}", {"client": client})
+            if reaches:  # once, on the failure that reaches a limit: the attempts refused after it are not written one by one
+                audit.record(session, "(anonymous)", "login_throttled", f"user:{name}", {"client": client})
         raise Refused(401, "invalid_credentials", "用户名或密码不正确，或该用户已停用", "wrong name or password, or the user is disabled")
+    limit.succeeded(name, client, mark)
+    return _open_session(wb, user, password if stored is not None and needs_rehash(stored) else None, client)
+
+
+def _open_session(wb: Workbench, user: User, rehash: str | None, client: str | None) -> Login:
+    """A new session for ``user`` (and the password hashed again with today's parameters when ``rehash`` is given)."""
     secret = new_secret()
-    expires = datetime.now(UTC) + timedelta(hours=wb.settings.session_hours)
+    now = datetime.now(UTC)
+    ends = now + timedelta(hours=wb.settings.session_hours)
+    idle = min(ends, now + timedelta(seconds=limits(wb).idle_seconds))
     with wb.db.writing() as session:
         session.execute(delete(LoginSession).where(LoginSession.expires_at < audit.now()))
-        session.add(LoginSession(user_id=user.id, token_hash=digest(secret), created_at=audit.now(),
-                                 expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ")))
+        if rehash is not None:
+            session.execute(update(User).where(User.id == user.id).values(password_hash=hash_password(rehash)))
+        session.add(LoginSession(user_id=user.id, token_hash=digest(secret), created_at=now.strftime(_FMT), expires_at=idle.strftime(_FMT)))
         audit.record(session, user.name, "login", f"user:{user.name}", {"client": client})
-    return Login(secret, _principal(user), expires)
+    return Login(secret, _principal(user), ends)
 
 
 def log_out(wb: Workbench, secret: str) -> None:
@@ -153,13 +267,36 @@ def log_out(wb: Workbench, secret: str) -> None:
             session.delete(found)
 
 
+def end_session(wb: Workbench, secret: str) -> None:
+    """Forget a session without a ``logout`` entry: the one a browser still held when it logged in again (rotation)."""
+    with wb.db.writing() as session:
+        session.execute(delete(LoginSession).where(LoginSession.token_hash == digest(secret)))
+
+
 def authenticate_session(wb: Workbench, secret: str) -> Principal | None:
-    """The person a session cookie belongs to, while it lasts and they are not disabled."""
+    """The person a session cookie belongs to, while it lasts (not idle too long) and they are not disabled."""
     with wb.db.reading() as session:
         found = session.scalars(select(LoginSession).where(LoginSession.token_hash == digest(secret))).first()
         if found is None or found.expires_at < audit.now() or found.user.disabled:
             return None
-        return _principal(found.user)
+        who, row, created, expires = _principal(found.user), found.id, found.created_at, found.expires_at
+    _keep_alive(wb, row, created, expires)
+    return who
+
+
+def _keep_alive(wb: Workbench, row: int, created: str, expires: str) -> None:
+    """Push a used session's idle deadline on (not past its absolute end), when it was last pushed a while ago."""
+    idle = limits(wb).idle_seconds
+    now = datetime.now(UTC)
+    deadline = datetime.strptime(expires, _FMT).replace(tzinfo=UTC)
+    if idle - (deadline - now).total_seconds() < min(_REFRESH, idle / 10):
+        return
+    ends = datetime.strptime(created, _FMT).replace(tzinfo=UTC) + timedelta(hours=wb.settings.session_hours)
+    pushed = min(ends, now + timedelta(seconds=idle)).strftime(_FMT)
+    if pushed > expires:
+        with wb.db.writing() as session:
+            session.execute(update(LoginSession).where(LoginSession.id == row, LoginSession.expires_at == expires)
+                            .values(expires_at=pushed))
 
 
 def authenticate_token(wb: Workbench, token: str) -> Principal | None:

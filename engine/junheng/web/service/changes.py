@@ -7,15 +7,28 @@ against the rule files (every problem with the edit it is about: a 422 with one 
 in words (``FIN-13 threshold: 70% → 75%``), and the impact (``authoring.impact.impact_of``) on the latest stored
 filing of every district and year — and stored as pending. Approval writes the same edits into ``DATA/rules/``
 (comments and layout kept): later checks use the new ``rules_version``. When the rules changed since the change was
-made (``based_on``) the edits are checked again against the rules as they are: if they no longer apply, 409.
+made (``based_on``) the edits are checked again against the rules as they are: if they no longer apply, 409; if a
+value they change is no longer the value they were made against (another change, or a hand, set it since), 409 too —
+never a silent overwrite of someone else's decision. Edits of other rules, or of other settings, still apply.
+
+Nothing is lost when the server dies half-way (SIGKILL, power): approving is a journal, then the files, then the
+database. The edits are made on a copy of the rules inside the data folder; the files they change are written, old
+and new, into a journal folder that is renamed into place whole (``DATA/.rules-journal``); then each file is replaced
+(a temporary file beside it, renamed over it); then the change is marked applied, in the same database transaction
+that has held the write lock since the start; then the journal is removed. Whoever opens the data folder next
+(``recover_rule_writes``: ``serve`` on start, and every approval first) finds any journal left behind and asks the
+database: a change recorded as applied gets its new files (rolled forward), any other gets its old ones back (rolled
+back). So the rule files are always the old version or the new one, and the database says which.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +48,11 @@ from junheng.web.ruleset import rule_files
 from junheng.web.store.models import Change, Filing
 from junheng.web.workbench import Workbench
 
-__all__ = ["approve_change", "change_json", "get_change", "list_changes", "preview_change", "propose_change", "reject_change"]
+__all__ = ["JOURNAL", "approve_change", "change_json", "get_change", "list_changes", "preview_change", "propose_change",
+           "recover_rule_writes", "reject_change"]
+
+JOURNAL = ".rules-journal"  # in the data folder, beside rules/: the files of an approval being written (see above)
+_MANIFEST = "manifest.json"
 
 
 def change_json(change: Change) -> dict[str, Any]:
@@ -198,23 +215,192 @@ def _decidable(session: Session, who: Principal, change_id: int) -> Change:
 def approve_change(wb: Workbench, who: Principal, change_id: int) -> dict[str, Any]:
     """Write the change's edits into the data folder's rules and mark it applied; the new ``rules_version``.
 
-    409 when the rules changed since the change was made and its edits no longer apply to them."""
-    with wb.db.writing() as session:  # the write transaction also keeps two approvals from writing the files at once
-        change = _decidable(session, who, change_id)
+    409 when the rules changed since the change was made and its edits no longer apply to them, or a value it changes
+    was changed since. The files and the database change together or not at all (the module's docstring)."""
+    try:
+        with wb.db.writing() as session:  # the write lock, held until the row says applied: one approval at a time
+            change = _decidable(session, who, change_id)
+            with wb.rules.changing():
+                _recover(wb)  # under the lock already held: an approval that died before this one
+                before = wb.rules.version()
+                made = _staged(wb, change)
+                if made:
+                    _journal(wb, change.id, made)
+                    _install(wb)
+                version, _ = wb.rules.current()
+            change.status, change.reviewer, change.decided_at, change.applied_version = "applied", who.name, audit.now(), version
+            audit.record(session, who.name, "change_approved", f"change:{change.id}",
+                         {"title": change.title, "based_on": change.based_on, "rules_before": before, "rules_version": version})
+            answer = {"status": "applied", "rules_version": version, "id": change.id}
+    finally:
+        _pause()
+        recover_rule_writes(wb)  # committed: forward (the journal goes); failed on the way: the old files back
+    return answer
+
+
+def _outdated(change: Change, zh: str, en: str) -> Refused:
+    return conflict("change_outdated", f"规则已在 {change.based_on} 之后改动，该修改不能再照原样应用：{zh}",
+                    f"the rules changed since {change.based_on} and the change no longer applies: {en}")
+
+
+def _staged(wb: Workbench, change: Change) -> dict[str, bytes]:
+    """The edits made on a copy of the data folder's rules (inside the data folder): each file they change, relative to
+    ``rules/``, with its new bytes. 409 when they no longer apply, or a value they change was changed since ``based_on``."""
+    below = list(wb.rules.layers[:-1])
+    scratch = Path(tempfile.mkdtemp(prefix=".rules-stage-", dir=wb.rules.data_rules.parent))
+    try:
+        copy = scratch / "rules"
+        shutil.copytree(wb.rules.data_rules, copy)
+        try:
+            made = _apply([*below, copy], change.edits, (_shown(copy), _shown(wb.rules.data_rules)))
+        except Refused as exc:
+            raise _outdated(change, "；".join(p.zh for p in exc.problems), "; ".join(p.en for p in exc.problems)) from None
+        _not_overtaken(wb, change, made)
+        return {rel.as_posix(): (copy / rel).read_bytes() for rel in _files(copy)
+                if not (wb.rules.data_rules / rel).is_file() or (wb.rules.data_rules / rel).read_bytes() != (copy / rel).read_bytes()}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+
+
+def _not_overtaken(wb: Workbench, change: Change, made: list[Changed]) -> None:
+    """409 unless every value the edits change is, now, what it was when the change was made (its ``based_on`` rules,
+    kept under ``versions/``): the edits were decided against those values, and must not overwrite another decision."""
+    if change.based_on == wb.rules.version():
+        return
+    kept = wb.rules.versions / change.based_on
+    if not kept.is_dir() or not change.based_on.isalnum():
+        raise _outdated(change, "找不到提出时所依据的规则副本，无法确认未覆盖他人的修改；请按现行规则重新提出",
+                        "the rules it was made against are not kept here, so it cannot be told apart from an overwrite: propose it again")
+    layers = sorted((p for p in kept.iterdir() if p.is_dir()), key=lambda p: int(p.name))
+    parsed, _ = _read(change.edits)
+    try:
+        then = apply_edits(layers, [edit for _, edit in parsed], dry_run=True)
+    except EditsRejected:
+        then = []
+    old = {(c.index, c.rule, c.kind, c.what, c.level): c for c in then}
+    for c in made:
+        was = old.get((c.index, c.rule, c.kind, c.what, c.level))
+        if was is None or was.old != c.old:
+            raise _outdated(change, f"{_was(c, was, 'zh')}，不能覆盖他人的修改；请按现行规则重新提出",
+                            f"{_was(c, was, 'en')}: someone else's change is not overwritten; propose it again against the rules "
+                            "as they are")
+    if len(made) != len(then):
+        raise _outdated(change, "其中某项设置已被他人改为相同的值", "a setting it changes has been set by someone else since")
+
+
+def _was(now: Changed, then: Changed | None, lang: str) -> str:
+    """``FIN-13 threshold 提出修改时为 70%，现为 75%``: a value as the change found it, and as it is now."""
+    what, _, values = now.line(lang).partition(": ")
+    current = values.rsplit(" → ", 1)[0]
+    before = then.line(lang).partition(": ")[2].rsplit(" → ", 1)[0] if then is not None else None
+    if lang == "en":
+        return f"{what} was {before} when the change was made and is {current} now" if before else f"{what} is {current} now"
+    return f"{what} 提出修改时为 {before}，现为 {current}" if before else f"{what} 现为 {current}"
+
+
+# ---------------------------------------------------------------- the journal: old or new, never a mix
+
+
+def _pause() -> None:
+    """A seam for the fault tests: ``JUNHENG_FAULT_PAUSE=SECONDS`` waits at each step of writing a change, so that a
+    SIGKILL at a random moment lands between steps. Unset (always, outside the tests), it does nothing."""
+    seconds = os.environ.get("JUNHENG_FAULT_PAUSE")
+    if seconds:
+        time.sleep(float(seconds))
+
+
+def _synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a system whose folders cannot be opened (Windows): the rename is as durable as it gets there
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _journal(wb: Workbench, change_id: int, made: dict[str, bytes]) -> None:
+    """The old and new bytes of every file the change writes, and which change it is, renamed into place whole."""
+    rules, data = wb.rules.data_rules, wb.rules.data_rules.parent
+    staging = Path(tempfile.mkdtemp(prefix=f"{JOURNAL}-", dir=data))
+    files = []
+    for rel, new in made.items():
+        for side, content in (("new", new), ("old", (rules / rel).read_bytes() if (rules / rel).is_file() else None)):
+            if content is not None:
+                (staging / side / rel).parent.mkdir(parents=True, exist_ok=True)
+                _synced(staging / side / rel, content)
+        files.append({"path": rel, "existed": (rules / rel).is_file()})
+    _synced(staging / _MANIFEST, json.dumps({"change": change_id, "files": files}, ensure_ascii=False).encode("utf-8"))
+    _pause()
+    os.replace(staging, data / JOURNAL)  # the journal exists whole, or not at all
+    _sync_folder(data)
+    _pause()
+
+
+def _install(wb: Workbench, side: str = "new") -> None:
+    """Put the journal's ``new`` (or ``old``) files in place, each by a rename; a file absent before goes when rolled back."""
+    journal, rules = wb.rules.data_rules.parent / JOURNAL, wb.rules.data_rules
+    manifest = json.loads((journal / _MANIFEST).read_text(encoding="utf-8"))
+    for item in manifest["files"]:
+        target = rules / item["path"]
+        if side == "old" and not item["existed"]:
+            target.unlink(missing_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        _synced(Path(name), (journal / side / item["path"]).read_bytes())
+        os.replace(name, target)
+        _pause()
+    _sync_folder(rules)
+
+
+def recover_rule_writes(wb: Workbench) -> str | None:
+    """Finish or undo an approval the server died in the middle of (see the module's docstring): ``"forward"`` (the
+    change is applied: its new files), ``"back"`` (it is not: the old files), or None when there was nothing to do.
+
+    It holds the write lock meanwhile, as an approval does from start to commit: an approval under way in another
+    process (a second server on the same folder, against the advice) is waited for, never taken for one that died."""
+    with wb.db.writing() as session:
+        session.connection()  # the write lock now (a session begins at its first statement)
         with wb.rules.changing():
-            before = wb.rules.version()
-            try:
-                _apply(wb.rules.layers, change.edits)  # checked again as it is made: the rules may have changed since
-            except Refused as exc:
-                raise conflict("change_outdated", f"规则已在 {change.based_on} 之后改动，该修改不能再照原样应用："
-                               + "；".join(p.zh for p in exc.problems),
-                               f"the rules changed since {change.based_on} and the change no longer applies: "
-                               + "; ".join(p.en for p in exc.problems)) from None
-            version, _ = wb.rules.current()
-        change.status, change.reviewer, change.decided_at, change.applied_version = "applied", who.name, audit.now(), version
-        audit.record(session, who.name, "change_approved", f"change:{change.id}",
-                     {"title": change.title, "based_on": change.based_on, "rules_before": before, "rules_version": version})
-        return {"status": "applied", "rules_version": version, "id": change.id}
+            return _recover(wb)
+
+
+def _recover(wb: Workbench) -> str | None:
+    """``recover_rule_writes`` for a caller that holds the write lock."""
+    data = wb.rules.data_rules.parent
+    for stale in data.glob(f"{JOURNAL}-*"):  # a journal never renamed into place: no file was touched
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in data.glob(".rules-stage-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    journal = data / JOURNAL
+    if not journal.is_dir():
+        return None
+    manifest = json.loads((journal / _MANIFEST).read_text(encoding="utf-8"))
+    with wb.db.reading() as session:
+        change = session.get(Change, manifest["change"])
+        applied = change is not None and change.status == "applied"
+    _install(wb, "new" if applied else "old")
+    for stray in wb.rules.data_rules.rglob(".*.tmp"):  # a temporary file a rename never took
+        stray.unlink(missing_ok=True)
+    shutil.rmtree(journal)
+    _sync_folder(data)
+    return "forward" if applied else "back"
 
 
 def reject_change(wb: Workbench, who: Principal, change_id: int, reason: str) -> dict[str, Any]:

@@ -1,6 +1,15 @@
 """Filings: upload one (validated and checked the way ``junheng check`` does it), list them, read one, check it again,
 render its reports in the CLI's formats.
 
+An upload is hostile until proven otherwise. Its name is only ever a label: folders dropped, control and formatting
+characters (a newline, a right-to-left override that hides the real extension) replaced by ``_``, never used as a
+path. An ``.xlsx`` is a zip of XML, so before the reader opens it ``_screen_workbook`` reads its directory and streams
+its parts, refusing what a district's form never holds and a reader should never be asked to read: more than 200 MiB
+unpacked or ``_PARTS`` parts, a part over ``_PART_BYTES``, a sheet of more than ``_ROWS`` rows or a workbook of more
+than ``_CELLS`` cells (413); macros (``vbaProject.bin``, an ``.xlsm`` renamed), links to other workbooks, an XML
+document type declaration (the entity bombs live there) (422, located at the part). A zip that lies about its sizes
+cannot get past them either: ``zipfile`` never reads more of a part than the directory says it holds.
+
 The stored result is ``Result.to_json("zh")``: exactly the object ``junheng check --format json FILE`` prints for a file
 named as the upload was (its folders dropped), checked against the same rules. A report is rendered from a fresh check
 of the stored original under the rules version its result was made with (``ruleset``): the same report the CLI would
@@ -11,7 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -98,8 +110,10 @@ def upload_filing(wb: Workbench, who: Principal, filename: str, data: bytes) -> 
 
 
 def _clean_name(filename: str) -> str:
-    """The uploaded file's name without any folder (a browser may send ``C:\\…\\x.xlsx``): what reports show."""
-    name = PurePosixPath(filename.replace("\\", "/")).name.strip()
+    """The uploaded file's name without any folder (a browser may send ``C:\\…\\x.xlsx``): what reports show. Control
+    and formatting characters become ``_``: a name is shown and logged, never used as a path."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    name = "".join("_" if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029" else ch for ch in name).strip()
     if not name or name in (".", ".."):
         raise invalid("invalid_filing", "上传的文件没有文件名", "the uploaded file has no name",
                       [InputError("filing_unsupported_format", "<upload>", None, None, "", "上传的文件没有文件名",
@@ -112,17 +126,103 @@ def _within_limits(wb: Workbench, name: str, data: bytes) -> None:
     limit = wb.settings.max_upload
     if len(data) > limit:
         raise too_large(f"文件超过上传上限 {_mib(limit)}", f"the file is larger than the upload limit of {_mib(limit)}")
-    if not name.lower().endswith(".xlsx"):
-        return
+    if name.lower().endswith(".xlsx"):
+        _screen_workbook(wb, name, data)
+
+
+# ---------------------------------------------------------------- a workbook's parts, before the reader sees them
+
+_PARTS = 1000  # a district's form has about twenty
+_PART_BYTES = 64 * 2**20  # one part unpacked
+_ROWS = 50_000  # rows of one sheet: a province's schools fit many times over
+_CELLS = 500_000  # cells (and shared strings) of the whole workbook
+_PROLOG = 64 * 1024  # an XML part's declaration, comments and document type must end within this
+_CHUNK = 1 << 20
+_TAIL = 64  # bytes kept between chunks: longer than any tag the counts look for
+_DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
+_ROOT = re.compile(r"<[^?!]")
+_TAGS = {"row": re.compile(rb"<(?:[A-Za-z_][\w.-]{0,16}:)?row[\s>/]"), "c": re.compile(rb"<(?:[A-Za-z_][\w.-]{0,16}:)?c[\s>/]"),
+         "si": re.compile(rb"<(?:[A-Za-z_][\w.-]{0,16}:)?si[\s>/]")}
+
+
+def _screen_workbook(wb: Workbench, name: str, data: bytes) -> None:
+    """Refuse a workbook that is a trap (see the module's docstring); a zip that is merely damaged is left to the reader,
+    which says so as ``junheng check`` would."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return  # not a workbook at all: the reader says so, located, as for `junheng check`
-    cap = wb.settings.max_unpacked
+            _screen_parts(wb, name, archive)
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, NotImplementedError):
+        return  # not a workbook at all, or a damaged one: the reader says so, located, as for `junheng check`
+
+
+def _screen_parts(wb: Workbench, name: str, archive: zipfile.ZipFile) -> None:
+    """Each kind of trap in turn, the cheapest to see first: sizes from the directory, macros and links by name, then the XML."""
+    infos = archive.infolist()
+    unpacked, cap = sum(info.file_size for info in infos), wb.settings.max_unpacked
     if unpacked > cap:
         raise too_large(f"该 .xlsx 解压后为 {_mib(unpacked)}，超过上限 {_mib(cap)}",
                         f"the .xlsx unpacks to {_mib(unpacked)}, more than the limit of {_mib(cap)}")
+    if len(infos) > _PARTS:
+        raise too_large(f"该 .xlsx 含有 {len(infos)} 个部件，超过上限 {_PARTS}", f"the .xlsx has {len(infos)} parts, more than {_PARTS}")
+    big = next((info for info in infos if info.file_size > _PART_BYTES), None)
+    if big is not None:
+        raise too_large(f"该 .xlsx 的部件 {big.filename} 解压后为 {_mib(big.file_size)}，超过上限 {_mib(_PART_BYTES)}",
+                        f"the .xlsx part {big.filename} unpacks to {_mib(big.file_size)}, more than {_mib(_PART_BYTES)}")
+    names = [info.filename for info in infos]
+    types = archive.read("[Content_Types].xml").decode("utf-8", "replace") if "[Content_Types].xml" in names else ""
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or "macroenabled" in types.lower():
+        raise _trap(name, "filing_macros", "工作簿含有宏（.xlsm）：请另存为不含宏的 .xlsx 后上传",
+                    "the workbook holds macros (.xlsm): save it as a macro-free .xlsx and upload that")
+    linked = next((n for n in names if n.lower().startswith("xl/externallinks/")), None)
+    if linked is not None:
+        raise _trap(name, "filing_external_links", f"工作簿链接了其他工作簿（{linked}）：请断开外部链接（数据→编辑链接）后上传",
+                    f"the workbook links to other workbooks ({linked}): break the links (Data → Edit Links) and upload it again")
+    counts = {"row": 0, "c": 0, "si": 0}
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            _screen_xml(name, archive, info, counts)
+
+
+def _screen_xml(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, counts: dict[str, int]) -> None:
+    """One XML part: no document type declaration; its rows, cells and shared strings counted (413 past the limits)."""
+    lowered = info.filename.lower()
+    tags = ("row", "c") if lowered.startswith("xl/worksheets/") else ("si",) if lowered.endswith("sharedstrings.xml") else ()
+    rows_before = counts["row"]
+    with archive.open(info) as part:
+        head = part.read(_PROLOG)
+        _screen_prolog(name, info.filename, head)
+        if not tags:
+            return
+        tail = b""
+        chunk = head
+        while chunk:
+            buffer = tail + chunk
+            chunk = part.read(_CHUNK)
+            end = len(buffer) if not chunk else len(buffer) - _TAIL
+            for tag in tags:
+                counts[tag] += sum(1 for m in _TAGS[tag].finditer(buffer) if m.start() < end)
+            tail = buffer[end:]
+            if counts["row"] - rows_before > _ROWS or counts["c"] > _CELLS or counts["si"] > _CELLS:
+                raise too_large(f"该 .xlsx 太大：{info.filename} 超过 {_ROWS} 行，或工作簿超过 {_CELLS} 个单元格",
+                                f"the .xlsx is too large: {info.filename} has more than {_ROWS} rows, or the workbook more than "
+                                f"{_CELLS} cells")
+
+
+def _screen_prolog(name: str, part: str, head: bytes) -> None:
+    """Refuse a document type declaration (where entity bombs and external entities live): no part of a workbook has one."""
+    encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:4] in (b"<\x00?\x00", b"\x00<\x00?") else "utf-8"
+    text = head.decode(encoding, "replace")
+    root = _ROOT.search(text)
+    prolog = text if root is None else text[:root.start()]
+    if _DTD.search(prolog) or (root is None and len(head) == _PROLOG):
+        raise _trap(name, "filing_xml_doctype", f"工作簿的 {part} 含有 XML 文档类型声明（DOCTYPE/ENTITY），Excel 不会这样保存：拒绝读取",
+                    f"the workbook's {part} has an XML document type declaration (DOCTYPE/ENTITY), which Excel never writes: "
+                    "refused")
+
+
+def _trap(name: str, code: str, zh: str, en: str) -> Refused:
+    problem = InputError(code, name, None, None, "", zh, en)
+    return invalid("invalid_filing", f"申报文件无效：{zh}", f"the filing is invalid: {en}", [problem])
 
 
 def _mib(size: int) -> str:

@@ -4,11 +4,19 @@ SQLite (the default, in the data folder) runs in WAL mode with foreign keys on. 
 ``BEGIN IMMEDIATE`` there, taking the write lock at once: two requests that each read the audit log's last entry and
 then append one are serialised instead of one failing half-way. PostgreSQL gets the same order from a transaction-level
 advisory lock. Reads take no lock. Offices write a few times an hour: serialising the writes costs nothing there.
+
+A write is durable once its transaction commits: a process killed at any moment (SIGKILL) leaves every transaction
+whole or absent (SQLite's write-ahead log; ``synchronous=NORMAL`` may lose the last transactions to a power cut, never
+the database's consistency). ``backup`` copies a SQLite database while the server runs (SQLite's online backup API),
+holding the writers off meanwhile, so that what the caller copies beside it (the rule files) matches the copy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -58,6 +66,47 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    # ------------------------------------------------------------ backups and checks
+
+    @property
+    def file(self) -> Path | None:
+        """The SQLite database's file (None for PostgreSQL or an in-memory database)."""
+        name = self.url.database if self.sqlite else None
+        return Path(name) if name and name != ":memory:" else None
+
+    def backup(self, target: Path, while_held: Callable[[], None] = lambda: None) -> None:
+        """Copy the SQLite database to ``target`` (a new file, whole or not at all) with the online backup API, while
+        the server may be running. The write lock is held from before the copy to after it, and ``while_held`` runs
+        inside that time: what it copies (the rule files) cannot change under a write meanwhile."""
+        source = self.file
+        if source is None:
+            raise ValueError("only a SQLite database file is backed up this way (PostgreSQL: pg_dump)")
+        fd, staging = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            with self.writing() as session:  # the writers wait: an approval is either all before the copy or all after it
+                session.connection()  # BEGIN IMMEDIATE now (a session begins lazily, at its first statement)
+                while_held()
+                reader = sqlite3.connect(source, timeout=30)
+                copy = sqlite3.connect(staging)
+                try:
+                    reader.backup(copy)
+                finally:
+                    copy.close()
+                    reader.close()
+            os.replace(staging, target)
+        finally:
+            Path(staging).unlink(missing_ok=True)
+
+    def integrity(self) -> str:
+        """``ok``, or what SQLite's ``PRAGMA integrity_check`` (or PostgreSQL, which checks as it writes) finds wrong."""
+        if not self.sqlite:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return "ok"
+        with self.engine.connect() as connection:
+            return "; ".join(str(row[0]) for row in connection.exec_driver_sql("PRAGMA integrity_check"))
 
     # ------------------------------------------------------------ migrations
 

@@ -1,5 +1,5 @@
-"""The tables of the store, as typed SQLAlchemy 2 models: users, their tokens and sessions, filings with their results,
-rule change requests and the audit log.
+"""The tables of the store, as typed SQLAlchemy 2 models: users, their tokens and sessions, filings with their results
+and their on-site verifications, rule change requests and the audit log.
 
 Times are ISO 8601 strings in UTC (``2025-03-01T08:00:00Z``): the same text in SQLite and PostgreSQL, sortable, and
 what the audit chain hashes. The schema changes only through a migration (``migrations/versions/``); a test holds the
@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["CHANGE_STATUSES", "ROLES", "AuditEntry", "Base", "Change", "Filing", "LoginSession", "Result", "Token", "User"]
+__all__ = ["CHANGE_STATUSES", "ROLES", "AuditEntry", "Base", "Change", "Filing", "LoginSession", "Result", "Token", "User",
+           "Verification"]
 
 ROLES = ("filer", "officer", "reviewer", "admin")
 CHANGE_STATUSES = ("pending", "applied", "rejected")
@@ -99,6 +100,26 @@ class Result(Base):
     checked_by: Mapped[str] = mapped_column(String(80))
 
     filing: Mapped[Filing] = relationship(back_populates="results")
+
+
+class Verification(Base):
+    """A filled 核查表 uploaded for a filing, and the check of that filing with its verified figures in place of the filed
+    ones (``junheng verify``: DATA-06 for each that differs), kept beside the filing's own results, never instead of them."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))  # the form's name as uploaded, without folders
+    form: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # the form's bytes as uploaded
+    sha256: Mapped[str] = mapped_column(String(64))  # of the form
+    figures: Mapped[int] = mapped_column(Integer)  # the verified figures (filled 核查数 cells) it holds
+    rules_version: Mapped[str] = mapped_column(String(64))
+    standard: Mapped[str] = mapped_column(String(64))  # the pack used
+    verdict: Mapped[str] = mapped_column(String(16))
+    result: Mapped[dict[str, Any]] = mapped_column()  # what `junheng verify FILING FORM --format json` prints
+    uploaded_at: Mapped[str] = mapped_column(String(32))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
 
 
 class Change(Base):
