@@ -10,6 +10,7 @@ the names they were uploaded with, so that its output names them as the server d
 from __future__ import annotations
 
 import io
+import re
 import json
 import shutil
 from collections.abc import Iterator
@@ -311,3 +312,36 @@ def test_migration_0002_upgrades_a_database_made_by_0001_keeping_its_filings(bac
             assert connection.execute(text("SELECT count(*) FROM verifications")).scalar() == 0
     finally:
         database.dispose()
+
+
+# ---------------------------------------------------------------- the same on the filing's page
+
+
+def _form_token(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def test_an_inspector_uploads_the_filled_form_on_the_filings_page_and_reads_data_06_there(loop: Bench) -> None:
+    filing = loop.ids["nanan"]
+    page = loop.client.get(f"/filings/{filing}", headers=loop.auth("officer"))
+    assert page.status_code == 200 and "上传核查表" in page.text
+    token = _form_token(page.text)
+    # a form whose 核查数 is not a number: shown on the page at its cell, nothing stored
+    form, rows, _ = _books_below_the_standard(loop, filing)
+    bad, _ = _fill(form, {(SCHOOL, "books"): "一万"})
+    before = loop.client.get(f"/api/filings/{filing}/verification", headers=loop.auth("officer")).json()["id"]
+    sent = loop.client.post(f"/filings/{filing}/verification", data={"csrf": token}, files={"file": ("核查表.xlsx", bad)},
+                            headers=loop.auth("officer"), follow_redirects=False)
+    assert sent.status_code == 422 and f"F{rows}" in sent.text and 'role="alert"' in sent.text, sent.text[:2000]
+    assert loop.client.get(f"/api/filings/{filing}/verification", headers=loop.auth("officer")).json()["id"] == before
+    sent = loop.client.post(f"/filings/{filing}/verification", data={"csrf": token}, files={"file": ("核查表.xlsx", form)},
+                            headers=loop.auth("officer"), follow_redirects=False)
+    assert sent.status_code == 303, sent.text[:2000]
+    shown = loop.client.get(f"/filings/{filing}", headers=loop.auth("officer")).text
+    assert "核查数与申报数不符（DATA-06）：<b>1</b>" in shown and "<li>" in shown.split('id="verification"')[1], shown
+    assert loop.client.get(f"/api/filings/{filing}/verification", headers=loop.auth("officer")).json()["id"] > before
+    # a district's filer reads the result but has no form to upload with
+    filer = loop.client.get(f"/filings/{filing}", headers=loop.auth("filer")).text
+    assert "实地核查" in filer and "上传核查表" not in filer
