@@ -136,44 +136,52 @@ def _propose(server: Server, token: str, i: int) -> int:
     return change
 
 
+def _round(server: Server, tokens: dict[str, str], rng: random.Random, i: int) -> tuple[int, list[int]]:
+    """Two clients uploading, a change proposed, its approval under way, and a SIGKILL at a random moment: the change's
+    id and the ids the uploads were answered with."""
+    pumps = [_Pump(server, tokens["filer"]) for _ in range(2)]
+    for pump in pumps:
+        pump.start()
+    change = _propose(server, tokens["officer"], i)
+    approval = threading.Thread(target=_approve, args=(server, tokens["reviewer"], change, []), daemon=True)
+    time.sleep(rng.uniform(0.0, 0.3))  # uploads alone, then with an approval under way (it holds the rules meanwhile)
+    approval.start()
+    time.sleep(rng.uniform(0.0, 1.0))  # an approval takes most of a second: compiling the rules, then the pauses
+    server.kill()
+    acked: list[int] = []
+    for pump in pumps:
+        pump.stop.set()
+        pump.join(10)
+        acked += pump.acked
+    approval.join(10)
+    return change, acked
+
+
 def test_killing_the_server_at_random_moments_loses_nothing_and_mixes_no_rule_files(data: tuple[Path, dict[str, str]]) -> None:
     folder, tokens = data
     rng = random.Random(SEED)
     server = Server(folder, env={"JUNHENG_FAULT_PAUSE": PAUSE})
     acked: list[int] = []
     outcomes: list[str] = []
-    change, edits, before = None, _edits(0), _snapshot(folder / "rules") if (folder / "rules").exists() else {}
+    change: int | None = None
+    edits, before = _edits(0), _snapshot(folder / "rules")
     started = time.monotonic()
-    for i in range(KILLS + 1):
-        server.start()
-        if i:
-            kept = True
-            try:
-                outcomes.append(_consistent(folder, acked, change, edits, before))
-            except BaseException:
+    try:
+        for i in range(KILLS + 1):
+            server.start()
+            if i:
                 kept = False
-                raise
-            finally:
-                tally.fault(kept)
-        if i == KILLS:
-            break
-        before, edits = _snapshot(folder / "rules"), _edits(i + 1)
-        pumps = [_Pump(server, tokens["filer"]) for _ in range(2)]
-        for pump in pumps:
-            pump.start()
-        change = _propose(server, tokens["officer"], i + 1)
-        answers: list[int] = []
-        approval = threading.Thread(target=_approve, args=(server, tokens["reviewer"], change, answers), daemon=True)
-        time.sleep(rng.uniform(0.0, 0.3))  # uploads alone, then with an approval under way (it holds the rules meanwhile)
-        approval.start()
-        time.sleep(rng.uniform(0.0, 1.0))  # an approval takes most of a second: compiling the rules, then the pauses
-        server.kill()
-        for pump in pumps:
-            pump.stop.set()
-            pump.join(10)
-            acked += pump.acked
-        approval.join(10)
-    server.stop()
+                try:
+                    outcomes.append(_consistent(folder, acked, change, edits, before))
+                    kept = True
+                finally:
+                    tally.fault(kept)
+            if i < KILLS:
+                before, edits = _snapshot(folder / "rules"), _edits(i + 1)
+                change, more = _round(server, tokens, rng, i + 1)
+                acked += more
+    finally:
+        server.stop()
     assert len(acked) >= KILLS, len(acked)  # the uploads were under way when the kills came
     assert time.monotonic() - started < 120  # about 30 s on two idle cores: bounded, whatever else the machine does
     tally.note("kills_applied", outcomes.count("applied"))
@@ -205,20 +213,20 @@ def _stage(folder: Path, edits: list[dict[str, Any]], stage: str) -> bool:
 def test_killing_the_server_at_each_step_of_writing_a_change_leaves_the_old_rules_or_the_new(data: tuple[Path, dict[str, str]],
                                                                                               stage: str) -> None:
     folder, tokens = data
-    server = Server(folder, env={"JUNHENG_FAULT_PAUSE": "0.25"}).start()
-    before, edits = _snapshot(folder / "rules"), _edits(1)
-    change = _propose(server, tokens["officer"], 1)
-    answers: list[int] = []
-    approval = threading.Thread(target=_approve, args=(server, tokens["reviewer"], change, answers), daemon=True)
-    approval.start()
-    deadline = time.monotonic() + 20
-    while not _stage(folder, edits, stage):
-        assert time.monotonic() < deadline, f"never saw {stage}"
-        time.sleep(0.01)
-    server.kill()
-    approval.join(10)
-    server.start()
+    server = Server(folder, env={"JUNHENG_FAULT_PAUSE": "0.25"})
     try:
+        server.start()
+        before, edits = _snapshot(folder / "rules"), _edits(1)
+        change = _propose(server, tokens["officer"], 1)
+        approval = threading.Thread(target=_approve, args=(server, tokens["reviewer"], change, []), daemon=True)
+        approval.start()
+        deadline = time.monotonic() + 20
+        while not _stage(folder, edits, stage):
+            assert time.monotonic() < deadline, f"never saw {stage}"
+            time.sleep(0.01)
+        server.kill()
+        approval.join(10)
+        server.start()
         status = _consistent(folder, [], change, edits, before)
         tally.fault(True)
         assert status == ("applied" if stage == "the row committed" else "pending"), status

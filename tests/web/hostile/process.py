@@ -75,6 +75,7 @@ class Server:
                 return self
             except httpx.TransportError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()  # never left running behind a failed test
                     raise RuntimeError(f"junheng serve did not start: {self.log.read_text(errors='replace')[-3000:]}") from None
                 time.sleep(0.05)
 
