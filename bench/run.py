@@ -1,46 +1,52 @@
-"""The benchmark: one command, from a fresh clone, printing figures (never a pass/fail).
+"""The benchmark: one command, from a fresh clone, printing every figure as a ratio to its floor (never a pass/fail).
 
     python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python bench/run.py
 
-It generates (seeded) a 100-school filing, the 38-district city and the
-national set (2,850 districts × 75 schools), in JSON and YAML, under
-``bench/out/`` (not committed), then measures:
+Absolute times on a shared machine drift by ±20 % from day to day, so each row is a ratio to a floor
+measured in the same run (issue 16):
 
-1. the wall time of the whole ``junheng check`` process on the 100-school filing, and (1b) that
-   start-up time against a baseline revision measured in the same run (by default the last commit
-   before the restructure into the package ``junheng``; ``--baseline REV`` picks another);
-2. throughput (filings/s, schools/s) and peak memory (RSS) of
-   ``junheng check DIR --format jsonl`` on the city and the national set;
-3. the cost of the engine: durable_rules' evaluation time against a plain-Python
-   evaluation of the same compiled comparisons over the same derived values;
-4. where the time of one filing goes: load, validate, derive, evaluate, report.
+- the whole ``junheng check`` process on one 100-school filing, and ``junheng validate`` of it, against
+  ``python -c pass`` (the same interpreter), runs interleaved;
+- ``junheng check DIR --format jsonl`` on the national set (2,850 districts × 75 schools) on every core,
+  in JSON, in JSON with ~10 findings per filing, and in YAML, against reading and ``json.loads`` of every
+  file of the JSON set on one core; the peak RSS of the largest process;
+- ``junheng overview`` of the national set against its check;
+- the server: 16 concurrent clients uploading the 100-school filing on 127.0.0.1 (bounded in count and
+  time), its latency and its memory;
+- where the time goes: durable_rules against a plain-Python evaluation of the same conditions, and one
+  filing's stages in one process.
 
-``--quick`` runs a smaller national set (285 districts) for a fast look; ``--startup-only`` measures
-1b alone.
+The sets are generated (seeded) under ``bench/out/`` (``--out`` moves them; not committed). ``--quick`` uses a
+tenth of the national set; ``--startup-only`` measures only the start-up rows (and 1b, the start-up against a
+baseline revision, ``--baseline REV``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import json
 import os
 import platform
-import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT / "engine"))
 
-from junheng.synthetic import Spec, write  # noqa: E402
+from junheng.synthetic import Spec  # noqa: E402
 
 JUNHENG = [str(Path(sys.executable).with_name("junheng"))]
 if not Path(JUNHENG[0]).exists():
@@ -50,57 +56,104 @@ if not Path(JUNHENG[0]).exists():
 # console entry `engine.cli:main`); the start-up time of `junheng check` must not have grown since.
 BASELINE = "3e7268d"
 STARTUP_RUNS = 15
+# About ten findings per filing (the default, 0.01, gives five or six): the report stage grows with findings.
+MANY_FINDINGS = 0.018
+SERVER_CLIENTS = 16
+# The targets of issue 16, each a ratio to its floor (the server's are absolute: latency has no floor).
+TARGETS = {"check": 15, "validate": 10, "json": 7, "findings": 8, "yaml": 15, "rss": 300, "p95": 60}
+# The environment of every timed process: bytecode cached, as after an install; nothing that turns on debugging.
+ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "JUNHENG_DEBUG")}
 
 
 def _machine() -> str:
     cpu = ""
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    python = platform.python_version()
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem}, {cpu or 'unknown CPU'}, Python {python}"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        mem = f", {int(Path('/proc/meminfo').read_text().split()[1]) / 1024 / 1024:.0f} GiB"
+    load = "load average %.2f %.2f %.2f" % os.getloadavg() if hasattr(os, "getloadavg") else ""
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem}, {cpu or 'unknown CPU'}, "
+            f"Python {platform.python_version()}; {load}")
 
 
-def _dataset(name: str, spec: Spec, fmt: str) -> Path:
-    folder = OUT / f"{name}-{fmt}"
+def _verdict(ratio: float, target: float) -> str:
+    return f"{ratio:.1f}× (target ≤ {target}×: {'met' if ratio <= target else 'not met'})"
+
+
+def _dataset(out: Path, name: str, spec: Spec, fmt: str) -> Path:
+    """The set ``spec`` in ``fmt`` under ``out``, generated by ``junheng generate`` unless it is there already.
+
+    In another process: this one stays small, and a check's peak RSS (which on Linux starts from the size of the
+    process that forked it) is the check's own.
+    """
+    folder = out / f"{name}-{fmt}"
     marker = folder / ".complete"
     if not marker.exists() or marker.read_text() != repr((spec, fmt)):
         if folder.exists():
-            for p in folder.iterdir():
-                p.unlink()
-        write(spec, folder, fmt)
+            shutil.rmtree(folder)
+        subprocess.run([*JUNHENG, "generate", str(folder), "--districts", str(spec.districts), "--schools", str(spec.schools),
+                        "--violations", str(spec.violation_share), "--seed", str(spec.seed), "--year", str(spec.year),
+                        "--standard", spec.standard, "--format", fmt], env=ENV, check=True, capture_output=True)
         marker.write_text(repr((spec, fmt)))
     return folder
 
 
-def _run(args: list[str]) -> tuple[float, int, float]:
-    """Wall seconds, exit code, and the peak RSS (MiB) of the largest process the command ran."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    proc = subprocess.run(JUNHENG + args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if proc.returncode not in (0, 1):
-        sys.exit(f"junheng failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    return wall, proc.returncode, max(peak, before) / 1024
+@dataclass
+class Run:
+    """One whole process: wall seconds, CPU seconds and peak RSS (MiB, its largest process) of it and its workers, exit code, stdout."""
+
+    wall: float
+    cpu: float
+    peak: float
+    code: int
+    out: bytes
 
 
-def single_filing() -> None:
-    folder = _dataset("single", Spec(districts=1, schools=100), "json")
-    path = next(folder.glob("*.json"))
-    times = [_run(["check", str(path), "--format", "json"])[0] for _ in range(7)]
-    print(f"1. one 100-school filing, whole `junheng check` process: median {statistics.median(times) * 1000:.0f} ms "
-          f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}; target ≤ 300 ms)")
+def _run(command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> Run:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, env=env or ENV, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # this command's own usage, its workers' included (they were waited for)
+        wall = time.perf_counter() - t
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if code not in (0, 1):
+            sys.exit(f"{' '.join(command)} failed ({code}): {err.read().decode()[-2000:]}")
+        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code, out.read())  # ru_maxrss: KiB on Linux
+
+
+def _ms(times: list[float]) -> str:
+    return f"median {statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})"
+
+
+# ---------------------------------------------------------------- start-up: one filing, against `python -c pass`
+
+
+def startup(out: Path, runs: int) -> None:
+    """Rows 1 and 2: the whole process of `junheng check` and of `junheng validate` on one 100-school filing."""
+    path = next(_dataset(out, "single", Spec(districts=1, schools=100), "json").glob("*.json")).resolve()
+    commands = {
+        "pass": [sys.executable, "-c", "pass"],
+        "check": [*JUNHENG, "check", str(path), "--format", "json"],
+        "validate": [*JUNHENG, "validate", str(path)],
+    }
+    for command in commands.values():  # warm-up, not timed: bytecode and the rules cache written
+        _run(command)
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(runs):  # interleaved, so that a busy moment of the machine costs each alike
+        for name, command in commands.items():
+            times[name].append(_run(command).wall)
+    floor = statistics.median(times["pass"])
+    print(f"floor: `python -c pass` (this interpreter), {_ms(times['pass'])}")
+    for n, (name, label) in enumerate((("check", "`junheng check` of one 100-school filing, the whole process"),
+                                       ("validate", "`junheng validate` of the same filing")), 1):
+        ratio = statistics.median(times[name]) / floor
+        print(f"{n}. {label}: {_ms(times[name])} = {_verdict(ratio, TARGETS[name])}")
 
 
 @contextlib.contextmanager
@@ -115,16 +168,6 @@ def _worktree(rev: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _startup_run(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall seconds of one whole process, which must have checked the filing (exit 0 or 1, a JSON verdict)."""
-    t = time.perf_counter()
-    proc = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    wall = time.perf_counter() - t
-    if proc.returncode not in (0, 1) or b'"verdict"' not in proc.stdout:
-        sys.exit(f"{' '.join(command)} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    return wall
-
-
 def _entry(tree: Path) -> tuple[str, Path]:
     """How a checkout runs `junheng check`: its CLI module, and the folder to put on PYTHONPATH."""
     if (tree / "engine" / "junheng" / "cli" / "main.py").exists():
@@ -134,18 +177,11 @@ def _entry(tree: Path) -> tuple[str, Path]:
     sys.exit(f"no junheng command line in {tree}: neither engine/junheng/cli/main.py nor engine/cli.py")
 
 
-def _ms(times: list[float]) -> str:
-    return f"median {statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})"
-
-
-def startup_against_baseline(rev: str, runs: int) -> None:
+def startup_against_baseline(out: Path, rev: str, runs: int) -> None:
     """1b: the start-up time of `junheng check` now and at `rev`, measured alike and interleaved in one run."""
-    folder = _dataset("single", Spec(districts=1, schools=100), "json")
-    path = next(folder.glob("*.json")).resolve()
+    path = next(_dataset(out, "single", Spec(districts=1, schools=100), "json").glob("*.json")).resolve()
     check = ["check", str(path), "--format", "json"]
-    # Both run as `python -m` from the same virtualenv, with bytecode cached (a warm-up run each,
-    # not timed) as after an install, and the baseline's own rules; only the code differs.
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "JUNHENG_DEBUG")}
+    env = {k: v for k, v in ENV.items() if k != "PYTHONPATH"}
     try:
         resolved = subprocess.run(["git", "rev-parse", "--verify", "--short", f"{rev}^{{commit}}"], cwd=ROOT,
                                   check=True, capture_output=True, text=True).stdout.strip()
@@ -153,118 +189,326 @@ def startup_against_baseline(rev: str, runs: int) -> None:
         print(f"1b. start-up against the baseline {rev}: not measured, the revision cannot be read from git ({e})")
         return
     with _worktree(resolved) as tree:
-        module, path = _entry(tree)
+        module, pythonpath = _entry(tree)
         now = ([sys.executable, "-m", "junheng.cli.main", *check], ROOT, env)
-        then = ([sys.executable, "-m", module, *check], tree, {**env, "PYTHONPATH": str(path)})
+        then = ([sys.executable, "-m", module, *check], tree, {**env, "PYTHONPATH": str(pythonpath)})
         for command, cwd, run_env in (now, then):
-            _startup_run(command, cwd, run_env)
+            _run(command, cwd, run_env)
         times: dict[str, list[float]] = {"now": [], "then": []}
         for _ in range(runs):  # interleaved, so that a busy moment of the machine costs both alike
-            times["now"].append(_startup_run(*now))
-            times["then"].append(_startup_run(*then))
+            times["now"].append(_run(*now).wall)
+            times["then"].append(_run(*then).wall)
     ratio = statistics.median(times["now"]) / statistics.median(times["then"])
     print(f"1b. start-up, the whole `junheng check` process on the 100-school filing, {runs} runs each, interleaved:")
     print(f"    now       (junheng.cli.main): {_ms(times['now'])}")
     what = "the last commit before the restructure" if rev == BASELINE else rev
     print(f"    baseline  ({module} at {resolved}, {what}): {_ms(times['then'])}")
-    print(f"    ratio now/baseline: {ratio:.2f}× (target: not above 1; this machine's run-to-run spread is about ±10%)")
+    print(f"    ratio now/baseline: {ratio:.2f}×")
 
 
-def throughput(name: str, spec: Spec, fmt: str) -> None:
-    folder = _dataset(name, spec, fmt)
-    out = OUT / f"{name}-{fmt}.jsonl"
-    wall, _, peak = _run(["check", str(folder), "--format", "jsonl", "--output", str(out), "--jobs", str(os.cpu_count() or 2)])
-    lines = out.read_text(encoding="utf-8").splitlines()
-    verdicts = [json.loads(line).get("verdict") for line in lines]
-    n = len(lines)
-    print(f"   {name:9s} {fmt:4s}: {n} filings, {n * spec.schools} schools in {wall:.2f} s = {n / wall:.0f} filings/s, "
-          f"{n * spec.schools / wall:.0f} schools/s; peak RSS {peak:.0f} MiB; "
-          f"{verdicts.count('deferred')} deferred, {verdicts.count('qualified')} qualified")
+# ---------------------------------------------------------------- the national set, against json.loads of it on one core
+
+_FLOOR = """
+import json, os, sys, time
+files = sorted(os.path.join(sys.argv[1], f) for f in os.listdir(sys.argv[1]) if f.endswith(".json"))
+t = time.perf_counter()
+for f in files:
+    with open(f, "rb") as stream:
+        json.loads(stream.read())
+print(time.perf_counter() - t)
+"""
 
 
-def engine_cost_and_stages(samples: int = 200) -> None:
-    from junheng.check.derive import derive
+def _json_floor(folder: Path) -> float:
+    """Seconds to read and `json.loads` every file of the set, in one process (one core)."""
+    return float(_run([sys.executable, "-c", _FLOOR, str(folder)]).out)
+
+
+def _check(folder: Path, output: Path) -> tuple[Run, int, int]:
+    """The check of ``folder``: the run, how many filings its report has, how many findings in all.
+
+    The report is read a line at a time and nothing of it kept: a process started later starts from this one's
+    size, which Linux counts in its peak RSS.
+    """
+    run = _run([*JUNHENG, "check", str(folder), "--format", "jsonl", "--output", str(output), "--jobs", str(os.cpu_count() or 2)])
+    filings = findings = 0
+    with output.open(encoding="utf-8") as lines:
+        for line in lines:
+            filings += 1
+            findings += len(json.loads(line).get("findings", ()))
+    return run, filings, findings
+
+
+def national(out: Path, spec: Spec) -> float:
+    """Rows 3-6: the national set checked, as JSON, JSON with many findings, YAML; peak RSS. Returns the JSON check's wall time."""
+    sets = {
+        "json": (_dataset(out, "national", spec, "json"), "JSON, `check --format jsonl`, every core"),
+        "findings": (_dataset(out, "national-findings", Spec(spec.districts, spec.schools, violation_share=MANY_FINDINGS), "json"),
+                     "the same with ~10 findings per filing"),
+        "yaml": (_dataset(out, "national", spec, "yaml"), "the same set as YAML (floor: the JSON set's)"),
+    }
+    floors = [_json_floor(sets["json"][0])]
+    runs: dict[str, tuple[Run, int, int]] = {}
+    for name, (folder, _) in sets.items():
+        runs[name] = _check(folder, out / f"{folder.name}.jsonl")
+        floors.append(_json_floor(sets["json"][0]))  # around every run: the floor sees the machine the runs saw
+    floor = statistics.median(floors)
+    cores = os.cpu_count() or 2
+    schools = spec.districts * spec.schools
+    print(f"floor: reading and `json.loads` of the {spec.districts:,} JSON files ({schools:,} schools), one core: "
+          f"median {floor:.2f} s of {len(floors)} ({', '.join(f'{f:.2f}' for f in floors)})")
+    for n, (name, (_, label)) in enumerate(sets.items(), 3):
+        run, filings, findings = runs[name]
+        print(f"{n}. national {label}: {run.wall:.2f} s = {_verdict(run.wall / floor, TARGETS[name])}; "
+              f"{filings / run.wall:.0f} filings/s, {findings / max(1, filings):.1f} findings per filing; CPU {run.cpu:.1f} s in all "
+              f"({run.cpu / max(1, filings) * 1000:.2f} ms per filing; on {cores} idle cores at best {run.cpu / cores / floor:.1f}×)")
+    peak = max(run.peak for run, _, _ in runs.values())
+    print(f"6. peak RSS of the largest process of these checks: {peak:.0f} MiB (target ≤ {TARGETS['rss']} MiB: "
+          f"{'met' if peak <= TARGETS['rss'] else 'not met'})")
+    return runs["json"][0].wall
+
+
+def overview(out: Path, spec: Spec, check_seconds: float) -> None:
+    """Row 7: `junheng overview` of the national JSON set, against the check of the same set."""
+    from junheng.overview.bench import command  # imported here: the checker's modules only when this row runs
+
+    folder = _dataset(out, "national", spec, "json")
+    run = _run(command(JUNHENG, folder, out / "national-overview.html"))
+    print(f"7. `junheng overview` of the national JSON set: {run.wall:.2f} s = {run.wall / check_seconds:.2f}× its check "
+          f"({check_seconds:.2f} s, row 3); CPU {run.cpu:.1f} s")
+
+
+# ---------------------------------------------------------------- the server: 16 concurrent uploads on 127.0.0.1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _rss_mib(pid: int) -> tuple[float, float]:
+    """(the RSS of process ``pid``, of it and its children) in MiB; zeros when /proc cannot say (not Linux)."""
+
+    def rss(p: int) -> float:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    children = []
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    if int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                        children.append(int(entry))
+    return rss(pid), rss(pid) + sum(rss(c) for c in children)
+
+
+def _upload(port: int, token: str, name: str, body: bytes) -> tuple[int, float]:
+    """POST the filing to /api/filings as multipart field ``file``: (status, seconds)."""
+    boundary = "junheng-bench-boundary"
+    payload = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+               f"Content-Type: application/json\r\n\r\n").encode() + body + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/filings", data=payload, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    t = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    except (urllib.error.URLError, OSError):
+        status = 0
+    return status, time.perf_counter() - t
+
+
+def _ready(port: int, token: str, seconds: float) -> bool:
+    """Whether the server answers GET /api/me within ``seconds`` (polled, bounded)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/me", headers={"Authorization": f"Bearer {token}"})
+        with contextlib.suppress(urllib.error.URLError, OSError):
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        time.sleep(0.2)
+    return False
+
+
+def _load(port: int, token: str, body: bytes, uploads: int, seconds: float) -> list[tuple[int, float]]:
+    """``SERVER_CLIENTS`` threads uploading until ``uploads`` are done or ``seconds`` have passed (both bounds hold)."""
+    results: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    left = [uploads]
+
+    def client() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                if left[0] <= 0:
+                    return
+                left[0] -= 1
+            result = _upload(port, token, "district-100000.json", body)
+            with lock:
+                results.append(result)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(SERVER_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    return results
+
+
+def server(out: Path, uploads: int, seconds: float) -> None:
+    """Row 8: `junheng serve` on 127.0.0.1 under 16 concurrent uploads of the 100-school filing."""
+    if uploads <= 0:
+        print("8. server (p95 of 16 concurrent 100-school uploads): not measured (--server-uploads 0)")
+        return
+    if subprocess.run([*JUNHENG, "serve", "--help"], env=ENV, capture_output=True).returncode != 0:
+        print("8. server (p95 of 16 concurrent 100-school uploads): not measured yet (`junheng serve` is not available)")
+        return
+    body = next(_dataset(out, "single", Spec(districts=1, schools=100), "json").glob("*.json")).read_bytes()
+    data = out / "server-data"
+    shutil.rmtree(data, ignore_errors=True)
+    _run([*JUNHENG, "users", "add", "bench", "--role", "officer", "--data", str(data)])
+    token = _run([*JUNHENG, "users", "token", "bench", "--data", str(data)]).out.decode().strip()
+    port = _free_port()
+    with open(out / "server.log", "wb") as log:
+        process = subprocess.Popen([*JUNHENG, "serve", "--data", str(data), "--port", str(port)], cwd=ROOT, env=ENV,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    try:
+        if not _ready(port, token, 60):
+            print(f"8. server: not measured yet (`junheng serve` did not answer within 60 s; see {out / 'server.log'})")
+            return
+        _load(port, token, body, SERVER_CLIENTS, 60)  # warm-up: every client once
+        before = _rss_mib(process.pid)
+        results = _load(port, token, body, uploads, seconds)
+        after = _rss_mib(process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+    _server_row(results, before, after)
+
+
+def _server_row(results: list[tuple[int, float]], before: tuple[float, float], after: tuple[float, float]) -> None:
+    times = sorted(t for _, t in results)
+    if not times:
+        print("8. server: no upload finished")
+        return
+    errors = sum(1 for status, _ in results if status != 201)
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))] * 1000
+    print(f"8. server, {len(results)} uploads of the 100-school filing by {SERVER_CLIENTS} concurrent clients on 127.0.0.1: "
+          f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95:.0f} ms (target ≤ {TARGETS['p95']} ms: "
+          f"{'met' if p95 <= TARGETS['p95'] and not errors else 'not met'}), max {times[-1] * 1000:.0f} ms, {errors} errors; "
+          f"server RSS {before[0]:.0f} → {after[0]:.0f} MiB ({before[1]:.0f} → {after[1]:.0f} MiB with its workers)")
+
+
+# ---------------------------------------------------------------- where the time goes, in one process
+
+
+def engine_cost_and_stages(out: Path, spec: Spec, samples: int = 300) -> None:  # long: one timed pipeline, stage by stage
+    """Row 9: durable_rules against plain Python over the same facts; row 10: one filing's stages, as a worker runs them."""
+    from junheng.check.derive import derive  # imported here: bench/run.py itself starts without the checker
     from junheng.check.explain import FindingBuilder
     from junheng.check.recorder import Recorder, build_findings
     from junheng.check.run import prepare
     from junheng.filing.validate import validate_document
     from junheng.located.read import load_document
     from junheng.policy.packs import compile_rules
-    from junheng.report.formats import json_format
+    from junheng.report.formats import jsonl
     from junheng.report.result import Result
     from junheng.rete import reference as direct
     from junheng.rete.facts import STAGE_AGGREGATE_MISSING, STAGE_VERDICT, stage_fact
     from junheng.rete.session import Fired
 
     policy = compile_rules()
-    folder = _dataset("city", Spec(districts=38, schools=75), "json")
-    paths = sorted(folder.glob("*.json"))
-    stages = {"load": 0.0, "validate": 0.0, "derive": 0.0, "evaluate": 0.0, "report": 0.0}
+    paths = sorted(_dataset(out, "national", spec, "json").glob("*.json"))[:samples]
+    clock: Callable[[], float] = time.process_time  # this process's CPU: what a worker spends, whatever else runs
+    stages = dict.fromkeys(("load", "validate", "derive", "evaluate", "findings", "render"), 0.0)
     engine_time = plain_time = 0.0
     plains: dict = {}  # pack name → the plain-Python predicates of its single-pattern rules
-    n = 0
-    for k in range(samples):
-        path = paths[k % len(paths)]
-        t0 = time.perf_counter()
+    stages_after = [[stage_fact(STAGE_AGGREGATE_MISSING)], [stage_fact(STAGE_VERDICT)]]
+    for k, path in enumerate(paths * 2):
+        t0 = clock()
         doc = load_document(path)
-        t1 = time.perf_counter()
+        t1 = clock()
         filing = validate_document(doc)
         data = filing.model_dump(mode="python", exclude_none=True)
-        t2 = time.perf_counter()
+        t2 = clock()
         pack = policy.packs[filing.district.standard]
         prepared = prepare(pack)
         derived = derive(pack, prepared.plan, prepared.steps, data)
-        t3 = time.perf_counter()
+        t3 = clock()
         recorder = Recorder(pack, prepared.plan, derived.subjects)
-        stages_after = [[stage_fact(STAGE_AGGREGATE_MISSING)], [stage_fact(STAGE_VERDICT)]]
         session = prepared.engine.run([derived.facts, *stages_after], recorder.on_fire)
-        t4 = time.perf_counter()
-        builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary)
+        t4 = clock()
+        builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary, langs=("zh",))
         findings = build_findings(pack, recorder, builder, derived.subjects)
-        json_format.render([Result(doc.file, {}, pack.name, pack.title, "qualified", tuple(findings), policy.vocabulary)])
-        t5 = time.perf_counter()
-        for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
-            stages[key] += dt
-        # the same compiled comparisons, evaluated in plain Python over the same facts
+        t5 = clock()
+        jsonl.line(Result(doc.file, {}, pack.name, pack.title, "qualified", tuple(findings), policy.vocabulary))
+        t6 = clock()
+        assert not session.errors
         predicates = plains.setdefault(pack.name, direct.plain_single_pattern(prepared.plan.durable))
-        t6 = time.perf_counter()
+        t7 = clock()  # the same compiled comparisons, evaluated in plain Python over the same facts
         hits = [(name, f) for f in derived.facts for name, pred in predicates.get(f["t"], ()) if pred(f)]
         rec2 = Recorder(pack, prepared.plan, derived.subjects)
         answers = [a for name, f in hits for a in rec2.on_fire(Fired(name, {"s": f}))]
         multi = {k: v for k, v in prepared.plan.durable.items() if len(v["all"]) > 1 or len(v["all"][0]) > 1}
         direct.run(multi, [answers, *stages_after], lambda name, bound, rec=rec2: rec.on_fire(Fired(name, bound)))
-        t7 = time.perf_counter()
+        t8 = clock()
+        if k < len(paths):  # the first pass warms up: the derive stage's straight-line code is written on the way
+            continue
+        for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+            stages[key] += dt
         engine_time += t4 - t3
-        plain_time += t7 - t6
-        n += 1
-        assert not session.errors
+        plain_time += t8 - t7
+    n = len(paths)
     total = sum(stages.values())
-    print(f"3. engine cost over {n} city filings: durable_rules {engine_time / n * 1000:.2f} ms/filing, "
-          f"plain Python {plain_time / n * 1000:.2f} ms/filing, ratio {engine_time / plain_time:.2f}× (target ≤ 3×)")
-    print(f"4. where one filing's time goes ({total / n * 1000:.1f} ms in this process): " +
+    print(f"9. durable_rules' evaluation over {n} national filings: {engine_time / n * 1000:.2f} ms per filing, a plain-Python "
+          f"evaluation of the same compiled conditions {plain_time / n * 1000:.2f} ms: {engine_time / plain_time:.2f}×")
+    print(f"10. where one filing's time goes, as a worker spends it ({total / n * 1000:.2f} ms of CPU per filing): " +
           ", ".join(f"{k} {v / total * 100:.0f}% ({v / n * 1000:.2f} ms)" for k, v in stages.items()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a national set of 285 districts instead of 2,850")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="where the generated sets go (default bench/out)")
     parser.add_argument("--baseline", default=BASELINE, metavar="REV",
                         help=f"the revision whose start-up time 1b compares with (default {BASELINE}, the last before the restructure)")
-    parser.add_argument("--runs", type=int, default=STARTUP_RUNS, help=f"runs of each side in 1b (default {STARTUP_RUNS})")
-    parser.add_argument("--startup-only", action="store_true", help="measure 1b (start-up against the baseline) alone")
+    parser.add_argument("--runs", type=int, default=STARTUP_RUNS, help=f"runs of each start-up command (default {STARTUP_RUNS})")
+    parser.add_argument("--startup-only", action="store_true", help="measure the start-up rows (1, 2, 1b) alone")
+    parser.add_argument("--server-uploads", type=int, default=5000, help="uploads in the server row (default 5,000)")
+    parser.add_argument("--server-seconds", type=float, default=300, help="the server row stops after this long (default 300)")
+    parser.add_argument("--engine", type=Path, metavar="DIR",
+                        help="time the junheng package in DIR (another checkout's engine/ folder) in rows 1-8, for a before/after "
+                             "comparison in one sitting; rows 9 and 10 always measure this checkout")
     args = parser.parse_args()
-    national = Spec(districts=285 if args.quick else 2850, schools=75)
-    print(f"machine: {_machine()}")
+    if args.engine is not None:
+        ENV["PYTHONPATH"] = str(args.engine.resolve())
+    out: Path = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    spec = Spec(districts=285 if args.quick else 2850, schools=75)
+    print(f"machine: {_machine()}; {datetime.date.today().isoformat()}")
+    startup(out, args.runs)
+    startup_against_baseline(out, args.baseline, args.runs)
     if args.startup_only:
-        startup_against_baseline(args.baseline, args.runs)
         return
-    single_filing()
-    startup_against_baseline(args.baseline, args.runs)
-    print("2. throughput, `junheng check DIR --format jsonl` (targets: national JSON ≤ 10 s on 2 cores, peak RSS ≤ 300 MiB):")
-    for name, spec in (("city", Spec(districts=38, schools=75)), ("national", national)):
-        for fmt in ("json", "yaml"):
-            throughput(name, spec, fmt)
-    engine_cost_and_stages()
+    check_seconds = national(out, spec)
+    overview(out, spec, check_seconds)
+    server(out, args.server_uploads, args.server_seconds)
+    engine_cost_and_stages(out, spec)
+    print(f"machine at the end: {_machine()}")
 
 
 if __name__ == "__main__":

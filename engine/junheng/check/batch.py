@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import overload
 
 from junheng.check import run as _run
@@ -12,7 +12,7 @@ from junheng.check.sources import Source
 from junheng.check.workers import Task, run_isolated
 from junheng.errors import ExitStatus
 from junheng.policy.compiled import Policy
-from junheng.report.formats import LineFormatter
+from junheng.report.formats import ONE_LANGUAGE, LineFormatter
 from junheng.report.result import Failure, Outcome, outcome_status
 
 __all__ = ["Rendered", "check_many"]
@@ -58,6 +58,10 @@ def check_many(sources: Iterable[str | Source], policy: Policy, options: Options
     A worker that dies (a crash inside the engine's C extension) costs only the
     filing it held: that filing is reported as an internal error (exit 3).
     """
+    if render is not None and options.details is not None and ONE_LANGUAGE in options.details:
+        # the format's line shows the findings in ``lang`` alone, and the worker keeps nothing else of the result
+        options = replace(options, lang=lang)
+
     def finish(outcome: Outcome) -> Outcome | Rendered:
         if render is None:
             return outcome

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from junheng.check.derive import evaluate_exact
@@ -180,11 +182,16 @@ def figure_places(rule: CompiledRule, units: Mapping[str, Any]) -> dict[str, int
     return out
 
 
+# figure_places of a rule, for as long as the compiled rule lives: the same for every filing (a builder is one filing's).
+_PLACES: weakref.WeakKeyDictionary[CompiledRule, tuple[Mapping[str, Any], dict[str, int]]] = weakref.WeakKeyDictionary()
+
+
 class FindingBuilder:
-    """Writes the findings of one filing: what each fired rule means for its subject, in both languages."""
+    """Writes the findings of one filing: what each fired rule means for its subject, in both languages (or, with
+    ``langs``, in the one language the report shows)."""
 
     def __init__(self, pack: CompiledPack, doc: LoadedDocument, data: dict[str, Any], subjects: list[Subject],
-                 vocabulary: dict[str, Any], prior_doc: LoadedDocument | None = None):
+                 vocabulary: dict[str, Any], prior_doc: LoadedDocument | None = None, langs: tuple[str, ...] = _LANGS):
         self.pack = pack
         self.doc = doc
         self.prior_doc = prior_doc
@@ -193,14 +200,32 @@ class FindingBuilder:
         self.vocab = vocabulary
         self.units: dict[str, Any] = vocabulary.get("units", {})
         self._places: dict[str, dict[str, int]] = {}  # rule key → figure_places
-        self.schools = {i: (str(rec["id"]), rec.get("name")) for i, rec in enumerate(data.get("schools") or [])}
+        # The languages the texts are written in: both, or the one report that will show them (``check.Options.lang``).
+        self.langs = tuple(lang for lang in _LANGS if lang in langs)
+
+    @cached_property
+    def schools(self) -> dict[int, tuple[str, str | None]]:
+        """Each school record's (id, name) by its place in the file: what names a school in a text."""
+        return {i: (str(rec["id"]), rec.get("name")) for i, rec in enumerate(self.data.get("schools") or [])}
+
+    def text(self, written: Callable[[str], str]) -> Text:
+        """A finding's text in both languages, ``written(lang)`` each; with one language (``langs``) the other is
+        left empty — the report that asked for one language shows no other."""
+        if self.langs == _LANGS:
+            return Text(zh=written("zh"), en=written("en"))
+        zh, en = (written(lang) if lang in self.langs else "" for lang in _LANGS)
+        return Text.model_construct(zh=zh, en=en)
 
     def places(self, rule: CompiledRule) -> dict[str, int]:
-        """The decimals of each figure the rule's texts show (``figure_places``), worked out once per rule."""
-        if rule.key not in self._places:
-            policy_numbers = {name for params in rule.params.values() for name in params}  # shown as written, never rounded
-            self._places[rule.key] = {k: v for k, v in figure_places(rule, self.units).items() if k not in policy_numbers}
-        return self._places[rule.key]
+        """The decimals of each figure the rule's texts show (``figure_places``), worked out once per rule and vocabulary."""
+        places = self._places.get(rule.key)
+        if places is None:
+            known = _PLACES.get(rule)
+            if known is None or known[0] is not self.units:
+                policy_numbers = {name for params in rule.params.values() for name in params}  # shown as written, never rounded
+                known = _PLACES[rule] = (self.units, {k: v for k, v in figure_places(rule, self.units).items() if k not in policy_numbers})
+            places = self._places[rule.key] = known[1]
+        return places
 
     def _names(self, subject: Subject, env: Env, lang: str) -> dict[str, Any]:
         """What a rule's texts may name: the subject, the policy numbers, every input read, every value."""
@@ -270,7 +295,7 @@ class FindingBuilder:
         relevant = _keep_reads_of(env, rule, causes) if len(rule.causes) > 1 else None
         shortfall = self._shortfall(rule, env)
         extra = self._lagging(rule, rule.rule.lagging, subject, env) if rule.rule.lagging is not None else {}
-        texts = {lang: self._texts(rule, subject, env, lang, causes, shortfall, extra.get(lang, {})) for lang in _LANGS}
+        texts = {lang: self._texts(rule, subject, env, lang, causes, shortfall, extra.get(lang, {})) for lang in self.langs}
         rect = self._rectification(rule, env, texts)
         return Finding(
             rule=rule.id, subject=subject.name, severity=rule.rule.severity,
@@ -321,7 +346,7 @@ class FindingBuilder:
     def _fill(self, rule: CompiledRule, text: Text, names: Mapping[str, Mapping[str, Any]]) -> Text:
         """A rule's text filled in, in both languages, each figure with its unit's decimals."""
         places = self.places(rule)
-        return Text(zh=fill(text.zh, names["zh"], places), en=fill(text.en, names["en"], places))
+        return self.text(lambda lang: fill(getattr(text, lang), names[lang], places))
 
     def _lagging(self, rule: CompiledRule, lag: Lagging, subject: Subject, env: Env) -> dict[str, dict[str, Any]]:
         """BAL rules: every coefficient labelled, the worst one, and the schools furthest below the level's mean on it."""
@@ -331,8 +356,8 @@ class FindingBuilder:
             v = env.values.get(name)
             if isinstance(v, (int, float, Fraction)) and (best is None or float(v) > float(env.values[best])):
                 best = name
-        out: dict[str, dict[str, Any]] = {"zh": {}, "en": {}}
-        for lang in _LANGS:
+        out: dict[str, dict[str, Any]] = {lang: {} for lang in self.langs}
+        for lang in self.langs:
             labelled = []
             for name in lag.among:
                 label = rule.rule.labels.get(name)
@@ -341,7 +366,7 @@ class FindingBuilder:
         if best is None:
             return out
         below, mean = _below_mean(rule, best, subject, env, count)
-        for lang in _LANGS:
+        for lang in self.langs:
             label = rule.rule.labels.get(best)
             out[lang]["worst_label"] = getattr(label, lang) if label else best
             out[lang]["worst_value"] = round4(env.values[best])
@@ -371,18 +396,18 @@ class FindingBuilder:
         names = {lang: {"for_rule": rule.id, "for_title": getattr(rule.rule.title, lang), "subject": subject.name,
                         "missing": _joined(lang, (pointer_label(p, lang, self.schools) for p in sorted(missing, key=self._by_school)),
                                            "；", "; ")}
-                 for lang in _LANGS}
+                 for lang in self.langs}
         locs = [input_object(p) for p in env.inputs] + [
             present_ancestor(self.data, input_object(p)) for p in missing
         ]
         return Finding(
             rule="DATA-MISSING", subject=subject.name, severity=rule.rule.severity,
             title=Text(zh=dm["title"]["zh"], en=dm["title"]["en"]),
-            message=Text(zh=fill(dm["message"]["zh"], names["zh"]), en=fill(dm["message"]["en"], names["en"])),
+            message=self.text(lambda lang: fill(dm["message"][lang], names[lang])),
             observed={self._relative(p, subject): as_filed(v) for p, v in sorted(env.inputs.items())},
             threshold=self._threshold(rule, env.params),
             basis=rule.rule.basis,
-            rectification=Text(zh=fill(dm["rectification"]["zh"], names["zh"]), en=fill(dm["rectification"]["en"], names["en"])),
+            rectification=self.text(lambda lang: fill(dm["rectification"][lang], names[lang])),
             locations=locate(self.doc, locs or [subject.base_pointer]),
             for_rule=rule.id, missing=missing, area=rule.area, area_title=rule.area_title,
         )
@@ -392,7 +417,7 @@ class FindingBuilder:
         members = sorted(members, key=lambda f: f.rule)
         by_id = {r.id: r for r in self.pack.rules}
         texts = {}
-        for lang in _LANGS:
+        for lang in self.langs:
             parts = [self._member_text(f, by_id.get(f.rule), subject, lang) for f in members]
             texts[lang] = {"school_name": subject.label, "subject": subject.name, "causes": _joined(lang, parts, "；", "; ")}
         observed: dict[str, Any] = {}

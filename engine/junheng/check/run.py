@@ -52,11 +52,16 @@ class Options:
     previous: Previous = ()  # last year's filings, for DATA-05
     verified: tuple[Verified, ...] = ()  # figures verified on site, in place of the filed ones (junheng verify; DATA-06)
     # What beyond the findings a report needs: "checks" (junit), "indicators" (html); None: all.
-    # Each costs time on every filing, so the CLI asks only for what its format uses.
+    # Each costs time on every filing, so the CLI asks only for what its format uses. A streaming format may also
+    # say that it shows one language ("one_language", ``formats.ONE_LANGUAGE``): ``check_many`` then sets ``lang``.
     details: frozenset[str] | None = None
     # --strict: a notice (a sheet left unread, a pack meant for another province or other years) is an error, and the
     # filing is not checked (exit 2) — as an unknown sheet was before notices existed.
     strict: bool = False
+    # The one language the result is shown in, when that is known before the check (a streaming format that shows one,
+    # ``formats.ONE_LANGUAGE``, rendered in the worker): the findings' texts are written in it alone, the other left
+    # empty. None: both.
+    lang: str | None = None
 
 
 @dataclass(eq=False)
@@ -201,7 +206,8 @@ def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options
     session = prepared.engine.run(stages, recorder.on_fire)
     if session.errors:
         raise RuntimeError("; ".join(session.errors[:3]))
-    builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary, prior_doc)
+    builder = FindingBuilder(pack, doc, data, derived.subjects, policy.vocabulary, prior_doc,
+                             langs=(options.lang,) if options.lang is not None else ("zh", "en"))
     findings = (build_verified_findings(pack, recorder, builder, derived.subjects, options.verified) if options.verified
                 else build_findings(pack, recorder, builder, derived.subjects))
     if doc.cells:  # a spreadsheet filing: every location in it also names its cell (not those in last year's filing or a form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Collection
 from typing import Any
 
 from junheng.policy.formula import Record
@@ -28,10 +29,13 @@ class Subject:
 
 LEVELS = ("primary", "junior")
 GROUPS = ("parents", "teachers", "deputies")
+KINDS = ("district", "level", "group", "school", "unit", "school_id")  # in the order the facts carry them
 
 
-def enumerate_subjects(data: dict[str, Any], teaching_point_cutoff: int, prior: dict[str, Any] | None = None) -> dict[str, list[Subject]]:
-    """Every subject of a filing, by kind, in a stable order (file order for schools)."""
+def enumerate_subjects(data: dict[str, Any], teaching_point_cutoff: int, prior: dict[str, Any] | None = None,
+                       kinds: Collection[str] | None = None) -> dict[str, list[Subject]]:
+    """Every subject of a filing, by kind, in a stable order (file order for schools); only those of ``kinds`` (None:
+    every kind) are made, the other kinds' lists left empty: a pack with no rule about a kind never looks at it."""
     code = str(data["district"]["code"])
     schools = data.get("schools") or []
     records: list[Record] = []
@@ -41,6 +45,36 @@ def enumerate_subjects(data: dict[str, Any], teaching_point_cutoff: int, prior: 
     id_count: dict[str, int] = {}
     for _, rec, _ in records:
         id_count[rec["id"]] = id_count.get(rec["id"], 0) + 1
+    wanted = set(KINDS if kinds is None else kinds)
+    school_subjects = _schools(records, id_count) if wanted & {"school", "unit"} else []
+    out: dict[str, list[Subject]] = {
+        "district": [Subject("district", code, None, data, "", tuple(records), {}, data["district"].get("name") or code, prior)],
+        "level": [],
+        "group": [],
+        "school": school_subjects if "school" in wanted else [],
+        "unit": [],
+        "school_id": [],
+    }
+    if "district" not in wanted:
+        out["district"] = []
+    for level in LEVELS if "level" in wanted else ():
+        recs = tuple(r for r in records if r[1]["level"] == level)
+        if recs:
+            out["level"].append(Subject("level", f"{code}/{level}", level, data, "", recs, {"level": level}, f"{code}/{level}"))
+    for group in GROUPS if "group" in wanted else ():
+        out["group"].append(Subject("group", f"{code}/{group}", group, data, "", (), {"group": group}, f"{code}/{group}"))
+    if "unit" in wanted:
+        out["unit"] = _units(school_subjects, records)
+    # Only ids used more than once are candidates for DATA-01; the rule itself decides.
+    for sid, n in id_count.items() if "school_id" in wanted else ():
+        if n > 1:
+            recs = tuple(r for r in records if r[1]["id"] == sid)
+            out["school_id"].append(Subject("school_id", sid, None, recs[0][1], f"/schools/{recs[0][0]}", recs, {}, sid))
+    return out
+
+
+def _schools(records: list[Record], id_count: dict[str, int]) -> list[Subject]:
+    """A subject per school record, named by its id (``id#2`` for the second record of an id used twice)."""
     seen: dict[str, int] = {}
     school_subjects: list[Subject] = []
     for r in records:
@@ -53,38 +87,25 @@ def enumerate_subjects(data: dict[str, Any], teaching_point_cutoff: int, prior: 
         school_subjects.append(
             Subject("school", name, r[1]["level"], r[1], f"/schools/{r[0]}", (r,), {"level": r[1]["level"]}, r[1].get("name") or name)
         )
-    out: dict[str, list[Subject]] = {
-        "district": [Subject("district", code, None, data, "", tuple(records), {}, data["district"].get("name") or code, prior)],
-        "level": [],
-        "group": [],
-        "school": school_subjects,
-        "unit": [],
-        "school_id": [],
-    }
-    for level in LEVELS:
-        recs = tuple(r for r in records if r[1]["level"] == level)
-        if recs:
-            out["level"].append(Subject("level", f"{code}/{level}", level, data, "", recs, {"level": level}, f"{code}/{level}"))
-    for group in GROUPS:
-        out["group"].append(Subject("group", f"{code}/{group}", group, data, "", (), {"group": group}, f"{code}/{group}"))
+    return school_subjects
+
+
+def _units(school_subjects: list[Subject], records: list[Record]) -> list[Subject]:
+    """A subject per school unit: a record without a campus, or a campus with all its records."""
+    units: list[Subject] = []
     campuses: dict[str, list[Record]] = {}
     for subj, r in zip(school_subjects, records, strict=True):
         campus = r[1].get("campus")
         if campus is None:
-            out["unit"].append(Subject("unit", subj.name, subj.variant, r[1], subj.base_pointer, (r,), {}, subj.label))
+            units.append(Subject("unit", subj.name, subj.variant, r[1], subj.base_pointer, (r,), {}, subj.label))
         else:
             campuses.setdefault(campus, []).append(r)
     for campus, members in campuses.items():
         levels = {r[1]["level"] for r in members}
         variant = levels.pop() if len(levels) == 1 else "nine_year"
         label = _common_name([r[1].get("name") or "" for r in members]) or campus
-        out["unit"].append(Subject("unit", campus, variant, members[0][1], f"/schools/{members[0][0]}", tuple(members), {}, label))
-    # Only ids used more than once are candidates for DATA-01; the rule itself decides.
-    for sid, n in id_count.items():
-        if n > 1:
-            recs = tuple(r for r in records if r[1]["id"] == sid)
-            out["school_id"].append(Subject("school_id", sid, None, recs[0][1], f"/schools/{recs[0][0]}", recs, {}, sid))
-    return out
+        units.append(Subject("unit", campus, variant, members[0][1], f"/schools/{members[0][0]}", tuple(members), {}, label))
+    return units
 
 
 def _common_name(names: list[str]) -> str:

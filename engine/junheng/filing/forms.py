@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -88,11 +89,10 @@ def validate_located(doc: LoadedDocument, validate: Callable[[LoadedDocument], _
 def notices_of(doc: LoadedDocument) -> tuple[InputError, ...]:
     """What reading a filing left aside and the filer should know: a spreadsheet's sheets that are not part of
     the form (see ``sheets/read.py``). None for YAML and JSON."""
-    if type(doc) is LoadedDocument:  # YAML, JSON: the spreadsheet code stays unimported
-        return ()
-    from junheng.filing.sheets.read import SheetDocument  # local: start-up time (see above)
-
-    return doc.notices if isinstance(doc, SheetDocument) else ()
+    # A spreadsheet filing was read by sheets/read.py: while it is not imported, no document is one (YAML and JSON
+    # documents, whatever their class, leave the spreadsheet code unimported).
+    sheets = sys.modules.get("junheng.filing.sheets.read")
+    return doc.notices if sheets is not None and isinstance(doc, sheets.SheetDocument) else ()
 
 
 # --- writing ----------------------------------------------------------------------------------------

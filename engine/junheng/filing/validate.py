@@ -30,10 +30,17 @@ Loc = tuple[str | int, ...]  # a pydantic error location: keys (str) and list in
 
 def validate_document(doc: LoadedDocument) -> Filing:
     """The filing in ``doc``, or ``InputErrors`` with every schema problem, each located."""
+    plain = doc.plain()
     try:
-        return Filing.model_validate(doc.data)
+        return Filing.model_validate(plain)
     except ValidationError as exc:
-        raise InputErrors([_input_error(doc, error) for error in exc.errors(include_url=False)]) from None
+        errors = exc
+    if plain is not doc.data:  # the errors of the data as loaded, every integer with the text it was written as
+        try:
+            return Filing.model_validate(doc.data)
+        except ValidationError as exc:
+            errors = exc
+    raise InputErrors([_input_error(doc, error) for error in errors.errors(include_url=False)]) from None
 
 
 # --- one pydantic error → one located InputError ---------------------------------

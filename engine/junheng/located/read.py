@@ -24,6 +24,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from junheng.errors import InputError, InputErrors, pointer_join
+from junheng.located.block import read_block
 from junheng.located.syntax import explain
 
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MiB are rejected
@@ -120,6 +121,11 @@ class LoadedDocument:
                 return None
             pointer = pointer.rsplit("/", 1)[0]
         return None
+
+    def plain(self) -> Any:
+        """``data`` for validation: the same values, where the loader has them cheaper with plain ``int``s for ``SourceInt``s
+        whose text ``int`` keeps (JSON); otherwise ``data`` itself."""
+        return self.data
 
     def location(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) where the value at JSON pointer `pointer` is written;
@@ -270,6 +276,9 @@ def _load_yaml(text: str, file: str) -> LoadedDocument:
         kind, where = "encoding" if bad.group() == "\x00" else "control", _linecol(_line_starts(text), bad.start())
         char = f"U+{ord(bad.group()):04X}"
         raise InputErrors([_error(kind, file, where, char=char, byte=0, zh=_UTF16[0], en=_UTF16[1])])
+    block = read_block(text, _plain_value, _MAX_DEPTH)  # the common shape, line by line; None: libyaml reads it
+    if block is not None:
+        return LoadedDocument(file, block[0], [block[1], None, None])
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -360,25 +369,16 @@ class _YamlWalk:
 
     def scalar(self, node: Any) -> int:
         tag, text = node.tag, node.value
-        if tag in (_STR, _MERGE):  # '<<' anywhere but as a key is just text
-            value = text
-        elif tag not in _PATTERN:
+        if tag not in (_STR, _MERGE) and tag not in _PATTERN:
             return self.error("tag", node, tag=tag.replace(_T, "!!"))
-        elif not _PATTERN[tag].match(text):  # an explicit tag on text of another kind
+        if tag not in (_STR, _MERGE) and not _PATTERN[tag].match(text):  # an explicit tag on text of another kind
             return self.error("scalar", node, text=text, tag=tag.replace(_T, "!!"))
-        elif tag == _INT:
-            try:
-                number = SourceInt(text[2:], 16 if text[1] == "x" else 8) if text[1:2] in ("x", "o") else SourceInt(text)
-            except ValueError:  # more digits than int() converts
-                return self.error("long", node, limit=sys.get_int_max_str_digits())
-            number._text = text
-            value = number
-        elif tag == _FLOAT:  # Python spells .inf and .nan without the dot
-            value = float(text.replace(".", "") if "n" in text.lower() else text)
-        else:
-            value = None if tag == _NULL else text[0] in "tT"
-        self.scalars[id(node)] = value
+        try:
+            self.scalars[id(node)] = _scalar_value(tag, text)
+        except ValueError:  # more digits than int() converts
+            return self.error("long", node, limit=sys.get_int_max_str_digits())
         return 1
+
 
     def mapping(self, node: Any, depth: int) -> int:
         # Keys written in this mapping win over merged ones, an earlier merge source over a later one.
@@ -423,6 +423,41 @@ class _YamlWalk:
         return {key: self.value(child) for key, _, child in self.pairs[id(node)]}
 
 
+_CANONICAL_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")  # what str(int(text)) gives back as written
+
+
+def _scalar_value(tag: str, text: str) -> Any:
+    """The value of a scalar of a core tag that matches its text (ValueError: an integer longer than int() converts)."""
+    if tag in (_STR, _MERGE):  # '<<' anywhere but as a key is just text
+        return text
+    if tag == _INT:
+        number = SourceInt(text[2:], 16 if text[1] == "x" else 8) if text[1:2] in ("x", "o") else SourceInt(text)
+        if text == "-0" or not _CANONICAL_INT.match(text):  # only where int() loses the text (0012345, 0x1F, +3, -0)
+            number._text = text
+        return number
+    if tag == _FLOAT:  # Python spells .inf and .nan without the dot
+        return float(text.replace(".", "") if "n" in text.lower() else text)
+    return None if tag == _NULL else text[0] in "tT"
+
+
+# The core schema's patterns as one, tried in the same order: the first that matches the whole text names the tag.
+_RESOLVE = re.compile("|".join(f"(?P<t{i}>{pattern.pattern})" for i, (_, pattern) in enumerate(_CORE)))
+_RESOLVED = {f"t{i}": tag for i, (tag, _) in enumerate(_CORE)}
+
+
+def _plain_value(text: str) -> Any:
+    """A plain scalar's value, resolved as ``_Loader.resolve`` resolves it (for ``block.read_block``)."""
+    if text.isdigit() and text.isascii():  # the most common value: a count, an integer of the core schema
+        number = SourceInt(text)
+        if text[0] == "0" and len(text) > 1:  # leading zeros: int() loses them
+            number._text = text
+        return number
+    if text == "<<":
+        return text
+    resolved = _RESOLVE.match(text)
+    return _scalar_value(_RESOLVED[resolved.lastgroup] if resolved is not None and resolved.lastgroup else _STR, text)
+
+
 def _load_json(text: str, file: str) -> LoadedDocument:
     noticed: list[bool] = []  # the fast path only notices a problem; the scanner finds where
 
@@ -433,8 +468,11 @@ def _load_json(text: str, file: str) -> LoadedDocument:
         return obj
 
     # `-0` is the one JSON integer whose int() loses its text (no leading zeros, no '+'): keep it, so
-    # that an id written -0 reads as in YAML (an error), not as the id "0". Only then is Python called.
-    parse_int = _minus_zero_int if _MINUS_ZERO.search(text) else SourceInt
+    # that an id written -0 reads as in YAML (an error), not as the id "0". Only then is Python called
+    # for each integer; otherwise they are plain ints, and the document's own data (``SourceInt``) is
+    # parsed from the text when something first reads it (``_LazyJson``).
+    minus_zero = _MINUS_ZERO.search(text) is not None
+    parse_int = _minus_zero_int if minus_zero else None
     try:
         data = _without_gc(json.loads, text, object_pairs_hook=pairs, parse_int=parse_int,
                            parse_constant=lambda word: noticed.append(False))
@@ -448,13 +486,39 @@ def _load_json(text: str, file: str) -> LoadedDocument:
     if not noticed and _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
         noticed.append(False)
     if not noticed:
-        return LoadedDocument(file, data, [None, text, None])
+        return LoadedDocument(file, data, [None, text, None]) if minus_zero else _LazyJson.of(file, text, data)
     starts, found = _line_starts(text), _without_gc(_scan_json, text, deep=any(noticed))[1]
     raise InputErrors([_error(kind, file, _linecol(starts, at), pointer, **fmt) for kind, at, pointer, fmt in found]
                       or [_error("unexpected", file, why="JSON")])
 
 
 _MINUS_ZERO = re.compile(r"-0(?![.0-9eE])")
+
+
+class _LazyJson(LoadedDocument):
+    """A JSON document whose ``data`` — integers as ``SourceInt``, as every loaded document's — is parsed from its text
+    when first read. A check reads only ``plain()``: the same values parsed with plain integers, without a Python
+    call per integer (there, the only difference is ``-0``, which never takes this path)."""
+
+    @classmethod
+    def of(cls, file: str, text: str, plain: Any) -> LoadedDocument:
+        doc = cls(file, None, [None, text, None])
+        object.__delattr__(doc, "data")  # read from the text by ``__getattr__``, on first use
+        object.__setattr__(doc, "_text", text)
+        object.__setattr__(doc, "_plain", plain)
+        return doc
+
+    def __getattr__(self, name: str) -> Any:  # only for what the instance lacks: ``data`` before it is first read
+        text = self.__dict__.get("_text")
+        if name != "data" or text is None:
+            raise AttributeError(name)
+        data = _without_gc(json.loads, text, parse_int=SourceInt)
+        object.__setattr__(self, "data", data)
+        return data
+
+    def plain(self) -> Any:
+        plain = self.__dict__.get("_plain")
+        return self.data if plain is None else plain
 
 
 def _minus_zero_int(text: str) -> SourceInt:
@@ -489,6 +553,13 @@ def _lone_surrogate(token: str) -> dict[str, str] | None:
 
 _SKIP = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")
+# A value with no container inside it — a flat object or list (a school record), a string, a number, a literal — and
+# the blanks and comma after it, matched whole in C: skipping one costs a regex match, not the objects ``raw_decode``
+# would build. The text has been parsed already, so what matches here is the value; anything else (a nested
+# container) is skipped by ``raw_decode``.
+_STRING = r'"(?:[^"\\]++|\\.)*+"'
+_FLAT_NEXT = re.compile(rf'(?:\{{(?:[^{{}}\[\]"]++|{_STRING})*+\}}|\[(?:[^{{}}\[\]"]++|{_STRING})*+\]|{_STRING}|[-+.0-9eE]++'
+                        r'|true|false|null)[ \t\n\r]*+(?:,[ \t\n\r]*+)?')
 
 
 def _blanks_end(text: str, at: int) -> int:
@@ -497,11 +568,29 @@ def _blanks_end(text: str, at: int) -> int:
     return blanks.end() if blanks else at  # always a match: the pattern matches the empty string
 
 
+_AFTER = re.compile(r"[ \t\n\r]*+(?:,[ \t\n\r]*+)?")
+
+
+def _next(text: str, at: int) -> int:
+    """Past the JSON value that starts at ``at``, and the comma after it: where the next member or the closing bracket is."""
+    if text[at] == "{":  # a record: its first "}" closes it when nothing before it opens a container or escapes a quote,
+        end = text.find("}", at)  # and the quotes before it pair up (so it is not inside a string)
+        inside = text[at + 1:end]
+        if "{" not in inside and "[" not in inside and "\\" not in inside and inside.count('"') % 2 == 0:
+            return _AFTER.match(text, end + 1).end()  # type: ignore[union-attr]  # the pattern matches the empty string
+    flat = _FLAT_NEXT.match(text, at)
+    if flat is not None:
+        return flat.end()
+    at = _blanks_end(text, _SKIP.raw_decode(text, at)[1])
+    return _blanks_end(text, at + 1) if text[at] == "," else at
+
+
 def _json_walk(text: str, pointer: str, memo: dict[int, Any]) -> tuple[int | None, int | None] | None:
     """Offsets of the value at `pointer` (None: the root) and of its key, by walking the JSON text;
     for a pointer not present, its nearest present ancestor's (and no key). None when the text
     cannot be walked this way (then the full index is built). `memo` keeps each container's
-    children found so far (offset → {key: (value, key offset)} or [value offsets])."""
+    children found so far and where the next one starts (offset → [{key: (value, key offset)} or
+    [value offsets], offset]): a container is read no further than the member asked for."""
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]] if pointer.startswith("/") else []
     pos = _blanks_end(text, 0)
     value_at, key_at = None, None  # the root
@@ -509,46 +598,62 @@ def _json_walk(text: str, pointer: str, memo: dict[int, Any]) -> tuple[int | Non
         for token in tokens:
             opener = text[pos]
             if opener == "{":
-                kids = memo.get(pos)
-                if kids is None:
-                    kids = memo[pos] = {}
-                    at = _blanks_end(text, pos + 1)
-                    while text[at] != "}":
-                        key, end = scanstring(text, at + 1)
-                        key_pos = at
-                        at = _blanks_end(text, _blanks_end(text, end) + 1)  # past the ':'
-                        kids[key] = (at, key_pos)  # a repeated key is an error before anyone asks
-                        at = _blanks_end(text, _SKIP.raw_decode(text, at)[1])
-                        if text[at] == ",":
-                            at = _blanks_end(text, at + 1)
-                if token not in kids:
+                found = _member(text, pos, token, memo)
+                if found is None:
                     return value_at, None
-                value_at, key_at = kids[token]
+                value_at, key_at = found
             elif opener == "[":
                 if not re.fullmatch("0|[1-9][0-9]{0,17}", token):
                     return value_at, None
-                kids = memo.setdefault(pos, [])
-                want = int(token)
-                at = kids[-1] if kids else _blanks_end(text, pos + 1)
-                if kids:  # resume after the last element found so far
-                    at = _blanks_end(text, _SKIP.raw_decode(text, at)[1])
-                    at = _blanks_end(text, at + 1) if text[at] == "," else at
-                while len(kids) <= want and text[at] != "]":
-                    kids.append(at)
-                    if len(kids) > want:
-                        break
-                    at = _blanks_end(text, _SKIP.raw_decode(text, at)[1])
-                    if text[at] == ",":
-                        at = _blanks_end(text, at + 1)
-                if len(kids) <= want:
+                found_at = _element(text, pos, int(token), memo)
+                if found_at is None:
                     return value_at, None
-                value_at, key_at = kids[want], None
+                value_at, key_at = found_at, None
             else:
                 return value_at, None
             pos = value_at
     except (ValueError, IndexError, RecursionError):
         return None
     return value_at, key_at
+
+
+def _member(text: str, pos: int, key: str, memo: dict[int, Any]) -> tuple[int, int] | None:
+    """(value offset, key offset) of the member ``key`` of the object at ``pos``, reading it only as far as that member."""
+    entry = memo.get(pos)
+    if entry is None:  # [members found, where reading goes on, whether the last member's value is still to skip]
+        entry = memo[pos] = [{}, _blanks_end(text, pos + 1), False]
+    kids, at, pending = entry
+    while key not in kids:
+        if pending:  # the value of the member found last: skipped only now that a later member is wanted
+            at = _next(text, at)
+        if text[at] == "}":
+            pending = False
+            break
+        name, end = scanstring(text, at + 1)
+        key_at = at
+        at = _blanks_end(text, _blanks_end(text, end) + 1)  # past the ':'
+        kids[name] = (at, key_at)  # a repeated key is an error before anyone asks
+        pending = True
+    entry[1:] = at, pending
+    return kids.get(key)
+
+
+def _element(text: str, pos: int, index: int, memo: dict[int, Any]) -> int | None:
+    """The offset of element ``index`` of the list at ``pos``, reading it only as far as that element."""
+    entry = memo.get(pos)
+    if entry is None:  # [elements found, where reading goes on, whether the last element is still to skip]
+        entry = memo[pos] = [[], _blanks_end(text, pos + 1), False]
+    kids, at, pending = entry
+    while len(kids) <= index:
+        if pending:  # the element found last: skipped only now that a later one is wanted
+            at = _next(text, at)
+        if text[at] == "]":
+            pending = False
+            break
+        kids.append(at)
+        pending = True
+    entry[1:] = at, pending
+    return kids[index] if index < len(kids) else None
 
 
 # A problem the JSON scanner found: (message kind, offset, pointer, message fields).

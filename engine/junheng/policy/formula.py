@@ -187,8 +187,8 @@ class FormulaCompiler:
         if fn == "abs":
             (arg,) = args
             return _abs(arg)
-        if fn in _MULTI:
-            return _multi(_MULTI[fn], args)
+        if fn in MULTI:
+            return _multi(MULTI[fn], args)
         raise TypeError(fn)
 
 
@@ -276,7 +276,8 @@ def _mean(vs: list[Any]) -> float:
     return sum(float(v) for v in vs) / len(vs)
 
 
-_MULTI: dict[str, Callable[[list[Any]], Any]] = {"min": min, "max": max, "mean": _mean}
+# min(), max() and mean() of their arguments (the closures and the straight-line code call the same functions).
+MULTI: dict[str, Callable[[list[Any]], Any]] = {"min": min, "max": max, "mean": _mean}
 
 
 def _multi(agg: Callable[[list[Any]], Any], args: list[Closure]) -> Closure:
@@ -512,13 +513,14 @@ _AGGREGATE_CLOSURES: dict[str, Callable[[Closure], Closure]] = {"sum": _sum, "co
 
 def weighted_cv(pairs: list[tuple[float, float]]) -> float:
     """CV = S / x̄ with x̄ = Σ nᵢxᵢ / N and S = sqrt(Σ (nᵢ/N)(xᵢ − x̄)²); 0 when x̄ is 0."""
-    n_total = sum(n for _, n in pairs)
+    # lists, not generators: the same sums of the same terms in the same order, without a generator's frames
+    n_total = sum([n for _, n in pairs])
     if not pairs or n_total == 0:
         return 0.0
-    mean = math.fsum(n * x for x, n in pairs) / n_total
+    mean = math.fsum([n * x for x, n in pairs]) / n_total
     if mean == 0:
         return 0.0
-    var = math.fsum((n / n_total) * (x - mean) ** 2 for x, n in pairs)
+    var = math.fsum([(n / n_total) * (x - mean) ** 2 for x, n in pairs])
     return math.sqrt(var) / mean
 
 

@@ -35,7 +35,6 @@ from functools import cache
 from pydantic import BaseModel
 
 from junheng.filing import model as _model
-from junheng.filing.sheets.layout import column_of, unwrap
 from junheng.report.result import Finding, Location, Result
 
 __all__ = ["Schools", "field_label", "place", "places", "pointer_label", "school_label", "schools_of", "subject_label", "unit"]
@@ -76,6 +75,9 @@ def _labels() -> dict[tuple[str, ...], str]:
     A field is labelled as its spreadsheet column (titles along the path, then the unit); an
     object by the titles along its path, a section by its own title (经费保障).
     """
+    # imported here, once: the spreadsheet package (reader and writer with it) costs start-up time a check need not pay
+    from junheng.filing.sheets.layout import column_of, unwrap
+
     out: dict[tuple[str, ...], str] = {}
 
     def walk(model: type[BaseModel], path: tuple[str, ...], titles: list[str]) -> None:

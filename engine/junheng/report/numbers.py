@@ -65,8 +65,12 @@ def fmt_number(v: Any, places: int = 4) -> str:
         return "—"
     if isinstance(v, str):
         return v
-    d = as_decimal(v).quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
-    text = _trim(format(d, ","))
+    return _decimal_text(as_decimal(v), places)
+
+
+def _decimal_text(d: Decimal, places: int) -> str:
+    """An exact decimal rounded half-even to ``places``, with thousands separators and no trailing zeros."""
+    text = _trim(format(d.quantize(Decimal(1).scaleb(-places), context=_CONTEXT), ","))
     return "0" if text in ("-0", "") else text
 
 
@@ -123,7 +127,9 @@ def fmt_figures(figures: Sequence[tuple[Any, str | None, int | None]]) -> list[s
             break
         for i in wrong:
             places[i] += 1
-    return [fmt_value(v, spec, p) for (v, spec, _), p in zip(figures, places, strict=True)]
+    # as ``fmt_value`` shows each, from the exact figure already worked out (text, a boolean or no value: by fmt_value)
+    return [fmt_value(v, spec, p) if e is None else _decimal_text(e, p) + ("%" if spec in ("pct", "pct2", "growth") else "")
+            for (v, spec, _), p, e in zip(figures, places, exact, strict=True)]
 
 
 def _is_number(v: Any) -> bool:

@@ -9,10 +9,12 @@ and the errors (output.md: 0 clean, 1 findings at or above ``--fail-on``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.errors import ExitStatus, InputError
-from junheng.policy.model import Text
+
+if TYPE_CHECKING:  # annotations only: the rule models (pydantic) cost start-up time that `junheng validate` need not pay
+    from junheng.policy.model import Text
 
 __all__ = ["FAIL_ON", "SEVERITY_RANK", "Failure", "Finding", "Indicators", "Location", "Outcome", "Result", "Row", "Series",
            "outcome_status", "run_status"]

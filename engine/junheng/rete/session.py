@@ -24,7 +24,6 @@ evaluations in worker processes so that a crash costs one filing.
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ import durable_rules_engine as _dre
 from durable import engine as _durable
 
 from junheng.rete.facts import EngineError, dumps, sanitize_tree
-from junheng.rete.plan import Durable, Plan
+from junheng.rete.plan import Plan
 
 __all__ = ["Engine", "Fired", "OnFire", "Session"]
 
@@ -118,7 +117,8 @@ class Engine:
         self.plan = plan
         self._ruleset_name = f"junheng_{plan.name}_{next(_names)}"
         self._host = _Host(self)
-        definition = {name: {**_copy(rule), "run": name} for name, rule in plan.durable.items()}
+        # A copy of each rule's top level: registering pops its "run" (``_SafeRuleset``), and nothing else is changed.
+        definition = {name: {**rule, "run": name} for name, rule in plan.durable.items()}
         self._host.set_rulesets({self._ruleset_name: definition})
         self._ruleset = self._host.get_ruleset(self._ruleset_name)
         self._lock = threading.Lock()
@@ -177,8 +177,3 @@ class Engine:
                     session.errors.append("no engine action ran for this filing (the verdict stage never fired)")
             return session
 
-
-def _copy(rule: Durable) -> Durable:
-    """A deep copy of a rule definition (durable's ``set_rulesets`` mutates what it is given)."""
-    copied: Durable = json.loads(json.dumps(rule))
-    return copied

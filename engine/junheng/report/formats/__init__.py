@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:  # the command line imports this module at every start; the result model costs ~0.2 s
     from junheng.report.result import Outcome
 
-__all__ = ["BINARY", "FORMATS", "NEEDS", "STREAMING", "BinaryFormatter", "Formatter", "LineFormatter", "get"]
+__all__ = ["BINARY", "FORMATS", "NEEDS", "ONE_LANGUAGE", "STREAMING", "BinaryFormatter", "Formatter", "LineFormatter", "get"]
 
 
 class Formatter(Protocol):
@@ -78,8 +78,13 @@ FORMATS: Mapping[str, Formatter] = _Registry({
 })
 
 
+# A format whose streamed lines show the findings in the run's language only (``--lang``): the worker that checks a
+# filing for it writes no other language's texts (``check.batch.check_many``); every other format gets both.
+ONE_LANGUAGE = "one_language"
+
 # What a format needs from the check beyond the findings (see check.Options.details).
 NEEDS: dict[str, frozenset[str]] = {
+    "jsonl": frozenset({ONE_LANGUAGE}),
     "junit": frozenset({"checks"}),
     "html": frozenset({"indicators"}),
     "letter": frozenset({"indicators"}),  # the schools' names
