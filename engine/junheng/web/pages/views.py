@@ -33,6 +33,7 @@ AUDIT_ACTIONS = {
     "ledger_viewed": ("查看整改台账", "viewed a ledger"), "sample_drawn": ("抽签选点", "drew a site sample"),
     "verification_uploaded": ("上传核查表", "uploaded a verification form"),
     "verification_rejected": ("核查表被拒", "verification form refused"),
+    "login_throttled": ("登录尝试过多被暂停", "login throttled after too many attempts"),
 }
 
 # A ledger item's status in words (follow-up.md).
