@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from junheng.errors import InputErrors
 from junheng.located import read as located
 from junheng.located.block import read_block
 
@@ -63,7 +64,7 @@ def _full(text: str) -> located.LoadedDocument | None:
     located.read_block = lambda *args: None
     try:
         return located.load_document(text.encode(), name="x.yaml")
-    except located.InputErrors:
+    except InputErrors:
         return None
     finally:
         located.read_block = original
@@ -86,7 +87,7 @@ def _same(a: object, b: object) -> bool:
 @settings(max_examples=600, deadline=None)
 @given(text=_documents())
 def test_what_the_block_reader_accepts_it_reads_as_the_full_loader_does(text):
-    read = read_block(text, located._plain_value, located._MAX_DEPTH)
+    read = read_block(text, located.plain_value, located._MAX_DEPTH)
     if read is None:
         return
     full = _full(text)
@@ -99,7 +100,7 @@ def test_a_generated_filing_is_read_by_the_block_reader_with_the_full_loaders_va
     from junheng.synthetic import Spec, filing
 
     text = yaml.dump(filing(3, Spec(schools=12, violation_share=0.3)), allow_unicode=True, sort_keys=False)
-    read = read_block(text, located._plain_value, located._MAX_DEPTH)
+    read = read_block(text, located.plain_value, located._MAX_DEPTH)
     full = _full(text)
     assert read is not None and full is not None
     assert _same(read[0], full.data) and read[1] == full._index[0]
@@ -107,4 +108,4 @@ def test_a_generated_filing_is_read_by_the_block_reader_with_the_full_loaders_va
 
 def test_a_flow_mapping_a_tab_or_an_empty_value_is_left_to_the_full_loader():
     for text in ("a: {b: 1}\n", "a:\t1\n", "a:\nb: 1\n", "a: &x 1\nb: *x\n", "a: |\n  text\n", "a: 'x\n  y'\n", "a: 1\na: 2\n"):
-        assert read_block(text, located._plain_value, located._MAX_DEPTH) is None, text
+        assert read_block(text, located.plain_value, located._MAX_DEPTH) is None, text

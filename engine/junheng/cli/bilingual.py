@@ -17,6 +17,7 @@ errors) stays English: click takes those words from gettext, not from the comman
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 from collections.abc import Iterator
@@ -105,10 +106,32 @@ class Command(click.Command):
 
 
 class Group(click.Group):
-    """A click group whose help, and its commands' short help, is Chinese or English; its commands are ``Command``s."""
+    """A click group whose help, and its commands' short help, is Chinese or English; its commands are ``Command``s.
+
+    ``lazy`` names commands by where they are (``{"serve": "junheng.cli.serve:serve"}``): each module is imported
+    when its command is run or listed, so that ``junheng check`` starts without the server's, the workbook's or
+    the follow-up's command modules and what they import.
+    """
 
     command_class = Command
     group_class = type  # a group made inside a Group is of the same class (click's convention for ``type``)
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.lazy.get(cmd_name)
+        if where is not None and cmd_name not in self.commands:
+            module, _, attr = where.partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{where} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)

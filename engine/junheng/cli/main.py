@@ -22,13 +22,6 @@ import click
 
 from junheng import __version__
 from junheng.cli.bilingual import Group, lang_option, tr
-from junheng.cli.followup import follow_up, previous_result_letter, read_previous_result, sample, verify
-from junheng.cli.generate import generate
-from junheng.cli.overview import overview
-from junheng.cli.rules import rules
-from junheng.cli import rules_workbook  # noqa: F401  # registers rules export-xlsx and import-xlsx on the rules group
-from junheng.cli.serve import audit, db, serve, users
-from junheng.cli.sheets import convert, template
 from junheng.errors import ExitStatus, InputErrors
 from junheng.report import formats as _formats
 
@@ -173,7 +166,24 @@ def _internal_error(what: str, exc: BaseException, lang: str) -> None:
         )
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},
+# The other commands, imported when they are run or listed (``Group.lazy``): ``junheng check`` starts without them.
+_ELSEWHERE = {
+    "rules": "junheng.cli.rules_workbook:rules",  # the policy officer's commands; rules_workbook adds export-xlsx, import-xlsx
+    "generate": "junheng.cli.generate:generate",  # synthetic filings for load tests
+    "overview": "junheng.cli.overview:overview",  # every district at a glance
+    "template": "junheng.cli.sheets:template",  # the filing's forms in and out
+    "convert": "junheng.cli.sheets:convert",
+    "follow-up": "junheng.cli.followup:follow_up",  # the supervision loop across years: ledger, site sample, verification
+    "sample": "junheng.cli.followup:sample",
+    "verify": "junheng.cli.followup:verify",
+    "serve": "junheng.cli.serve:serve",  # the workbench server and its store (docs/server.md)
+    "users": "junheng.cli.serve:users",
+    "db": "junheng.cli.serve:db",
+    "audit": "junheng.cli.serve:audit",
+}
+
+
+@click.group(cls=Group, lazy=_ELSEWHERE, context_settings={"help_option_names": ["-h", "--help"]},
              help=tr("junheng（均衡）：义务教育均衡发展督导评估合规检查。\n\n"
                      "按规则检查区县的义务教育均衡发展申报数据。帮助默认为中文；"
                      "英文帮助：设置环境变量 JUNHENG_LANG=en，或在 --help 之前写 --lang en。",
@@ -317,7 +327,7 @@ def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, ru
                 if lang == "en" else f"--format {fmt} 生成的是文件，请用 --output 文件名 指定保存位置（.{fmt} 文件不能输出到终端）")
         click.echo(said, err=True)
         ctx.exit(int(ExitStatus.INVALID_INPUT))
-    earlier = read_previous_result(ctx, previous_result, fmt, lang) if previous_result is not None else None
+    earlier = _earlier(ctx, previous_result, fmt, lang)
     policy = _policy(ctx, rules_dir, standard, no_cache, lang)
     options = Options(standard=standard, previous=_previous(previous, lang), details=_formats.NEEDS.get(fmt, frozenset()),
                       strict=strict)
@@ -343,7 +353,7 @@ def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, ru
         progress.show(len(outcomes), outcome.file)
     progress.clear()
     color = fmt == "text" and output is None and sys.stdout.isatty()
-    report: str | bytes = (previous_result_letter(fmt, outcomes, earlier, policy, options, lang, fail_on) if earlier is not None
+    report: str | bytes = (_letter_with_earlier(fmt, outcomes, earlier, policy, options, lang, fail_on) if earlier is not None
                            else binary(outcomes, lang=lang, fail_on=fail_on) if binary is not None
                            else _render(fmt, outcomes, lang=lang, color=color, fail_on=fail_on, sarif_root=sarif_root))
     for outcome in held:
@@ -352,6 +362,23 @@ def check(ctx: click.Context, filings: tuple[str, ...], standard: str | None, ru
     if len(outcomes) > 1 or sources.skipped:
         click.echo(summary_line(outcomes, lang, skipped=len(sources.skipped)), err=True)
     ctx.exit(int(status))
+
+
+def _earlier(ctx: click.Context, previous_result: str | None, fmt: str, lang: str) -> object:
+    """--previous-result: last year's results, for the letter's 上年整改情况 (None without the option)."""
+    if previous_result is None:
+        return None
+    from junheng.cli.followup import read_previous_result  # imported here: only --previous-result needs the follow-up's commands
+
+    return read_previous_result(ctx, previous_result, fmt, lang)
+
+
+def _letter_with_earlier(fmt: str, outcomes: list[Outcome], earlier: object, policy: Policy, options: Options, lang: str,
+                         fail_on: str) -> str | bytes:
+    """The letter (text or docx) with its 上年整改情况, from last year's results."""
+    from junheng.cli.followup import previous_result_letter  # imported here: only --previous-result needs it
+
+    return previous_result_letter(fmt, outcomes, earlier, policy, options, lang, fail_on)
 
 
 def _policy(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | None, no_cache: bool, lang: str) -> Policy:
@@ -481,20 +508,6 @@ def _previous(paths: tuple[str, ...], lang: str) -> Previous:
     if bad or failures:
         raise click.BadParameter("last year's filings must be valid / 上年申报须为有效文件", param_hint="--previous")
     return index
-
-
-junheng.add_command(rules)  # the policy officer's commands
-junheng.add_command(generate)  # synthetic filings for load tests
-junheng.add_command(overview)  # every district at a glance
-junheng.add_command(template)  # the filing's forms in and out
-junheng.add_command(convert)
-junheng.add_command(follow_up)  # the supervision loop across years: ledger, site sample, verification (cli/followup.py)
-junheng.add_command(sample)
-junheng.add_command(verify)
-junheng.add_command(serve)  # the workbench server and its store (docs/server.md)
-junheng.add_command(users)
-junheng.add_command(db)
-junheng.add_command(audit)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,8 +4,8 @@ Performance: JSON goes straight through the C ``json`` decoder (one Python call 
 notice repeated keys; integers are made by the ``SourceInt`` type itself, with the cycle collector
 paused), so a clean load costs what ``json.loads`` does; where values are written is worked out
 only when ``location()`` is first called (a regex-driven scan, about 4 s per 50 MB). YAML files
-are small: libyaml composes the nodes, one walk checks them and sizes the alias expansion, a second
-builds the values."""
+are small: the common block shape is read line by line (``block.py``); anything else goes to libyaml
+(``yamlnodes.py``, imported only then: JSON never imports PyYAML)."""
 
 from __future__ import annotations
 
@@ -18,83 +18,27 @@ from _json import scanstring  # the C string scanner json.decoder uses (typeshed
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from junheng.errors import InputError, InputErrors, pointer_join
+from junheng.errors import InputErrors, pointer_join
 from junheng.located.block import read_block
-from junheng.located.syntax import explain
+from junheng.located.common import MAX_BYTES, MAX_DEPTH, UTF16, SourceInt, error, plain_value
 
-MAX_BYTES = 20 * 1024 * 1024  # files over 20 MiB are rejected
-MAX_NODES = 2_000_000  # bound on values produced while expanding YAML aliases
-_MAX_DEPTH = 200  # a filing is 4 levels deep; anything near this is an accident or an attack
+__all__ = ["MAX_BYTES", "LoadedDocument", "SourceInt", "load_document"]
+
+_MAX_DEPTH = MAX_DEPTH
+_UTF16 = UTF16
+_error = error
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
-_T = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP, _MERGE = (
-    _T + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
-_CORE = (  # the YAML 1.2 core schema, in the order a plain scalar is tried
-    (_NULL, re.compile(r"(?:null|Null|NULL|~|)\Z")),
-    (_BOOL, re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")),
-    (_INT, re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")),
-    (_FLOAT, re.compile(r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z")))
-_PATTERN = dict(_CORE)
 # Characters YAML forbids (NUL included), found up front: libyaml reports them without a line.
 _YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # One JSON token. ',' and ':' are skipped like blanks: the scanner reads text json.loads
 # has accepted, where the brackets and the key/value alternation carry the structure.
 _JSON_TOKEN = re.compile(r'[ \t\r\n,:]*(?:([{\[])|([}\]])|("[^"\\]*(?:\\.[^"\\]*)*")|([^ \t\r\n,:{}\[\]"]+))')
-_UTF16 = ("，看起来是 UTF-16 编码", "; it looks like UTF-16")
-_MESSAGES = {  # kind: (code, zh, en)
-    "format": ("filing_unsupported_format",
-               "不支持的文件类型“{ext_zh}”：申报文件须为 .yaml、.yml 或 .json；电子表格格式（.xlsx、.csv）暂不支持",
-               "unsupported file type '{ext_en}': a filing must be .yaml, .yml or .json; "
-               "the spreadsheet forms (.xlsx, .csv) are not supported yet"),
-    "unreadable": ("filing_unreadable", "无法读取文件：{zh}（{why}）", "cannot read the file ({why})"),
-    "large": ("filing_too_large", "文件过大（{mib:.1f} MiB），上限为 {limit} MiB",
-              "the file is too large ({mib:.1f} MiB); the limit is {limit} MiB"),
-    "encoding": ("filing_encoding_error", "文件不是 UTF-8 编码（无效字节 0x{byte:02X}{zh}），请另存为 UTF-8 后再提交",
-                 "the file is not UTF-8 (invalid byte 0x{byte:02X}{en}); save it as UTF-8"),
-    "control": ("filing_parse_error", "文件含有不允许的控制字符 {char}", "the file contains a control character ({char})"),
-    "empty": ("filing_empty", "文件是空的，没有任何数据", "the file is empty (no data)"),
-    "yaml": ("filing_parse_error", "{zh}", "{en}"),  # worded by located/syntax.py
-    "json": ("filing_parse_error", "JSON 格式错误：{problem}", "JSON syntax error: {problem}"),
-    "documents": ("filing_parse_error", "一个文件只能有一份文档（不能用“---”分隔多份）", "one document per file"),
-    "deep": ("filing_parse_error", "嵌套层数过多（超过 {limit} 层）", "nesting too deep (more than {limit} levels)"),
-    "tag": ("filing_parse_error", "不支持的标签“{tag}”（只允许文本、数字、真假值、列表和映射）",
-            "unsupported tag '{tag}' (only text, numbers, booleans, lists and mappings are allowed)"),
-    "scalar": ("filing_parse_error", "“{text}”不是有效的 {tag} 值", "'{text}' is not a valid {tag} value"),
-    "long": ("filing_parse_error", "整数位数过多（超过 {limit} 位）", "integer has too many digits (over {limit})"),
-    "constant": ("filing_parse_error", "“{word}”不是有效的数值（JSON 不允许 NaN 或 Infinity）",
-                 "'{word}' is not a valid number (JSON does not allow NaN or Infinity)"),
-    "key": ("filing_parse_error", "键必须是文字，不能是列表或映射", "a key must be text, not a list or a mapping"),
-    "merge": ("filing_parse_error", "合并键“<<”的值必须是映射或映射的列表", "'<<' needs a mapping or a list of mappings"),
-    "recursive": ("filing_parse_error", "别名引用了包含它自身的值（循环引用）", "recursive alias: a value contains itself"),
-    "aliases": ("filing_alias_limit", "别名展开后数据过多（超过 {limit:,} 个值）", "alias expansion too large (> {limit:,} values)"),
-    "duplicate": ("filing_duplicate_key", "键“{key}”重复（首次出现在第 {first} 行）",
-                  "duplicate key '{key}' (first at line {first})"),
-    "unexpected": ("filing_parse_error", "无法解析文件（{why}）", "unexpected problem reading the file ({why})"),
-    "surrogate": ("filing_encoding_error", "字符串中的 {escape} 是不成对的 UTF-16 代理项，不是有效的字符",
-                  "{escape} in a string is an unpaired UTF-16 surrogate, not a valid character"),
-}
 # A JSON escape that may make a surrogate (\ud800-\udfff); text decoded from UTF-8 holds none of its own.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-class SourceInt(int):
-    """An int that remembers the exact characters written (e.g. '0012345'); .source: str"""
-
-    # Set only where int() loses the text (YAML's 0012345, 0x1F; JSON's -0). JSON calls SourceInt(text)
-    # (C speed) and stores no text: JSON has no leading zeros.
-    _text: str | None = None
-
-    @property
-    def source(self) -> str:
-        return self._text or str(int(self))
 
 
 @dataclass(frozen=True)
@@ -205,12 +149,6 @@ def load_document(source: str | os.PathLike[str] | bytes, *, name: str | None = 
         raise InputErrors([_error("unexpected", file, why=repr(exc))]) from exc
 
 
-def _error(kind: str, file: str, where: tuple[int, int] | None = None, pointer: str = "", **fmt: Any) -> InputError:
-    code, zh, en = _MESSAGES[kind]
-    line, column = where or (None, None)
-    return InputError(code, file, line, column, pointer, zh.format(**fmt), en.format(**fmt))
-
-
 def _decode(raw: bytes, file: str) -> str:
     raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw  # BOM dropped first: columns stay right
     try:
@@ -253,209 +191,19 @@ def _linecol(starts: list[int], pos: Any) -> Any:
     return i + 1, pos - starts[i] + 1
 
 
-if TYPE_CHECKING:  # one static base for mypy: libyaml's loader has the pure-Python one's interface
-    _LoaderBase = yaml.SafeLoader
-else:
-    _LoaderBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
-
-
-class _Loader(_LoaderBase):
-    """libyaml's composer with plain scalars resolved by the YAML 1.2 core schema."""
-
-    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-        if kind is not ScalarNode:
-            return _SEQ if kind is SequenceNode else _MAP
-        if not implicit[0]:  # quoted
-            return _STR
-        return _MERGE if value == "<<" else next((tag for tag, pattern in _CORE if pattern.match(value)), _STR)
-
-
 def _load_yaml(text: str, file: str) -> LoadedDocument:
     bad = _YAML_FORBIDDEN.search(text)
     if bad:  # a NUL in valid UTF-8 is a UTF-16 file without a BOM
         kind, where = "encoding" if bad.group() == "\x00" else "control", _linecol(_line_starts(text), bad.start())
         char = f"U+{ord(bad.group()):04X}"
         raise InputErrors([_error(kind, file, where, char=char, byte=0, zh=_UTF16[0], en=_UTF16[1])])
-    block = read_block(text, _plain_value, _MAX_DEPTH)  # the common shape, line by line; None: libyaml reads it
+    block = read_block(text, plain_value, _MAX_DEPTH)  # the common shape, line by line; None: libyaml reads it
     if block is not None:
         return LoadedDocument(file, block[0], [block[1], None, None])
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        raise InputErrors([_yaml_syntax(exc, text, file)]) from None
-    except yaml.YAMLError as exc:
-        raise InputErrors([_error("unexpected", file, why=type(exc).__name__)]) from None
-    except RecursionError:  # only the pure-Python composer recurses; libyaml stops at 1000 levels
-        raise InputErrors([_error("deep", file, limit=_MAX_DEPTH)]) from None
-    finally:
-        loader.dispose()
-    if root is None or (root.tag == _NULL and root.value == ""):
-        raise InputErrors([_error("empty", file)])
-    walk = _YamlWalk(file)
-    walk.visit(root, 0)
-    if walk.errors:
-        raise InputErrors(list(walk.errors.values()))
-    return LoadedDocument(file, walk.value(root), [walk.locs[id(root)], None, None])
+    from junheng.located.yamlnodes import compose  # imported here: only YAML the line reader does not take needs libyaml
 
-
-def _yaml_syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
-    mark = exc.problem_mark or exc.context_mark
-    where = (mark.line + 1, mark.column + 1) if mark else None
-    problem = exc.problem or exc.context or "syntax error"
-    if exc.context == "expected a single document in the stream":
-        return _error("documents", file, where)
-    if "maximum nesting depth" in problem:
-        return _error("deep", file, where, limit=_MAX_DEPTH)
-    found = explain(exc, text)
-    return _error("yaml", file, (found.line, found.column), zh=found.zh, en=found.en)
-
-
-def _mark(node: Any) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1  # PyYAML marks are 0-based
-
-
-class _YamlWalk:
-    """``visit`` checks each distinct node once (an alias shares its anchor's node), sizes the
-    alias expansion and builds the location tree; ``value`` then builds the data."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.path: list[str | int] = []  # the keys and indexes down to the node being visited
-        self.active: set[int] = set()  # nodes on the current path
-        self.errors: dict[Any, InputError] = {}  # keyed so that each problem is reported once
-        self.sizes: dict[int, tuple[int, int]] = {}  # node id → (values it expands to (capped), levels deep)
-        self.scalars: dict[int, Any] = {}  # scalar id → its value
-        self.pairs: dict[int, list[tuple[str, Node, Node]]] = {}  # mapping id → [(key, key node, value node)] after merges
-        self.locs: dict[int, Any] = {}  # node id → location tree (the same at every alias)
-
-    def error(self, kind: str, node: Any, *extra: Any, once: str | None = None, **fmt: Any) -> int:
-        error = _error(kind, self.file, _mark(node), reduce(pointer_join, [*self.path, *extra], ""), **fmt)
-        self.errors.setdefault(once or (error.code, error.line, error.column, error.pointer), error)
-        return 1  # a bad value still counts as one
-
-    def visit(self, node: Any, depth: int) -> int:
-        nid = id(node)
-        size, height = self.sizes.get(nid, (1, 1))
-        if depth + height > _MAX_DEPTH:  # with the levels below it: an alias can put a deep value deeper
-            self.error("deep", node, once="deep", limit=_MAX_DEPTH)
-            return size
-        if nid in self.sizes:
-            return size
-        if nid in self.active:
-            return self.error("recursive", node)
-        self.active.add(nid)
-        children: list[Node] = []
-        if isinstance(node, ScalarNode):
-            size, self.locs[nid] = self.scalar(node), _mark(node)
-        elif node.tag not in (_SEQ, _MAP):
-            size = self.error("tag", node, tag=node.tag.replace(_T, "!!"))
-        elif isinstance(node, SequenceNode):
-            size, children = 1, node.value
-            for index, child in enumerate(children):
-                self.path.append(index)
-                size += self.visit(child, depth + 1)
-                self.path.pop()
-            self.locs[nid] = [_mark(node), [self.locs.get(id(child)) for child in children]]
-        else:
-            size = self.mapping(node, depth)
-            children = [child for _, _, child in self.pairs[nid]]
-        self.active.discard(nid)
-        height = 1 + max((self.sizes[id(child)][1] for child in children if id(child) in self.sizes), default=0)
-        self.sizes[nid] = (size := min(size, MAX_NODES + 1)), height
-        if size > MAX_NODES:
-            self.error("aliases", node, once="aliases", limit=MAX_NODES)
-        return size
-
-    def scalar(self, node: Any) -> int:
-        tag, text = node.tag, node.value
-        if tag not in (_STR, _MERGE) and tag not in _PATTERN:
-            return self.error("tag", node, tag=tag.replace(_T, "!!"))
-        if tag not in (_STR, _MERGE) and not _PATTERN[tag].match(text):  # an explicit tag on text of another kind
-            return self.error("scalar", node, text=text, tag=tag.replace(_T, "!!"))
-        try:
-            self.scalars[id(node)] = _scalar_value(tag, text)
-        except ValueError:  # more digits than int() converts
-            return self.error("long", node, limit=sys.get_int_max_str_digits())
-        return 1
-
-
-    def mapping(self, node: Any, depth: int) -> int:
-        # Keys written in this mapping win over merged ones, an earlier merge source over a later one.
-        explicit = {k.value for k, _ in node.value if isinstance(k, ScalarNode) and k.tag != _MERGE}
-        written: dict[str, Any] = {}  # key → its key node
-        pairs, merged, size = [], set(), 1
-        for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
-                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                if not all(isinstance(source, MappingNode) for source in sources):
-                    self.error("merge", value_node)
-                    continue
-                for source in sources:
-                    size += self.visit(source, depth) - 1  # its values land here, not itself
-                    for pair in self.pairs.get(id(source), ()):
-                        if pair[0] not in explicit and pair[0] not in merged:
-                            merged.add(pair[0])
-                            pairs.append(pair)
-            elif not isinstance(key_node, ScalarNode):
-                self.error("key", key_node)
-            elif key_node.tag != _STR and key_node.tag not in _PATTERN:
-                self.error("tag", key_node, tag=key_node.tag.replace(_T, "!!"))
-            elif key_node.value in written:
-                key = key_node.value
-                self.error("duplicate", key_node, key, key=key, first=_mark(written[key])[0])
-            else:
-                key = key_node.value  # the text as written: `2011:` is the key '2011'
-                written[key] = key_node
-                pairs.append((key, key_node, value_node))
-                self.path.append(key)
-                size += self.visit(value_node, depth + 1)
-                self.path.pop()
-        self.pairs[id(node)] = pairs
-        self.locs[id(node)] = [_mark(node), {k: (_mark(kn), self.locs.get(id(v))) for k, kn, v in pairs}]
-        return size
-
-    def value(self, node: Any) -> Any:  # fresh containers at every alias: the data is a plain tree
-        if isinstance(node, ScalarNode):
-            return self.scalars[id(node)]
-        if isinstance(node, SequenceNode):
-            return [self.value(child) for child in node.value]
-        return {key: self.value(child) for key, _, child in self.pairs[id(node)]}
-
-
-_CANONICAL_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")  # what str(int(text)) gives back as written
-
-
-def _scalar_value(tag: str, text: str) -> Any:
-    """The value of a scalar of a core tag that matches its text (ValueError: an integer longer than int() converts)."""
-    if tag in (_STR, _MERGE):  # '<<' anywhere but as a key is just text
-        return text
-    if tag == _INT:
-        number = SourceInt(text[2:], 16 if text[1] == "x" else 8) if text[1:2] in ("x", "o") else SourceInt(text)
-        if text == "-0" or not _CANONICAL_INT.match(text):  # only where int() loses the text (0012345, 0x1F, +3, -0)
-            number._text = text
-        return number
-    if tag == _FLOAT:  # Python spells .inf and .nan without the dot
-        return float(text.replace(".", "") if "n" in text.lower() else text)
-    return None if tag == _NULL else text[0] in "tT"
-
-
-# The core schema's patterns as one, tried in the same order: the first that matches the whole text names the tag.
-_RESOLVE = re.compile("|".join(f"(?P<t{i}>{pattern.pattern})" for i, (_, pattern) in enumerate(_CORE)))
-_RESOLVED = {f"t{i}": tag for i, (tag, _) in enumerate(_CORE)}
-
-
-def _plain_value(text: str) -> Any:
-    """A plain scalar's value, resolved as ``_Loader.resolve`` resolves it (for ``block.read_block``)."""
-    if text.isdigit() and text.isascii():  # the most common value: a count, an integer of the core schema
-        number = SourceInt(text)
-        if text[0] == "0" and len(text) > 1:  # leading zeros: int() loses them
-            number._text = text
-        return number
-    if text == "<<":
-        return text
-    resolved = _RESOLVE.match(text)
-    return _scalar_value(_RESOLVED[resolved.lastgroup] if resolved is not None and resolved.lastgroup else _STR, text)
+    data, locations = compose(text, file)
+    return LoadedDocument(file, data, [locations, None, None])
 
 
 def _load_json(text: str, file: str) -> LoadedDocument:

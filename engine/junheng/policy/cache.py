@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 from junheng import __version__
+from junheng.located import common as _located_common
 from junheng.located import read as _located_read
 from junheng.policy import load as _load
 from junheng.policy import model as _model
@@ -39,7 +40,7 @@ __all__ = ["cache_dir", "load_rules_cached"]
 
 CACHE_FORMAT = 1
 KEEP = 16  # cache files kept: the newest; a run that writes one removes older ones beyond this
-_SOURCES = (_located_read, _load, _model)  # the modules whose classes the pickle holds
+_SOURCES = (_located_common, _located_read, _load, _model)  # the modules whose classes the pickle holds
 
 
 def cache_dir() -> Path | None:
