@@ -10,7 +10,9 @@ notes on durable_rules 2.0.28):
   with magnitudes clamped to what the parser takes;
 - facts are asserted through the low-level ``assert_facts`` (the ``Host``
   helpers raise when one fact of a batch matches nothing), and actions are
-  driven synchronously with ``do_actions``;
+  driven synchronously, through the extension's own calls (``_act``: what
+  ``Ruleset.do_actions`` does, without its per-action wrapping — a ``Closure``,
+  a clock reading, the session's state written back unchanged);
 - exceptions inside actions are swallowed by durable_rules: the recorder
   catches and keeps them, and the session is reported as an internal error;
 - every session ends with the verdict stage, which always fires one action,
@@ -24,6 +26,7 @@ evaluations in worker processes so that a crash costs one filing.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -92,7 +95,7 @@ class _Host(_durable.Host):
 
     def get_action(self, action_name: str) -> Callable[[Any], None]:
         engine = self._engine
-        return lambda c: engine._record(action_name, c)
+        return lambda c: engine._record(action_name, c._m or {})  # durable's own driver (``Engine._act`` is ours)
 
     def register_rulesets(self, ruleset_definitions: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
         for name, definition in ruleset_definitions.items():
@@ -129,10 +132,10 @@ class Engine:
         self._sessions = itertools.count(1)
 
     # the one action of every engine rule
-    def _record(self, name: str, c: Any) -> None:
+    def _record(self, name: str, matched: dict[str, Any]) -> None:
         try:
-            # durable passes the matched facts as {alias: fact}
-            facts = {k: (v._d if hasattr(v, "_d") else v) for k, v in (c._m or {}).items()}
+            # the matched facts, {alias: fact}
+            facts = {k: (v._d if hasattr(v, "_d") else v) for k, v in matched.items()}
             fired = Fired(name, facts)
             self._session.fired.append(fired)
             for fact in self._on_fire(fired) or ():
@@ -153,12 +156,6 @@ class Engine:
             self._sid = str(next(self._sessions))
             handle = self._ruleset._handle
             acted = False
-            errors: list[BaseException] = []  # what durable reports of a stage's actions
-
-            def completed(error: BaseException | None, _state: Any) -> None:
-                if error:
-                    errors.append(error)
-
             try:
                 for facts in stages:
                     batch = [{**f, "sid": self._sid} for f in facts]
@@ -166,10 +163,8 @@ class Engine:
                         continue
                     result = _dre.assert_facts(handle, dumps(batch))
                     state_handle = result[1] if isinstance(result, (tuple, list)) else result
-                    self._ruleset.do_actions(state_handle, completed)
+                    self._act(handle, state_handle)
                     acted = acted or bool(session.fired)
-                    session.errors.extend(f"{type(e).__name__}: {e}" for e in errors)
-                    errors.clear()
             finally:
                 if acted:
                     _dre.delete_state(handle, self._sid)
@@ -177,3 +172,28 @@ class Engine:
                     session.errors.append("no engine action ran for this filing (the verdict stage never fired)")
             return session
 
+    def _act(self, handle: int, state_handle: int) -> None:
+        """Run every action the session has pending, one at a time, to quiescence.
+
+        ``Ruleset.do_actions`` as the extension expects it — start the session's first action, record it, complete it
+        and start the next — without what durable wraps around each one for actions that change the session's state
+        (a ``Closure``, a clock reading, the state serialised and written back): the recorder never changes it. A
+        failure of the extension's own calls abandons the action and is an error of the session, as durable reports it.
+        """
+        session = self._session
+        try:
+            started = _dre.start_action_for_state(handle, state_handle)
+        except BaseException as e:  # noqa: BLE001 - durable reports it to its callback; an error of the session here
+            session.errors.append(f"{type(e).__name__}: {e}")
+            return
+        pending = started[1] if started else None
+        while pending:
+            for name, matched in json.loads(pending).items():  # one action per message
+                self._record(name, matched)
+                break
+            try:
+                pending = _dre.complete_and_start_action(handle, state_handle)
+            except BaseException as e:  # noqa: BLE001 - as above
+                _dre.abandon_action(handle, state_handle)
+                session.errors.append(f"{type(e).__name__}: {e}")
+                return
