@@ -16,7 +16,7 @@ from html import escape as _escape_html
 from junheng.followup.ledger import STATUS_NAMES, Item, Ledger
 from junheng.report.formats._plain import plain
 from junheng.report.formats._shared import pick, printable, vocab
-from junheng.report.formats.html import _CSS as HTML_CSS  # the HTML report's look: one page style for both
+from junheng.report.formats.html import PAGE_CSS as HTML_CSS  # the HTML report's look: one page style for both
 from junheng.report.formats.html import _FILL as HTML_FILL
 from junheng.report.formats.markdown import escape as md
 from junheng.report.labels import schools_of, subject_label, unit

@@ -18,7 +18,7 @@ from junheng.overview.model import CoefficientChart, Overview
 from junheng.overview.tables import (Cell, Chip, Column, Link, Num, Table, amounts_text, area_tables, coefficient_table,
                                      districts_table, failures_table, growth_table, shares_table, trend_table)
 from junheng.overview.words import words
-from junheng.report.formats.html import _CSS  # the district report's look: one look for both pages (html.py keeps it private)
+from junheng.report.formats.html import PAGE_CSS  # the district report's look: one look for both pages
 from junheng.report.numbers import fmt_number
 
 __all__ = ["render"]
@@ -252,6 +252,6 @@ def render(o: Overview, lang: str = "zh") -> str:
     return ("<!DOCTYPE html>\n"
             f'<html lang="{"en" if lang == "en" else "zh-CN"}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{_e(w['title'])}</title>\n<style>{_CSS}{_MORE_CSS}</style>\n</head>\n<body>\n<main>\n"
+            f"<title>{_e(w['title'])}</title>\n<style>{PAGE_CSS}{_MORE_CSS}</style>\n</head>\n<body>\n<main>\n"
             + page.body()
             + f'\n<footer>{_e(w["generated"])}</footer>\n</main>\n</body>\n</html>\n')

@@ -21,7 +21,7 @@ from typing import Any
 
 from junheng.errors import InputError
 from junheng.policy.compiled import CompiledPack
-from junheng.report.formats.html import _per_what  # the district report's rule for an amount that is a rate: one rule for both pages
+from junheng.report.formats.html import per_what  # the district report's rule for an amount that is a rate: one rule for both pages
 from junheng.report.result import SEVERITY_RANK, Failure, Finding, Result, Series
 
 __all__ = ["Coefficient", "Failed", "Growth", "RuleTally", "Summary", "error_json", "from_check_json", "subject_kind", "summarise"]
@@ -214,7 +214,7 @@ class _Tallies:
 
 
 def _is_rate(finding: Finding) -> bool:
-    return _per_what(finding, "en") is not None
+    return per_what(finding, "en") is not None
 
 
 def summarise(result: Result, pack: CompiledPack | None = None) -> Summary:

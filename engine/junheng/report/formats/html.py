@@ -33,7 +33,7 @@ from junheng.report.labels import unit as spelled
 from junheng.report.numbers import fmt_number, fmt_value
 from junheng.report.result import SEVERITY_RANK, Failure, Finding, Indicators, Location, Outcome, Result, Row, Series
 
-__all__ = ["render"]
+__all__ = ["PAGE_CSS", "per_what", "render"]
 
 _L = {
     "zh": {"title": "义务教育均衡发展督导评估报告", "standard": "规则包", "file": "申报文件", "verdict": "评估结论",
@@ -77,7 +77,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")  # a name in a requirement's form
 _ROUNDING = re.compile(r"\b(ceil|floor)\(([^()]*)\)")
 _PCT = ("pct", "pct2", "growth")
 
-_CSS = """
+# The report's look, shared by the office's pages that sit beside it (overview, the ledger).
+PAGE_CSS = """
 :root{--ink:#1f2933;--muted:#5f6b76;--line:#d9dee3;--bg:#f6f7f9;--card:#fff}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);\
@@ -361,7 +362,7 @@ class _Page:
         """The amount to make up (none when it is 0: the rectification says in words that the figure must rise)."""
         if f.shortfall is None or f.shortfall[0] == 0:
             return ""
-        per = _per_what(f, self.lang)
+        per = per_what(f, self.lang)
         text = _e((f"{per} " if per else "") + self.amount_text(f.shortfall[0], f.shortfall[1]))
         return f'<span class="amount">{text}</span>' if chip else f"<b>{text}</b>"
 
@@ -384,7 +385,7 @@ class _Page:
         L = self.L
         rows = []
         for (_, rule, unit), found in sorted(groups.items()):
-            per = _per_what(found[0], self.lang)
+            per = per_what(found[0], self.lang)
             if per is None:
                 cell = _e(self.amount_text(sum(x.shortfall[0] for x in found if x.shortfall is not None), unit))
             else:
@@ -652,7 +653,7 @@ _PER_EN = r"\s+(per [a-z-]+(?: per [a-z-]+)*)"
 _PER_ZH = re.compile(r"每[^\s\d，。；：、,;]{1,8}?(?=至少|须|应|再|提高|增加|补)")
 
 
-def _per_what(f: Finding, lang: str) -> str | None:
+def per_what(f: Finding, lang: str) -> str | None:
     """What one amount is per, when it is a rate that a sum over findings would misstate; None for an amount that adds up.
 
     A rate's unit says so (``个百分点``, ``元/人``); else the rule's own rectification does, the English one right after
@@ -841,6 +842,6 @@ def render(outcomes: Sequence[Outcome], *, lang: str = "zh", color: bool = False
     return ("<!DOCTYPE html>\n"
             f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+            f"<title>{_e(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n<main>\n"
             + "\n".join(body)
             + f'\n<footer>{_e(L["generated"])}</footer>\n</main>\n</body>\n</html>\n')
