@@ -30,6 +30,9 @@ _MAX_DEPTH = MAX_DEPTH
 _UTF16 = UTF16
 _error = error
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+# A JSON document's places are found by counting newlines up to each one (a filing needs a handful: its findings');
+# after this many, its line starts are indexed and looked up instead.
+_INDEX_LINES_AFTER = 12
 
 # Characters YAML forbids (NUL included), found up front: libyaml reports them without a line.
 _YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -52,6 +55,7 @@ class LoadedDocument:
     # in YAML, a character offset in JSON (whose tree is built on first use).
     _index: list[Any] = field(default_factory=lambda: [None, None, None], repr=False, compare=False)
     _memo: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)  # JSON containers walked so far
+    _asked: list[int] = field(default_factory=lambda: [0], repr=False, compare=False)  # places found by counting newlines
     # Spreadsheet filings only (``filing/sheets/``): JSON pointer → its cell, "学校!F12" or "经费!B3".
     cells: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
@@ -89,8 +93,13 @@ class LoadedDocument:
             found = _json_walk(text, pointer, self._memo)
             if found is not None:
                 value_at, key_at = found
-                value_place = _offset_linecol(text, value_at) if value_at is not None else (1, 1)
-                return value_place, (_offset_linecol(text, key_at) if key_at is not None else None)
+                starts = index[2]
+                if starts is None:
+                    self._asked[0] += 1
+                    if self._asked[0] > _INDEX_LINES_AFTER:  # many places asked: index the lines once
+                        starts = index[2] = _line_starts(text)
+                value_place = _at(text, starts, value_at) if value_at is not None else (1, 1)
+                return value_place, (_at(text, starts, key_at) if key_at is not None else None)
             index[:] = _without_gc(_scan_json, text)[0], None, _line_starts(text)
         node, key_pos = index[0], None
         for raw in pointer.split("/")[1:] if pointer.startswith("/") else ():
@@ -176,6 +185,11 @@ def _without_gc(func: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _line_starts(text: str) -> list[int]:
     return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+def _at(text: str, starts: list[int] | None, pos: int) -> tuple[int, int]:
+    """(line, column) of a character offset: by the line index once there is one, else by counting."""
+    return _offset_linecol(text, pos) if starts is None else _linecol(starts, pos)
 
 
 def _offset_linecol(text: str, pos: int) -> tuple[int, int]:
