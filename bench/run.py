@@ -12,13 +12,14 @@ measured in the same run (issue 16):
   file of the JSON set on one core; the peak RSS of the largest process;
 - ``junheng overview`` of the national set against its check;
 - the server: 16 concurrent clients uploading the 100-school filing on 127.0.0.1 (bounded in count and
-  time), its latency and its memory;
+  time), its latency, throughput, CPU per upload (the server and its checker processes) and memory; beside
+  p95, the floor a closed loop puts under it on this machine (clients × CPU per upload / cores);
 - where the time goes: durable_rules against a plain-Python evaluation of the same conditions, and one
   filing's stages in one process.
 
 The sets are generated (seeded) under ``bench/out/`` (``--out`` moves them; not committed). ``--quick`` uses a
 tenth of the national set; ``--startup-only`` measures only the start-up rows (and 1b, the start-up against a
-baseline revision, ``--baseline REV``).
+baseline revision, ``--baseline REV``); ``--only server`` only the server's row.
 """
 
 from __future__ import annotations
@@ -288,8 +289,30 @@ def _free_port() -> int:
         return port
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name (field 3, the state, first); [] when it cannot be read."""
+    with contextlib.suppress(OSError, IndexError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return []
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every live process below it (the server, its fork server, its checker processes), from /proc."""
+    parents: dict[int, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            fields = _stat(int(entry)) if entry.isdigit() else []
+            with contextlib.suppress(ValueError, IndexError):
+                parents.setdefault(int(fields[1]), []).append(int(entry))
+    tree, stack = [], [pid]
+    while stack:
+        tree.append(stack.pop())
+        stack.extend(parents.get(tree[-1], ()))
+    return tree
+
+
 def _rss_mib(pid: int) -> tuple[float, float]:
-    """(the RSS of process ``pid``, of it and its children) in MiB; zeros when /proc cannot say (not Linux)."""
+    """(the RSS of process ``pid``, of it and every process below it) in MiB; zeros when /proc cannot say (not Linux)."""
 
     def rss(p: int) -> float:
         with contextlib.suppress(OSError, ValueError, IndexError):
@@ -298,14 +321,17 @@ def _rss_mib(pid: int) -> tuple[float, float]:
                     return int(line.split()[1]) / 1024
         return 0.0
 
-    children = []
-    with contextlib.suppress(OSError):
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                with contextlib.suppress(OSError, ValueError, IndexError):
-                    if int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                        children.append(int(entry))
-    return rss(pid), rss(pid) + sum(rss(c) for c in children)
+    return rss(pid), sum(rss(p) for p in _tree(pid))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and every process below it: the live ones' own, and through each one's
+    reaped children's (cutime, cstime) those that ended; 0 when /proc cannot say."""
+    ticks = 0
+    for p in _tree(pid):
+        with contextlib.suppress(ValueError, IndexError):
+            ticks += sum(int(f) for f in _stat(p)[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
 
 
 def _upload(port: int, token: str, name: str, body: bytes) -> tuple[int, float]:
@@ -387,8 +413,9 @@ def server(out: Path, uploads: int, seconds: float) -> None:
             print(f"8. server: not measured yet (`junheng serve` did not answer within 60 s; see {out / 'server.log'})")
             return
         _load(port, token, body, SERVER_CLIENTS, 60)  # warm-up: every client once
-        before = _rss_mib(process.pid)
+        before, cpu, wall, ours = _rss_mib(process.pid), _cpu_seconds(process.pid), time.perf_counter(), time.process_time()
         results = _load(port, token, body, uploads, seconds)
+        load = Load(time.perf_counter() - wall, _cpu_seconds(process.pid) - cpu, time.process_time() - ours)
         after = _rss_mib(process.pid)
     finally:
         process.terminate()
@@ -397,20 +424,40 @@ def server(out: Path, uploads: int, seconds: float) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
-    _server_row(results, before, after)
+    _server_row(results, before, after, load)
 
 
-def _server_row(results: list[tuple[int, float]], before: tuple[float, float], after: tuple[float, float]) -> None:
+@dataclass
+class Load:
+    """The timed part of the server row: wall seconds, CPU seconds of the server and the processes below it, and of
+    this process (the load generator: the clients' threads share the machine with the server)."""
+
+    wall: float
+    server_cpu: float
+    client_cpu: float
+
+
+def _server_row(results: list[tuple[int, float]], before: tuple[float, float], after: tuple[float, float], load: Load) -> None:
     times = sorted(t for _, t in results)
     if not times:
         print("8. server: no upload finished")
         return
     errors = sum(1 for status, _ in results if status != 201)
     p95 = times[min(len(times) - 1, int(0.95 * len(times)))] * 1000
-    print(f"8. server, {len(results)} uploads of the 100-school filing by {SERVER_CLIENTS} concurrent clients on 127.0.0.1: "
+    n, cores = len(results), os.cpu_count() or 1
+    cpu, client = load.server_cpu / n * 1000, load.client_cpu / n * 1000
+    # A closed loop: each client sends its next upload when the last is answered, so every upload waits for the other
+    # clients' uploads that the cores have to work through first.
+    floor, floor_all = SERVER_CLIENTS * cpu / cores, SERVER_CLIENTS * (cpu + client) / cores
+    print(f"8. server, {n} uploads of the 100-school filing by {SERVER_CLIENTS} concurrent clients on 127.0.0.1: "
           f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95:.0f} ms (target ≤ {TARGETS['p95']} ms: "
           f"{'met' if p95 <= TARGETS['p95'] and not errors else 'not met'}), max {times[-1] * 1000:.0f} ms, {errors} errors; "
-          f"server RSS {before[0]:.0f} → {after[0]:.0f} MiB ({before[1]:.0f} → {after[1]:.0f} MiB with its workers)")
+          f"{n / load.wall:.0f} uploads/s; server RSS {before[0]:.0f} → {after[0]:.0f} MiB ({before[1]:.0f} → {after[1]:.0f} MiB "
+          f"with its checker processes)")
+    print(f"   CPU per upload: {cpu:.1f} ms in the server and its checker processes, {client:.1f} ms in the clients (this "
+          f"process); the closed loop's floor under any latency, {SERVER_CLIENTS} clients × CPU per upload / {cores} cores: "
+          f"{floor:.0f} ms for the server's CPU alone, {floor_all:.0f} ms with the clients' — "
+          f"{'the target is within reach' if floor_all <= TARGETS['p95'] else 'the target is out of reach'} on this machine")
 
 
 # ---------------------------------------------------------------- where the time goes, in one process
@@ -488,6 +535,7 @@ def main() -> None:
                         help=f"the revision whose start-up time 1b compares with (default {BASELINE}, the last before the restructure)")
     parser.add_argument("--runs", type=int, default=STARTUP_RUNS, help=f"runs of each start-up command (default {STARTUP_RUNS})")
     parser.add_argument("--startup-only", action="store_true", help="measure the start-up rows (1, 2, 1b) alone")
+    parser.add_argument("--only", choices=["server"], help="measure this row alone (server: row 8)")
     parser.add_argument("--server-uploads", type=int, default=5000, help="uploads in the server row (default 5,000)")
     parser.add_argument("--server-seconds", type=float, default=300, help="the server row stops after this long (default 300)")
     parser.add_argument("--engine", type=Path, metavar="DIR",
@@ -500,6 +548,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     spec = Spec(districts=285 if args.quick else 2850, schools=75)
     print(f"machine: {_machine()}; {datetime.date.today().isoformat()}")
+    if args.only == "server":
+        server(out, args.server_uploads, args.server_seconds)
+        print(f"machine at the end: {_machine()}")
+        return
     startup(out, args.runs)
     startup_against_baseline(out, args.baseline, args.runs)
     if args.startup_only:

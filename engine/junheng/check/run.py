@@ -180,13 +180,15 @@ def _outside_years(pack: CompiledPack, year: int, doc: LoadedDocument, from_opti
 
 
 def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options: Options = Options(), name: str | None = None,
-                 fmt: str | None = None) -> Result:
+                 fmt: str | None = None, read: tuple[LoadedDocument, Filing] | None = None) -> Result:
     """Check one filing (a path, or bytes with a display name); raises InputErrors for invalid input.
 
     ``fmt`` ('yaml' or 'json') overrides the format the extension of the path or ``name`` gives:
-    bytes read from standard input are shown as ``<stdin>``, which has no extension.
+    bytes read from standard input are shown as ``<stdin>``, which has no extension. ``read``: what
+    ``read_filing(source, name=name, fmt=fmt)`` gave already (the server reads an upload once), not read again.
     """
-    doc, filing = read_filing(source, name=name, fmt=fmt)  # YAML, JSON, or a spreadsheet (xlsx, CSV folder)
+    # YAML, JSON, or a spreadsheet (xlsx, CSV folder)
+    doc, filing = read if read is not None else read_filing(source, name=name, fmt=fmt)
     data = filing.model_dump(mode="python", exclude_none=True)
     if options.verified:  # junheng verify: the verified figures in place of the filed ones (check/verified.py)
         data = put_in_place(doc, data, options.verified)

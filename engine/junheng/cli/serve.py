@@ -126,10 +126,14 @@ def _loopback(host: str) -> bool:
               help=tr("请求头须在这么多秒内收完（否则断开连接）；请求内容停止传输这么多秒后中断（408；总时长上限为其 10 倍）",
                       "Seconds within which a request's headers must arrive (else the connection is closed), and that its "
                       "body may stall before it is cut off (408; ten times this in all)."))
+@click.option("--checkers", default=None, metavar="N", type=click.IntRange(min=0),
+              help=tr("检查上传申报的工作进程数（默认：环境变量 JUNHENG_CHECKERS，否则每个 CPU 核一个；0：在服务进程内依次检查）",
+                      "Worker processes that check uploads (default: JUNHENG_CHECKERS, else one per core; 0: none, checks take "
+                      "turns in the server's process)."))
 @_LANG
 @click.pass_context
 def serve(ctx: click.Context, data: Path, db_url: str | None, host: str, port: int, rules_dirs: tuple[Path, ...], max_upload: int,
-          session_idle: float, request_timeout: float, lang: str) -> None:
+          session_idle: float, request_timeout: float, checkers: int | None, lang: str) -> None:
     """Start the workbench (启动督导工作台)."""
     # imported here, not at the top: start-up time of the other commands
     import uvicorn
@@ -137,7 +141,7 @@ def serve(ctx: click.Context, data: Path, db_url: str | None, host: str, port: i
     from junheng.web.middleware import log_config
     from junheng.web.service.accounts import limits
 
-    settings = _settings(data, db_url, host=host, port=port, rules=rules_dirs, max_upload=max_upload)
+    settings = _settings(data, db_url, host=host, port=port, rules=rules_dirs, max_upload=max_upload, checkers=checkers)
     wb = _open(ctx, settings, lang)
     version = _ready(ctx, wb, lang)
     if not _loopback(host):

@@ -4,6 +4,9 @@ Every refusal is ``{"error": {"code", "message"}}`` with its status (and ``probl
 unless the request asks for English; bad input is never a traceback. The JSON API is under ``/api``, the pages at the
 root (``pages/``: a refusal there is an HTML page), the package's static files under ``/static``. No page or API
 document loads anything from another host: FastAPI's interactive docs (which would fetch from a CDN) are off; ``/api/openapi.json`` stays.
+
+While the app runs (its lifespan), uploads are checked in warm worker processes (``checkers.py``), started when it
+starts and stopped when it stops; when they cannot be started, checks run in the server's process, one at a time.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from junheng import __version__
 from junheng.errors import InputErrors
 from junheng.web import api, pages
 from junheng.web.auth import lang_of
+from junheng.web.checkers import CheckerPool, pool_size
 from junheng.web.middleware import OVERHEAD, Guard
 from junheng.web.problems import Refused, problem_json
 from junheng.web.settings import Settings
@@ -50,9 +54,15 @@ def create_app(settings: Settings, workbench: Workbench | None = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if workbench is None:  # ours to close
-            wb.close()
+        wb.checkers = await run_in_threadpool(_start_checkers, wb)
+        try:
+            yield
+        finally:
+            pool, wb.checkers = wb.checkers, None
+            if pool is not None:
+                await run_in_threadpool(pool.close)
+            if workbench is None:  # ours to close
+                wb.close()
 
     app = FastAPI(title="junheng", version=__version__, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
                   lifespan=lifespan)
@@ -64,6 +74,28 @@ def create_app(settings: Settings, workbench: Workbench | None = None) -> FastAP
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app
+
+
+def _start_checkers(wb: Workbench) -> CheckerPool | None:
+    """The checker processes of ``wb.settings.checkers`` (warmed with the current rules), or None: checks in this process."""
+    try:
+        size = pool_size(wb.settings.checkers)
+    except ValueError as exc:
+        log.warning("checks run in the server's process, one at a time: %s", exc)
+        return None
+    if size == 0:
+        log.info("checks run in the server's process, one at a time (checker processes: 0)")
+        return None
+    try:
+        version, _ = wb.rules.current()
+        warm = (version, wb.rules.versions / version)
+    except InputErrors:  # broken rule files: each upload says so (a 500), as without the pool
+        warm = None
+    try:
+        return CheckerPool.start(size, warm)
+    except (OSError, ValueError) as exc:
+        log.warning("checker processes could not be started (%s): checks run in the server's process, one at a time", exc)
+        return None
 
 
 def _error(request: Request, status: int, code: str, zh: str, en: str, **extra: Any) -> JSONResponse:

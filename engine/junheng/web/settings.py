@@ -56,6 +56,9 @@ class Settings:
     max_upload: int = DEFAULT_MAX_UPLOAD
     max_unpacked: int = MAX_UNPACKED
     session_hours: int = 12  # how long a login lasts
+    # Worker processes that check uploads (checkers.py): None takes JUNHENG_CHECKERS, else the number of cores; 0: none,
+    # every check in the server's process, one at a time.
+    checkers: int | None = None
 
     @property
     def url(self) -> URL:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from junheng.web.ruleset import RuleSet, copy_shipped_rules
 from junheng.web.settings import Settings
 from junheng.web.store.database import Database
+
+if TYPE_CHECKING:  # the checker's modules come with the app (create_app), not with every command that opens the store
+    from junheng.web.checkers import CheckerPool
 
 __all__ = ["SchemaOutOfDate", "Workbench", "open_workbench"]
 
@@ -28,8 +32,10 @@ class Workbench:
     db: Database
     rules: RuleSet
     # durable_rules keeps one engine per pack and process, which is not safe to run from two threads at once:
-    # checks take turns (an upload's check takes tens of milliseconds).
+    # checks in this process take turns (an upload's check takes a few milliseconds).
     check_lock: threading.Lock = field(default_factory=threading.Lock)
+    # The warm checker processes uploads are checked in (checkers.py), while the app runs; None: checks run here.
+    checkers: CheckerPool | None = None
 
     def close(self) -> None:
         self.db.dispose()

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from junheng.web import audit
 from junheng.web.credentials import check_password, digest, hash_password, needs_rehash, new_secret, new_token, password_problem
@@ -302,7 +302,8 @@ def _keep_alive(wb: Workbench, row: int, created: str, expires: str) -> None:
 def authenticate_token(wb: Workbench, token: str) -> Principal | None:
     """The person an API token belongs to, unless they are disabled."""
     with wb.db.reading() as session:
-        found = session.scalars(select(Token).where(Token.token_hash == digest(token))).first()
+        # the user in the same query: every API request asks this
+        found = session.scalars(select(Token).options(joinedload(Token.user)).where(Token.token_hash == digest(token))).first()
         if found is None or found.user.disabled:
             return None
         return _principal(found.user)

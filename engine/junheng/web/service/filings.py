@@ -10,6 +10,10 @@ than ``_CELLS`` cells (413); macros (``vbaProject.bin``, an ``.xlsm`` renamed), 
 document type declaration (the entity bombs live there) (422, located at the part). A zip that lies about its sizes
 cannot get past them either: ``zipfile`` never reads more of a part than the directory says it holds.
 
+An upload is read once (``checkers.check_upload``), in one of the warm checker processes (``checkers.py``) when the
+server has them, else in the server's process under ``Workbench.check_lock``; the rarer checks (a report, a recheck)
+run in the server's process.
+
 The stored result is ``Result.to_json("zh")``: exactly the object ``junheng check --format json FILE`` prints for a file
 named as the upload was (its folders dropped), checked against the same rules. A report is rendered from a fresh check
 of the stored original under the rules version its result was made with (``ruleset``): the same report the CLI would
@@ -33,14 +37,13 @@ from sqlalchemy.orm import Session, defer
 
 from junheng.check.run import Options, check_source
 from junheng.errors import InputError, InputErrors
-from junheng.filing.model import Filing as FilingModel
-from junheng.filing.read import read_filing
 from junheng.policy.compiled import Policy
 from junheng.report import formats
 from junheng.report.result import Result as CheckResult
 from junheng.web import audit
+from junheng.web.checkers import Checked, check_upload
 from junheng.web.problems import Refused, conflict, forbidden, invalid, not_found, too_large
-from junheng.web.roles import Principal, require
+from junheng.web.roles import FILER, Principal, require
 from junheng.web.store.models import Filing, Result
 from junheng.web.workbench import Workbench
 
@@ -86,12 +89,11 @@ def upload_filing(wb: Workbench, who: Principal, filename: str, data: bytes) -> 
     version, policy = wb.rules.current()  # broken rule files are the office's problem, not the upload's: a 500 (app.py)
     try:
         _within_limits(wb, name, data)
-        _doc, parsed = read_filing(data, name=name)  # the one way every command reads a filing
-        if not who.sees(parsed.district.code):
-            raise forbidden(f"区县填报人只能上传本区县（{who.district}）的申报，该申报属于 {parsed.district.code}",
+        checked = _check_upload(wb, who, version, policy, name, data)
+        if not who.sees(checked.code) or checked.result is None:
+            raise forbidden(f"区县填报人只能上传本区县（{who.district}）的申报，该申报属于 {checked.code}",
                             f"a district filer uploads only their own district's ({who.district}) filings; this one is "
-                            f"{parsed.district.code}'s")
-        result = _check(wb, data, name, policy, _NO_DETAILS)
+                            f"{checked.code}'s")
     except InputErrors as exc:
         refusal = invalid("invalid_filing", f"申报文件无效：{len(exc.errors)} 处问题",
                           f"the filing is invalid: {len(exc.errors)} problem(s)", exc.errors)
@@ -101,8 +103,8 @@ def upload_filing(wb: Workbench, who: Principal, filename: str, data: bytes) -> 
         _rejected(wb, who, name, refusal)
         raise
     with wb.db.writing() as session:
-        filing = _store(session, who, name, data, parsed)
-        row = _store_result(session, filing, who, version, result)
+        filing = _store(session, who, name, data, checked)
+        row = _store_result(session, filing, who, version, (checked.standard or "", checked.verdict or "", checked.result))
         audit.record(session, who.name, "upload", f"filing:{filing.id}",
                      {"district": filing.district, "year": filing.year, "filename": name, "sha256": filing.sha256,
                       "standard": row.standard, "verdict": row.verdict, "rules_version": version})
@@ -235,6 +237,17 @@ def _check(wb: Workbench, data: bytes, name: str, policy: Policy, details: froze
         return check_source(data, policy, Options(details=details), name=name)
 
 
+def _check_upload(wb: Workbench, who: Principal, version: str, policy: Policy, name: str, data: bytes) -> Checked:
+    """The upload read and checked once: in a checker process when the server has them (``checkers.py``), else here,
+    in turn. A filer's upload of another district's filing is read, not checked (``Checked.result`` None)."""
+    districts = frozenset(d for d in (who.district,) if d) if who.role == FILER else None
+    kept = wb.rules.versions / version  # the copy of the rules a worker compiles (ruleset.py keeps one per version)
+    if wb.checkers is not None and kept.is_dir():
+        return wb.checkers.check(version, kept, name, data, districts)
+    with wb.check_lock:
+        return check_upload(policy, name, data, districts)
+
+
 def _rejected(wb: Workbench, who: Principal, name: str, refusal: Refused) -> None:
     with wb.db.writing() as session:
         audit.record(session, who.name, "upload_rejected", f"upload:{name}",
@@ -242,18 +255,19 @@ def _rejected(wb: Workbench, who: Principal, name: str, refusal: Refused) -> Non
                       "problems": len(refusal.problems)})
 
 
-def _store(session: Session, who: Principal, name: str, data: bytes, parsed: FilingModel) -> Filing:
-    filing = Filing(district=parsed.district.code, district_name=parsed.district.name, year=parsed.district.year, filename=name,
-                    original=data, sha256=hashlib.sha256(data).hexdigest(), parsed=parsed.model_dump(mode="json", exclude_none=True),
-                    uploaded_at=audit.now(), uploaded_by=who.name)
+def _store(session: Session, who: Principal, name: str, data: bytes, checked: Checked) -> Filing:
+    filing = Filing(district=checked.code, district_name=checked.name, year=checked.year, filename=name, original=data,
+                    sha256=hashlib.sha256(data).hexdigest(), parsed=checked.parsed, uploaded_at=audit.now(), uploaded_by=who.name)
     session.add(filing)
     session.flush()
     return filing
 
 
-def _store_result(session: Session, filing: Filing, who: Principal, version: str, result: CheckResult) -> Result:
-    row = Result(filing_id=filing.id, rules_version=version, standard=result.standard, verdict=result.verdict,
-                 result=result.to_json("zh"), checked_at=audit.now(), checked_by=who.name)
+def _store_result(session: Session, filing: Filing, who: Principal, version: str, result: CheckResult | tuple[str, str, Any]) -> Result:
+    """The result (a check's, or its (standard, verdict, ``to_json("zh")``) from ``checkers``) as the filing's newest."""
+    standard, verdict, stored = result if isinstance(result, tuple) else (result.standard, result.verdict, result.to_json("zh"))
+    row = Result(filing_id=filing.id, rules_version=version, standard=standard, verdict=verdict, result=stored,
+                 checked_at=audit.now(), checked_by=who.name)
     session.add(row)
     session.flush()
     return row

@@ -5,6 +5,12 @@ SQLite (the default, in the data folder) runs in WAL mode with foreign keys on. 
 then append one are serialised instead of one failing half-way. PostgreSQL gets the same order from a transaction-level
 advisory lock. Reads take no lock. Offices write a few times an hour: serialising the writes costs nothing there.
 
+Within one process, SQLite writers also queue on a lock of the process before ``BEGIN IMMEDIATE``: SQLite's own wait
+for a busy database sleeps and polls with growing naps (up to 100 ms each), so that under a burst of uploads a
+transaction could wait a second for a lock that was free after a few milliseconds. The lock only orders; SQLite's lock
+is taken as before, and a writer that waits on the process's lock longer than the busy timeout goes on to SQLite's own
+wait, as it did without it (another process, ``junheng users`` say, is still waited for by SQLite alone).
+
 A write is durable once its transaction commits: a process killed at any moment (SIGKILL) leaves every transaction
 whole or absent (SQLite's write-ahead log; ``synchronous=NORMAL`` may lose the last transactions to a power cut, never
 the database's consistency). ``backup`` copies a SQLite database while the server runs (SQLite's online backup API),
@@ -16,6 +22,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +41,7 @@ __all__ = ["MIGRATIONS", "Database"]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _WRITE = "junheng_write"  # the execution option that marks a transaction that writes
 _LOCK_KEY = 0x6A756E68  # "junh": PostgreSQL's advisory lock for writes
+_BUSY_SECONDS = 30  # SQLite's busy timeout, and the longest wait on the process's own write lock
 
 
 class Database:
@@ -42,13 +50,16 @@ class Database:
     def __init__(self, url: URL):
         self.url = url
         self.sqlite = url.get_backend_name() == "sqlite"
-        args: dict[str, Any] = {"connect_args": {"timeout": 30, "check_same_thread": False}} if self.sqlite else {}
+        args: dict[str, Any] = {"connect_args": {"timeout": _BUSY_SECONDS, "check_same_thread": False}} if self.sqlite else {}
         self.engine: Engine = create_engine(url, pool_pre_ping=not self.sqlite, **args)
         if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        # SQLite's writers of this process, in turn (the module's docstring). Re-entrant: a write inside a write
+        # meets SQLite's busy timeout, as it always did, instead of hanging here.
+        self._writers = threading.RLock()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -59,10 +70,15 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A session in the one transaction of a write: committed when the block ends, rolled back if it raises."""
-        with self._write() as session, session.begin():
-            if not self.sqlite:
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            yield session
+        queued = self.sqlite and self._writers.acquire(timeout=_BUSY_SECONDS)
+        try:
+            with self._write() as session, session.begin():
+                if not self.sqlite:
+                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+                yield session
+        finally:
+            if queued:
+                self._writers.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
