@@ -10,6 +10,8 @@ stops a run before any filing is read.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -40,6 +42,8 @@ class _Defined:
     pointer: str
     origins: Mapping[str, tuple[LoadedDocument, str]] = field(default_factory=dict)  # params written elsewhere
     title_written: Text | None = None  # the title before its placeholders were filled
+    # What a pack's override changed (``_with_override``): two packs whose changes are alike hold the same rule.
+    changed: str = ""
 
 
 def compile_rules(root: Roots = None, *, cache: bool = True) -> Policy:
@@ -137,7 +141,9 @@ def _with_override(pack_name: str, d: _Defined, loaded: LoadedRules, errors: lis
                                  f"规则 {rule.id}：标题中的占位符 {{{name}}} 不是本规则的参数" + hint.zh,
                                  f"rule {rule.id}: the title's placeholder {{{name}}} is not a param of the rule" + hint.en))
     updates["title"] = title
-    return _Defined(rule.model_copy(update=updates), d.file, d.doc, d.pointer, resolved.origins, rule.title)
+    # Written out without the models' serialiser, which would build every rule model's schema on each run.
+    changed = json.dumps({k: v for k, v in updates.items() if getattr(rule, k) != v}, sort_keys=True, default=repr, ensure_ascii=False)
+    return _Defined(rule.model_copy(update=updates), d.file, d.doc, d.pointer, resolved.origins, rule.title, changed)
 
 
 def _extends_docs(name: str, loaded: LoadedRules) -> list[tuple[Pack, LoadedDocument]]:
@@ -155,7 +161,7 @@ class _Once:
         self.done: dict[tuple[str, str, str], CompiledRule | None] = {}
 
     def compile(self, d: _Defined) -> CompiledRule | None:
-        memo = (d.doc.file, d.pointer, d.rule.model_dump_json())
+        memo = (d.doc.file, d.pointer, d.changed)
         if memo not in self.done:
             key = f"r{len(self.done) + 1}"
             compiled = compile_rule(d.rule, key, d.file.area, d.file.area_title, d.doc, d.pointer, self.errors, units=self.units,
