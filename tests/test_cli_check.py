@@ -179,6 +179,27 @@ def test_the_installed_command_runs_end_to_end_on_the_fixtures():
     assert "Traceback" not in proc.stderr
 
 
+def test_the_installed_command_leaves_at_once_with_every_byte_of_its_report_out(tmp_path):
+    """``check`` and ``validate`` end their process without the interpreter's teardown (``cli/main.py: _leave``):
+    what they print on a pipe is all there, byte for byte what ``--output`` writes, with the exit status."""
+    if not EXE.exists():
+        pytest.skip("junheng is not installed in this environment")
+    folder = tmp_path / "set"
+    generated = subprocess.run([str(EXE), "generate", str(folder), "--districts", "40", "--schools", "60", "--violations", "0.05"],
+                               capture_output=True, text=True, timeout=120)
+    assert generated.returncode == 0, generated.stderr
+    for fmt in ("jsonl", "json", "text"):
+        piped = subprocess.run([str(EXE), "check", str(folder), "--format", fmt], capture_output=True, timeout=300)
+        written = subprocess.run([str(EXE), "check", str(folder), "--format", fmt, "--output", str(tmp_path / f"r.{fmt}")],
+                                 capture_output=True, timeout=300)
+        assert piped.returncode == written.returncode == 1, piped.stderr.decode()
+        assert piped.stdout == (tmp_path / f"r.{fmt}").read_bytes() and len(piped.stdout) > 10_000
+        assert "共 40 份申报" in piped.stderr.decode()
+    assert len(piped.stdout.splitlines()) > 40
+    valid = subprocess.run([str(EXE), "validate", str(folder)], capture_output=True, text=True, timeout=120)
+    assert valid.returncode == 0 and valid.stdout.count("有效") == 40, valid.stderr
+
+
 def test_previous_compares_last_years_figures_and_locates_both_filings(tmp_path):
     def last_year(d):
         d["district"]["year"] = 2015
