@@ -220,6 +220,14 @@ def _check_vocabulary(doc: LoadedDocument, errors: list[InputError]) -> None:
                                f"词汇表缺少 {section}.{key} 的中文（zh）和英文（en）文本",
                                f"the vocabulary needs zh and en texts for {section}.{key}")
                 )
+    words = data.get("params", {})  # optional: the words for the rules' numbers
+    for key, entry in words.items() if isinstance(words, dict) else [("", None)]:
+        if not (isinstance(entry, dict) and isinstance(entry.get("zh"), str) and isinstance(entry.get("en"), str)):
+            pointer = f"/params/{key}" if key else "/params"
+            line, col = doc.location(pointer)
+            errors.append(InputError("rule_schema_error", doc.file, line, col, pointer,
+                                     f"词汇表 params.{key or '…'} 须写明中文（zh）和英文（en）名称",
+                                     f"the vocabulary's params.{key or '…'} needs a zh and an en name"))
     units = data.get("units")
     if not isinstance(units, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in units.values()):
         line, col = doc.location("/units")
