@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from junheng.errors import InputErrors, pointer_join
 from junheng.located import read as load_module
+from junheng.located import yamlnodes
 from junheng.located.read import MAX_BYTES, LoadedDocument, SourceInt, load_document
 
 
@@ -540,7 +541,7 @@ def test_the_pure_python_yaml_parser_gives_the_same_data_and_locations(monkeypat
     good = text.rsplit("c:", 1)[0].encode()
     expected = yaml_doc(good)
     expected_error = where(errors_of(text)[0])
-    monkeypatch.setattr(load_module, "_Loader", type("_Pure", (yaml.SafeLoader,), {"resolve": load_module._Loader.resolve}))
+    monkeypatch.setattr(yamlnodes, "_Loader", type("_Pure", (yaml.SafeLoader,), {"resolve": yamlnodes._Loader.resolve}))
     document = yaml_doc(good)
     assert document.data == expected.data
     assert [document.location(p) for p in ("/b/n/1", "/b/m", "/a")] == [expected.location(p) for p in ("/b/n/1", "/b/m", "/a")]
