@@ -1,7 +1,7 @@
 """The rule settings workbook: the rules' numbers and Chinese texts in Excel, and an edited workbook applied back.
 
 ``export_workbook`` writes it (``export.py``), ``import_workbook`` reads an edited one and writes the
-changes into the rule files (``importing.py``, through ``authoring/edits.py``); ``layout.py`` is its
+changes into the rule files (``importing.py``, through ``authoring/edits/``); ``layout.py`` is its
 shape. For officers: ``docs/workbook.md``.
 """
 

@@ -1,6 +1,6 @@
 """Write the settings workbook: the rule files' numbers and Chinese texts as an officer edits them in Excel.
 
-Everything shown comes from ``read_settings`` (``authoring/edits.py``); this module only lays it out:
+Everything shown comes from ``read_settings`` (``authoring/edits/settings.py``); this module only lays it out:
 editable columns under a yellow header, read-only ones grey, drop-downs for the severity and the
 switch, shares in percentage cells (0.7 shown as 70%), the header row frozen.
 """

@@ -2,7 +2,7 @@
 
 Rows are found by their keys (规则, 参数, 学段; 对象 for an id defined for several subjects), so
 sorting and filtering are harmless. Every problem is located at its cell (``参数!D14``) and all of
-them are reported together; then ``apply_edits`` (``authoring/edits.py``) writes the edits, all
+them are reported together; then ``apply_edits`` (``authoring/edits/``) writes the edits, all
 or none, and its problems are located at the cells that asked for them.
 """
 
