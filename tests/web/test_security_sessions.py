@@ -1,23 +1,28 @@
 """Passwords and sessions (OWASP ASVS level 2, V2 and V3): argon2id hashes and nothing else kept, 12 to 128 characters,
 no password in any log line or in the database, logins throttled per account and per address while a legitimate login
 still works, and the session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, a new id at every login, gone after
-idle time and at logout."""
+idle time and at logout. The throttle is kept in the database: a restart forgets nothing, and every 429 says in
+``Retry-After`` when to try again."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from hostile import tally
 from junheng.web.credentials import MAX_PASSWORD, MIN_PASSWORD
+from junheng.web.app import create_app
 from junheng.web.middleware import JsonLines
-from junheng.web.problems import Refused
+from junheng.web.problems import Refused, too_many
 from junheng.web.service import accounts
-from junheng.web.store.models import AuditEntry, LoginSession, Token, User
+from junheng.web.settings import Settings
+from junheng.web.store.models import AuditEntry, LoginFailure, LoginSession, Token, User
+from junheng.web.workbench import Workbench, open_workbench
 from serverbench import Bench, TestClient, make_bench
 
 PASSWORD = "Tr0ub4dor&3-horse-battery"
@@ -130,9 +135,9 @@ def test_logins_are_throttled_per_account_and_per_address_and_a_legitimate_login
     assert _status(bench, "li", PASSWORD, "10.0.0.1") == 200 and _status(bench, "wang", PASSWORD, "10.0.0.2") == 200
 
 
-def _status(bench: Bench, name: str, password: str, address: str) -> int:
+def _status(bench: Bench | Workbench, name: str, password: str, address: str) -> int:
     try:
-        accounts.log_in(bench.wb, name, password, address)
+        accounts.log_in(bench.wb if isinstance(bench, Bench) else bench, name, password, address)
         return 200
     except Refused as refused:
         return refused.status
@@ -145,7 +150,68 @@ def test_a_throttled_login_is_a_429_that_says_when_to_try_again(bench: Bench) ->
     refused = _login(client, "li", PASSWORD)
     body = refused.json()["error"]  # type: ignore[attr-defined]
     assert refused.status_code == 429 and body["code"] == "too_many_attempts" and 0 < body["retry_after"] <= 15 * 60  # type: ignore[attr-defined]
+    assert refused.headers["retry-after"] == str(body["retry_after"])  # type: ignore[attr-defined]
     assert _login(TestClient(bench.client.app), "wang").status_code == 200  # type: ignore[attr-defined]
+
+
+def test_every_429_says_in_retry_after_when_to_try_again_the_login_page_as_the_api(bench: Bench) -> None:
+    browser = TestClient(bench.client.app, client=("192.0.2.8", 40000))
+    found = re.search(r'name="csrf" value="([^"]+)"', browser.get("/login").text)
+    assert found, "the login form has no form token"
+
+    def form(password: str) -> object:
+        return browser.post("/login", data={"name": "li", "password": password, "next": "/", "csrf": found.group(1)},
+                            follow_redirects=False)
+
+    assert [form(f"not the password {i}").status_code for i in range(5)] == [401] * 5  # type: ignore[attr-defined]
+    for answer in (form(PASSWORD), _login(browser, "li", PASSWORD)):  # the page, then the API: the right password, li locked
+        assert answer.status_code == 429, answer.text  # type: ignore[attr-defined]
+        wait = answer.headers["retry-after"]  # type: ignore[attr-defined]
+        assert wait.isdigit() and 1 <= int(wait) <= 15 * 60, wait
+    assert "登录失败次数过多" in form(PASSWORD).text  # type: ignore[attr-defined]
+    # Whole seconds, rounded up and never 0, however little is left of the wait.
+    assert [too_many("too_many_attempts", "", "", wait).headers for wait in (0.01, 1.0, 1.2, 899.5)] == [
+        {"Retry-After": "1"}, {"Retry-After": "1"}, {"Retry-After": "2"}, {"Retry-After": "900"}]
+    assert Refused(409, "x", "", "").headers == {}
+
+
+def test_the_throttle_is_kept_in_the_database_and_survives_a_restart(bench_factory: Callable[..., Bench]) -> None:
+    bench = bench_factory(people=False)
+    accounts.add_user(bench.wb, "test", "li", "officer", None, PASSWORD)
+    accounts.add_user(bench.wb, "test", "wang", "reviewer", None, PASSWORD)
+    assert [_status(bench, "li", f"guess number {i}", "10.0.0.1") for i in range(5)] == [401] * 5
+    assert {_status(bench, f"user{i}", "guessing away", "10.0.0.2") for i in range(19)} == {401}  # 19 of the address's 20
+    bench.client.close()
+    bench.wb.close()  # the server stops; a new one starts on the same data folder and database
+    wb = open_workbench(Settings(data=bench.data, db=bench.db))
+    try:
+        app = TestClient(create_app(wb.settings, wb), client=("10.0.0.1", 40000))
+        refused = app.post("/api/session", json={"name": "li", "password": PASSWORD})
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_attempts"  # li is still locked
+        assert 1 <= int(refused.headers["retry-after"]) <= 15 * 60
+        assert _status(wb, "user19", "guessing away", "10.0.0.2") == 401  # the address's twentieth failure, counted on
+        assert _status(wb, "wang", PASSWORD, "10.0.0.2") == 429
+        assert _status(wb, "wang", PASSWORD, "10.0.0.3") == 200  # a legitimate login still works
+        with wb.db.reading() as session:
+            throttled = [e.object for e in session.query(AuditEntry).filter_by(action="login_throttled")]
+        assert throttled == ["user:li", "user:user19"]  # each once, across the restart
+        accounts.limits(wb).window_seconds = 1.0  # the window, narrowed, passes: the failures are pruned as it goes
+        time.sleep(1.1)
+        assert _status(wb, "li", PASSWORD, "10.0.0.1") == 200
+        with wb.db.reading() as session:
+            assert session.query(LoginFailure).count() == 0  # the old failures deleted, the success's own attempt taken back
+    finally:
+        wb.close()
+
+
+def test_a_success_clears_the_accounts_failures_but_not_the_addresss(bench: Bench) -> None:
+    assert [_status(bench, "li", f"typo {i}", "10.0.0.5") for i in range(4)] == [401] * 4
+    assert _status(bench, "li", PASSWORD, "10.0.0.5") == 200
+    assert [_status(bench, "li", f"typo again {i}", "10.0.0.6") for i in range(5)] == [401] * 5  # five more: the count began again
+    with bench.wb.db.reading() as session:
+        kept = {(f.name, f.address) for f in session.query(LoginFailure)}
+    assert kept == {(None, "10.0.0.5"), ("li", "10.0.0.6")}  # the first four still count against their address
+    assert [_status(bench, f"other{i}", "guessing away", "10.0.0.5") for i in range(17)] == [401] * 16 + [429]
 
 
 def test_the_session_cookie_is_httponly_samesite_lax_and_secure_over_https(bench: Bench) -> None:

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from junheng.web.problems import Refused
+from junheng.web.roles import Principal
 from junheng.web.ruleset import rules_version
+from junheng.web.service import accounts, changes
 from serverbench import BEIBEI, NANAN, Bench
 
 FIN13_75 = [{"rule": "FIN-13", "param": "threshold", "value": 0.75}]
@@ -149,3 +152,34 @@ def test_an_extra_rule_layer_lies_under_the_data_folders_rules_and_is_never_writ
     assert response.status_code == 200, response.text
     assert "params: {threshold: 0.75}" in (bench.data / "rules" / "funding.yaml").read_text(encoding="utf-8")
     assert {p: p.read_bytes() for p in local.rglob("*.yaml")} == before
+
+
+def _who(bench: Bench, person: str) -> Principal:
+    found = accounts.authenticate_token(bench.wb, bench.tokens[person])
+    assert found is not None
+    return found
+
+
+def test_a_rules_history_comes_from_the_service_the_office_seeing_every_request_and_a_filer_the_applied_ones(bench: Bench) -> None:
+    applied = _propose(bench, FIN13_75).json()["id"]
+    assert bench.client.post(f"/api/changes/{applied}/approve", headers=bench.auth("reviewer")).status_code == 200
+    shared = _propose(bench, [{"rule": "共用", "param": "class_size", "level": "primary", "value": 40}]).json()["id"]  # STD-01 uses it
+    pending = _propose(bench, FIN13_95).json()["id"]
+    office, filer = _who(bench, "officer"), _who(bench, "filer")
+
+    seen = changes.rule_history(bench.wb, office, "FIN-13")
+    assert [c["id"] for c in seen] == [pending, applied] and [c["status"] for c in seen] == ["pending", "applied"]
+    assert all(c["lines"] and all(line.startswith("FIN-13") for line in c["lines"]) for c in seen), seen
+    assert [c["id"] for c in changes.rule_history(bench.wb, office, "STD-01")] == [shared]  # through the shared number
+    assert changes.rule_history(bench.wb, office, "FIN-07") == []
+
+    told = changes.rule_history(bench.wb, filer, "FIN-13")
+    assert [c["id"] for c in told] == [applied] and told[0]["reviewer"] == "reviewer" and told[0]["decided_at"]
+    assert set(told[0]) == {"id", "title", "status", "author", "created_at", "reviewer", "decided_at", "lines"}  # no impact, no diff
+    assert changes.rule_history(bench.wb, filer, "STD-01") == []
+    with pytest.raises(Refused) as unknown:
+        changes.rule_history(bench.wb, office, "NOPE-99")
+    assert unknown.value.status == 404
+
+    page = bench.client.get("/rules/FIN-13", headers=bench.auth("filer"))  # the page shows what the service says
+    assert page.status_code == 200 and f"#{applied} " in page.text and f"#{pending} " not in page.text

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from sqlalchemy.engine import URL
 
 from junheng.web.store.database import MIGRATIONS, Database
@@ -124,6 +126,21 @@ def test_db_upgrade_creates_the_schema_and_is_safe_to_run_again(bench_factory: C
         assert database.revision()[0] == database.revision()[1]
         with database.engine.connect() as connection:  # the migrated schema is what the models declare
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        database.dispose()
+
+
+def test_the_login_throttles_migration_goes_down_and_up_again(bench_factory: Callable[..., Bench]) -> None:
+    bench = bench_factory(people=False)
+    database = Database(bench.wb.settings.url)
+    try:
+        with database.engine.begin() as connection:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0002")
+        assert database.revision() == ("0002", HEAD) and "login_failures" not in inspect(database.engine).get_table_names()
+        assert database.upgrade() == ("0002", HEAD) and "login_failures" in inspect(database.engine).get_table_names()
     finally:
         database.dispose()
 

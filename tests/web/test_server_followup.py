@@ -304,8 +304,10 @@ def test_migration_0002_upgrades_a_database_made_by_0001_keeping_its_filings(bac
             assert "verifications" not in inspect(connection).get_table_names()
             connection.execute(text("INSERT INTO filings (district, district_name, year, filename, original, sha256, parsed, uploaded_at, "
                                     "uploaded_by) VALUES ('500108', '南岸区', 2011, 'x.yaml', :b, 'h', '{}', 't', 'u')"), {"b": b"x"})
-        assert database.upgrade() == ("0001", "0002")
-        assert database.upgrade() == ("0002", "0002")  # again: nothing to do
+        head = database.revision()[1]  # 0002, or a later migration on top of it
+        assert head is not None and head >= "0002"
+        assert database.upgrade() == ("0001", head)
+        assert database.upgrade() == (head, head)  # again: nothing to do
         with database.engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
             assert connection.execute(text("SELECT count(*) FROM filings")).scalar() == 1

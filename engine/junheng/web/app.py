@@ -114,7 +114,7 @@ def _handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: Refused) -> Response:
         if _page(request):
             return await run_in_threadpool(pages.refused_page, request, exc)
-        response = JSONResponse(exc.to_json(lang_of(request)), status_code=exc.status)
+        response = JSONResponse(exc.to_json(lang_of(request)), status_code=exc.status, headers=exc.headers)
         if exc.status == 401:
             response.headers["www-authenticate"] = "Bearer"
         return response

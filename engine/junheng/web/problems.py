@@ -7,13 +7,15 @@ with the status, the message in Chinese unless the request asks for English, and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from junheng.errors import InputError
 
-__all__ = ["Refused", "conflict", "forbidden", "invalid", "not_found", "not_yet", "problem_json", "too_large", "unauthenticated"]
+__all__ = ["Refused", "conflict", "forbidden", "invalid", "not_found", "not_yet", "problem_json", "too_large", "too_many",
+           "unauthenticated"]
 
 
 @dataclass
@@ -29,6 +31,14 @@ class Refused(Exception):
 
     def __post_init__(self) -> None:
         super().__init__(self.en)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The response headers the refusal carries, page or API: a 429 says when to try again (``Retry-After``, whole
+        seconds, at least 1; RFC 9110 §10.2.3), from its ``retry_after``."""
+        if self.status != 429:
+            return {}
+        return {"Retry-After": str(max(1, int(self.extra.get("retry_after", 1))))}
 
     def to_json(self, lang: str) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.en if lang == "en" else self.zh}
@@ -61,6 +71,12 @@ def invalid(code: str, zh: str, en: str, problems: Sequence[InputError] = ()) ->
 
 def too_large(zh: str, en: str) -> Refused:
     return Refused(413, "too_large", zh, en)
+
+
+def too_many(code: str, zh: str, en: str, retry_after: float) -> Refused:
+    """429: try again in ``retry_after`` seconds (rounded up to whole seconds, at least 1; said in the body as
+    ``retry_after`` and in the ``Retry-After`` header)."""
+    return Refused(429, code, zh, en, extra={"retry_after": max(1, math.ceil(retry_after))})
 
 
 def conflict(code: str, zh: str, en: str) -> Refused:

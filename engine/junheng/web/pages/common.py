@@ -194,4 +194,6 @@ def status_page(request: Request, status: int, message: str, problems: list[dict
 def refused_page(request: Request, refused: Refused) -> Response:
     lang = page_lang(request)
     problems = [problem_json(p, lang) for p in refused.problems]
-    return status_page(request, refused.status, refused.en if lang == "en" else refused.zh, problems)
+    response = status_page(request, refused.status, refused.en if lang == "en" else refused.zh, problems)
+    response.headers.update(refused.headers)  # a 429's Retry-After
+    return response

@@ -3,7 +3,8 @@ basis, of whom, how severe, with which numbers (a share as a percentage), what a
 history of the changes made to it.
 
 Everything comes from the rules in use (``catalogue.rules_catalogue`` checks that the person may read them), as the
-packs compile them: a pack's own numbers show in its rows.
+packs compile them: a pack's own numbers show in its rows. The history comes from the service (``changes.rule_history``):
+a page never reads the store itself.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
-
 from junheng.authoring.describe import SUBJECT_NAMES, explain, find_rule, pack_rows
-from junheng.authoring.edits import LEVEL_NAMES, SHARED, shown_number
+from junheng.authoring.edits import LEVEL_NAMES, shown_number
 from junheng.policy.compiled import CompiledRule, Policy
 from junheng.policy.model import Rule, Text
 from junheng.policy.shared import fill_title
@@ -24,7 +23,6 @@ from junheng.report.numbers import fill
 from junheng.web.problems import not_found
 from junheng.web.roles import Principal
 from junheng.web.service import catalogue, changes
-from junheng.web.store.models import Change
 from junheng.web.workbench import Workbench
 
 __all__ = ["ParamRow", "RuleView", "catalogue_page", "rule_page", "severity_words"]
@@ -170,29 +168,6 @@ def rule_page(wb: Workbench, who: Principal, rule_id: str, lang: str) -> dict[st
     _, policy = wb.rules.current()
     models = _models(policy)
     views = [_rule_view(policy, models[(e["id"], e["subject"])][0], models[(e["id"], e["subject"])][2], e, lang) for e in entries]
-    shared = {str(v) for e in entries for v in e["params"].values() if isinstance(v, str)}
     technical = explain(policy, rule_id, lang=lang) if find_rule(policy, rule_id) else ""
-    return {"rule_id": rule_id, "views": views, "technical": technical, "history": _history(wb, who, rule_id, shared),
+    return {"rule_id": rule_id, "views": views, "technical": technical, "history": changes.rule_history(wb, who, rule_id),
             "rules_version": listed["rules_version"]}
-
-
-def _history(wb: Workbench, who: Principal, rule_id: str, shared: set[str]) -> list[dict[str, Any]]:
-    """The change requests that touched the rule (or a shared number it uses), newest first. The office sees every
-    one; a filer, who reads rules but not change requests, the applied ones (what the rule has become, and when)."""
-    if who.may("read_changes"):
-        listed = changes.list_changes(wb, who)
-    else:
-        applied = select(Change).where(Change.status == "applied").order_by(Change.id.desc())
-        with wb.db.reading() as session:
-            listed = [changes.change_json(c) for c in session.scalars(applied)]
-
-    def touches(edit: dict[str, Any]) -> bool:
-        return edit.get("rule") == rule_id or (edit.get("rule") == SHARED and edit.get("param") in shared)
-
-    out = []
-    for change in listed:
-        if any(touches(e) for e in change["edits"] if isinstance(e, dict)):
-            lines = [line for line in change["impact"].get("rules", []) if line.startswith((rule_id, SHARED))]
-            out.append({**change, "lines": lines or change["impact"].get("rules", [])})
-    return out
-

@@ -36,9 +36,12 @@ def login(request: Request, name: Annotated[str, Form(max_length=200)] = "", pas
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     try:
         made = accounts.log_in(workbench(request), name, password, request.client.host if request.client else None)
-    except Refused as refused:  # shown in the form, the name kept
+    except Refused as refused:  # shown in the form, the name kept; a throttled attempt is the 429 it is, with its Retry-After
         said = refused.en if page_lang(request) == "en" else refused.zh
-        return render(request, "login.html", {"next": local_target(next), "failed": said, "name": name}, status=401)
+        status = 429 if refused.status == 429 else 401
+        shown = render(request, "login.html", {"next": local_target(next), "failed": said, "name": name}, status=status)
+        shown.headers.update(refused.headers)
+        return shown
     response = redirect(next)
     set_session_cookie(response, request, made)
     return response

@@ -7,8 +7,10 @@ Logging in is throttled (OWASP ASVS 2.2.1): after ``Limits.failures_per_account`
 ``Limits.window_seconds``, that name is refused (429 ``too_many_attempts``) without its password being checked, until
 the oldest failure leaves the window; the same for ``Limits.failures_per_address`` failures from one address, on any
 names (a guesser trying many accounts). A success clears the name's count, never the address's. Names that do not
-exist count like names that do (nothing to learn from the refusal). The counts live in the server's memory: a restart
-forgets them, which costs a guesser a few attempts, not the office its logins.
+exist count like names that do (nothing to learn from the refusal). The failures are kept in the database
+(``LoginFailure``), read and written in the login's own transactions: a restart forgets nothing, and every process
+on the database counts the same failures. Each attempt deletes the failures older than the window, so the table holds
+the last few minutes' only (attempts are admitted no faster than passwords are hashed, ``credentials.HASH_SLOTS``).
 
 A session lasts ``Settings.session_hours`` at most (the cookie's lifetime) and ends earlier after
 ``Limits.idle_seconds`` without a request: its row's ``expires_at`` is the idle deadline, pushed on as it is used (at
@@ -22,8 +24,7 @@ import re
 import threading
 import time
 import weakref
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,14 +33,14 @@ from sqlalchemy.orm import Session, joinedload
 
 from junheng.web import audit
 from junheng.web.credentials import check_password, digest, hash_password, needs_rehash, new_secret, new_token, password_problem
-from junheng.web.problems import Refused, conflict, invalid, not_found
+from junheng.web.problems import Refused, conflict, invalid, not_found, too_many
 from junheng.web.roles import ROLES, Principal, require
 from junheng.web.store.database import Database
-from junheng.web.store.models import LoginSession, Token, User
+from junheng.web.store.models import LoginFailure, LoginSession, Token, User
 from junheng.web.workbench import Workbench
 
-__all__ = ["Limits", "Login", "add_user", "authenticate_session", "authenticate_token", "cli_actor", "create_token", "disable_user",
-           "end_session", "limits", "list_users", "log_in", "log_out"]
+__all__ = ["Admitted", "Limits", "Login", "add_user", "authenticate_session", "authenticate_token", "cli_actor", "create_token",
+           "disable_user", "end_session", "limits", "list_users", "log_in", "log_out"]
 
 _NAME = re.compile(r"^[\w.@-]{1,80}$")  # letters of any script (a Chinese name too), digits, . @ - _
 _DISTRICT = re.compile(r"^[1-9]\d{5}$")  # a 6-digit division code, as a filing's district.code
@@ -133,60 +134,60 @@ def list_users(wb: Workbench, who: Principal | None = None) -> list[dict[str, An
 
 _FMT = "%Y-%m-%dT%H:%M:%SZ"  # the store's times (audit.now())
 _REFRESH = 60.0  # seconds: a session's idle deadline is pushed on at most this often (and at most every tenth of the idle time)
-_KEYS = 10_000  # names and addresses the throttle remembers at most (the oldest are forgotten first)
+_ADDRESS = 255  # characters of a client's address kept (LoginFailure.address)
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A login attempt let through to have its password checked: its row (``LoginFailure.id``), and whether it is the
+    failure that reaches a limit (then written to the audit log as ``login_throttled`` if the password is wrong)."""
+
+    row: int
+    reaches: bool
 
 
 @dataclass
 class Limits:
-    """How logins are throttled and how long an idle session lasts (one per database; ``serve`` and tests set them)."""
+    """How logins are throttled and how long an idle session lasts (one per database; ``serve`` and tests set them).
+    The failures themselves are in the database (the module's docstring)."""
 
     idle_seconds: int = 30 * 60  # ASVS 3.3.2 (level 2): 30 minutes without a request end a session
     failures_per_account: int = 5
     failures_per_address: int = 20  # an office behind one address shares it: room for everyone's typos
     window_seconds: float = 15 * 60
-    _failures: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self.window_seconds:
-            times.popleft()
-        return times
+    def admit(self, session: Session, name: str, client: str | None) -> Admitted | float:
+        """A login attempt about to be checked, in the write transaction ``session``: admitted, or the seconds to wait.
 
-    def _keys(self, name: str, client: str | None) -> list[tuple[str, int]]:
-        """What a login attempt counts against: its name, and its address when known, each with its limit."""
-        keys = [(f"user:{name}", self.failures_per_account)]
-        return keys + [(f"addr:{client}", self.failures_per_address)] if client else keys
+        An admitted attempt counts as a failure at once (parallel guesses, serialised by the write lock, cannot slip
+        past the limit while their passwords are being checked) until ``succeeded`` takes it back; a refused one
+        counts nothing. The failures that have left the window are deleted on the way."""
+        now = time.time()
+        since = now - self.window_seconds
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= since))
+        address = client[:_ADDRESS] if client else None
+        counted = [(LoginFailure.name == name, self.failures_per_account)]
+        if address is not None:
+            counted.append((LoginFailure.address == address, self.failures_per_address))
+        waits, reaches = [0.0], False
+        for which, most in counted:
+            times = list(session.scalars(select(LoginFailure.at).where(which, LoginFailure.at > since).order_by(LoginFailure.at)))
+            if len(times) >= most:  # until the oldest failure that keeps it at the limit leaves the window
+                waits.append(times[len(times) - most] + self.window_seconds - now)
+            reaches = reaches or len(times) + 1 == most
+        if max(waits) > 0:
+            return max(waits)
+        row = LoginFailure(name=name, address=address, at=now)
+        session.add(row)
+        session.flush()
+        return Admitted(row.id, reaches)
 
-    def admit(self, name: str, client: str | None) -> tuple[float, float, bool]:
-        """(seconds to wait, the attempt's mark, whether it reaches a limit) for a login attempt about to be checked.
-
-        An admitted attempt counts as a failure at once (parallel guesses cannot slip past the limit while their
-        passwords are being checked) until ``succeeded`` takes it back; a refused one (wait > 0) counts nothing."""
-        now = time.monotonic()
-        with self._lock:
-            keyed = [(key, most, self._recent(key, now)) for key, most in self._keys(name, client)]
-            wait = max((times[len(times) - most] + self.window_seconds - now for _, most, times in keyed if len(times) >= most),
-                       default=0.0)
-            if wait > 0:
-                return wait, now, False
-            for key, _, times in keyed:
-                times.append(now)
-                self._failures[key] = times
-                self._failures.move_to_end(key)
-            while len(self._failures) > _KEYS:
-                self._failures.popitem(last=False)
-            return 0.0, now, any(len(times) == most for _, most, times in keyed)
-
-    def succeeded(self, name: str, client: str | None, mark: float) -> None:
-        """A correct password: the name's failures are forgotten, and this attempt no longer counts against the address."""
-        with self._lock:
-            self._failures.pop(f"user:{name}", None)
-            times = self._failures.get(f"addr:{client}")
-            if times is not None and mark in times:
-                times.remove(mark)
+    @staticmethod
+    def succeeded(session: Session, name: str, admitted: Admitted) -> None:
+        """A correct password: the name's failures are forgotten (they still count against their addresses), and this
+        attempt counts no more."""
+        session.execute(delete(LoginFailure).where(LoginFailure.id == admitted.row))
+        session.execute(update(LoginFailure).where(LoginFailure.name == name).values(name=None))
 
 
 _LIMITS: weakref.WeakKeyDictionary[Database, Limits] = weakref.WeakKeyDictionary()
@@ -218,39 +219,44 @@ def _principal(user: User) -> Principal:
 
 def _throttled(wait: float) -> Refused:
     minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
-    return Refused(429, "too_many_attempts", f"登录失败次数过多，请约 {minutes} 分钟后再试",
-                   f"too many failed logins: try again in about {minutes} minute(s)", extra={"retry_after": int(wait) + 1})
+    return too_many("too_many_attempts", f"登录失败次数过多，请约 {minutes} 分钟后再试",
+                    f"too many failed logins: try again in about {minutes} minute(s)", wait)
 
 
 def log_in(wb: Workbench, name: str, password: str, client: str | None = None) -> Login:
     """Check a name and password; a new session, or 401 ``invalid_credentials`` (recorded as ``login_failed``), or 429
-    ``too_many_attempts`` while the name or the address is throttled (see the module's docstring)."""
+    ``too_many_attempts`` while the name or the address is throttled (see the module's docstring).
+
+    Two transactions, the password checked between them (argon2 takes its time, no lock is held meanwhile): the
+    attempt admitted (counted) and the user read; then its outcome — the failure's audit entries, or the new session
+    with the attempt taken back."""
     name = name[:80]
     limit = limits(wb)
-    wait, mark, reaches = limit.admit(name, client)
-    if wait > 0:
-        raise _throttled(wait)
-    with wb.db.reading() as session:
-        user = session.scalars(select(User).where(User.name == name)).first()
-        stored = user.password_hash if user is not None else None
-        ok = check_password(stored, password) and user is not None and not user.disabled
+    with wb.db.writing() as session:
+        admitted = limit.admit(session, name, client)
+        user = session.scalars(select(User).where(User.name == name)).first() if isinstance(admitted, Admitted) else None
+    if not isinstance(admitted, Admitted):
+        raise _throttled(admitted)
+    stored = user.password_hash if user is not None else None
+    ok = check_password(stored, password) and user is not None and not user.disabled
     if not ok or user is None:
         with wb.db.writing() as session:
             audit.record(session, "(anonymous)", "login_failed", f"user:{name}", {"client": client})
-            if reaches:  # once, on the failure that reaches a limit: the attempts refused after it are not written one by one
+            if admitted.reaches:  # once, on the failure that reaches a limit: the attempts refused after it are not written one by one
                 audit.record(session, "(anonymous)", "login_throttled", f"user:{name}", {"client": client})
         raise Refused(401, "invalid_credentials", "用户名或密码不正确，或该用户已停用", "wrong name or password, or the user is disabled")
-    limit.succeeded(name, client, mark)
-    return _open_session(wb, user, password if stored is not None and needs_rehash(stored) else None, client)
+    return _open_session(wb, user, password if stored is not None and needs_rehash(stored) else None, client, admitted)
 
 
-def _open_session(wb: Workbench, user: User, rehash: str | None, client: str | None) -> Login:
-    """A new session for ``user`` (and the password hashed again with today's parameters when ``rehash`` is given)."""
+def _open_session(wb: Workbench, user: User, rehash: str | None, client: str | None, admitted: Admitted) -> Login:
+    """A new session for ``user`` (and the password hashed again with today's parameters when ``rehash`` is given),
+    the attempt that logged in taken off the throttle's count in the same transaction."""
     secret = new_secret()
     now = datetime.now(UTC)
     ends = now + timedelta(hours=wb.settings.session_hours)
     idle = min(ends, now + timedelta(seconds=limits(wb).idle_seconds))
     with wb.db.writing() as session:
+        Limits.succeeded(session, user.name, admitted)
         session.execute(delete(LoginSession).where(LoginSession.expires_at < audit.now()))
         if rehash is not None:
             session.execute(update(User).where(User.id == user.id).values(password_hash=hash_password(rehash)))

@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from junheng.authoring.edits import Change as Changed
-from junheng.authoring.edits import Edit, EditsRejected, apply_edits, edit_from_json
+from junheng.authoring.edits import SHARED, Edit, EditsRejected, apply_edits, edit_from_json
 from junheng.authoring.impact import impact_of
 from junheng.errors import InputError
 from junheng.policy.packs import compile_rules
@@ -49,7 +49,7 @@ from junheng.web.store.models import Change, Filing
 from junheng.web.workbench import Workbench
 
 __all__ = ["JOURNAL", "approve_change", "change_json", "get_change", "list_changes", "preview_change", "propose_change",
-           "recover_rule_writes", "reject_change"]
+           "recover_rule_writes", "reject_change", "rule_history"]
 
 JOURNAL = ".rules-journal"  # in the data folder, beside rules/: the files of an approval being written (see above)
 _MANIFEST = "manifest.json"
@@ -70,6 +70,40 @@ def list_changes(wb: Workbench, who: Principal, status: str | None = None) -> li
         query = query.where(Change.status == status)
     with wb.db.reading() as session:
         return [change_json(c) for c in session.scalars(query)]
+
+
+_HISTORY = ("id", "title", "status", "author", "created_at", "reviewer", "decided_at")  # what a rule's page shows of a change
+
+
+def rule_history(wb: Workbench, who: Principal, rule_id: str) -> list[dict[str, Any]]:
+    """The change requests that touched ``rule_id`` (or a shared number it uses), newest first: ``{"id", "title",
+    "status", "author", "created_at", "reviewer", "decided_at", "lines"}``, ``lines`` being the change in words where it
+    is about the rule (``FIN-13 threshold: 70% → 75%``). 404 for a rule the rule files do not define.
+
+    The office (``read_changes``) sees every request; anyone else who reads the rules (a filer) the applied ones only —
+    what the rule has become, by whom and when — and never a change's impact, which names other districts' filings."""
+    require(who, "read_rules")
+    _, policy = wb.rules.current()
+    defined = [rule for rule_file, _doc in (policy.loaded.files if policy.loaded is not None else ()) for rule in rule_file.rules
+               if rule.id == rule_id]
+    if not defined:
+        raise not_found("规则", "rule")
+    shared = {value for rule in defined for value in rule.params.values() if isinstance(value, str)}  # a shared parameter's name
+
+    def touches(edit: Any) -> bool:
+        return isinstance(edit, dict) and (edit.get("rule") == rule_id or (edit.get("rule") == SHARED and edit.get("param") in shared))
+
+    query = select(Change).order_by(Change.id.desc())
+    if not who.may("read_changes"):
+        query = query.where(Change.status == "applied")
+    with wb.db.reading() as session:
+        touching = [c for c in session.scalars(query) if any(touches(e) for e in c.edits)]
+        out = []
+        for change in touching:
+            said = [str(line) for line in change.impact.get("rules", [])]
+            lines = [line for line in said if line.startswith((rule_id, SHARED))]
+            out.append({key: getattr(change, key) for key in _HISTORY} | {"lines": lines or said})
+        return out
 
 
 def _change(session: Session, change_id: int) -> Change:

@@ -48,7 +48,7 @@ from junheng.web.store.models import Filing, Result
 from junheng.web.workbench import Workbench
 
 __all__ = ["REPORT_FORMATS", "Report", "filing_json", "get_filing", "list_filings", "original", "preview_recheck", "recheck_filing",
-           "render_report", "upload_filing"]
+           "render_report", "upload_filing", "within_limits"]
 
 # --format name → (media type, file suffix) of every report a filing can be downloaded as.
 REPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -88,7 +88,7 @@ def upload_filing(wb: Workbench, who: Principal, filename: str, data: bytes) -> 
     name = _clean_name(filename)
     version, policy = wb.rules.current()  # broken rule files are the office's problem, not the upload's: a 500 (app.py)
     try:
-        _within_limits(wb, name, data)
+        within_limits(wb, name, data)
         checked = _check_upload(wb, who, version, policy, name, data)
         if not who.sees(checked.code) or checked.result is None:
             raise forbidden(f"区县填报人只能上传本区县（{who.district}）的申报，该申报属于 {checked.code}",
@@ -123,8 +123,10 @@ def _clean_name(filename: str) -> str:
     return name[:255]
 
 
-def _within_limits(wb: Workbench, name: str, data: bytes) -> None:
-    """413 above ``--max-upload``, and for an .xlsx whose members would unpack to more than 200 MiB (before opening it)."""
+def within_limits(wb: Workbench, name: str, data: bytes) -> None:
+    """413 above ``--max-upload``, and for an .xlsx whose members would unpack to more than 200 MiB (before opening it);
+    422 for the traps of a workbook (macros, external links, a DTD). Every upload goes through it: filings here, the
+    filled 核查表 in ``followup``."""
     limit = wb.settings.max_upload
     if len(data) > limit:
         raise too_large(f"文件超过上传上限 {_mib(limit)}", f"the file is larger than the upload limit of {_mib(limit)}")

@@ -37,7 +37,7 @@ from junheng.report.result import Result as CheckResult
 from junheng.web import audit
 from junheng.web.problems import Refused, conflict, invalid, not_found
 from junheng.web.roles import Principal, require
-from junheng.web.service.filings import Report, _within_limits
+from junheng.web.service.filings import Report, within_limits
 from junheng.web.store.models import Filing, Result, Verification
 from junheng.web.workbench import Workbench
 
@@ -255,7 +255,7 @@ def _figures(form: bytes, name: str, values: dict[str, Any]) -> tuple[Verified, 
 def _verified(wb: Workbench, filing: tuple[bytes, str], data: bytes, name: str) -> tuple[str, CheckResult, int]:
     """(rules version, the check of the filing — its bytes and name — with the form's figures, how many of them), as
     ``junheng verify FILING FORM`` checks it."""
-    _within_limits(wb, name if name.lower().endswith(".xlsx") else f"{name}.xlsx", data)  # every form is opened as a workbook
+    within_limits(wb, name if name.lower().endswith(".xlsx") else f"{name}.xlsx", data)  # every form is opened as a workbook
     original, filing_name = filing
     doc, model = read_filing(original, name=filing_name)
     values = model.model_dump(mode="python", exclude_none=True)

@@ -1,5 +1,5 @@
-"""The tables of the store, as typed SQLAlchemy 2 models: users, their tokens and sessions, filings with their results
-and their on-site verifications, rule change requests and the audit log.
+"""The tables of the store, as typed SQLAlchemy 2 models: users, their tokens and sessions, the recent failed logins the
+throttle counts, filings with their results and their on-site verifications, rule change requests and the audit log.
 
 Times are ISO 8601 strings in UTC (``2025-03-01T08:00:00Z``): the same text in SQLite and PostgreSQL, sortable, and
 what the audit chain hashes. The schema changes only through a migration (``migrations/versions/``); a test holds the
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["CHANGE_STATUSES", "ROLES", "AuditEntry", "Base", "Change", "Filing", "LoginSession", "Result", "Token", "User",
-           "Verification"]
+__all__ = ["CHANGE_STATUSES", "ROLES", "AuditEntry", "Base", "Change", "Filing", "LoginFailure", "LoginSession", "Result", "Token",
+           "User", "Verification"]
 
 ROLES = ("filer", "officer", "reviewer", "admin")
 CHANGE_STATUSES = ("pending", "applied", "rejected")
@@ -63,6 +63,20 @@ class LoginSession(Base):
     expires_at: Mapped[str] = mapped_column(String(32))
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """A login attempt the throttle counts (``service/accounts.py``): against its account by ``name`` and against the
+    address it came from. Counted from the moment it is admitted; a success deletes it and takes its account's earlier
+    failures off the account (``name`` None), not off the address. Rows older than the throttle's window are deleted
+    as attempts come in: the table holds the last few minutes' failures only."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(80), index=True)  # the name tried (known or not)
+    address: Mapped[str | None] = mapped_column(String(255), index=True)  # the client's address, when known
+    at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch: a window of minutes, to the millisecond
 
 
 class Filing(Base):
