@@ -124,6 +124,7 @@ def test_the_change_form_says_what_is_wrong_beside_each_field_as_the_officer_typ
 def test_the_change_form_works_without_script_too(browser: Browser, live: Live) -> None:
     with browser.person("officer", script=False) as page:
         page.goto("/rules/FIN-13/edit")
+        assert "标准值" in page.locator("label", has_text="threshold").first.inner_text()  # the vocabulary's word for it
         page.get_by_label("threshold").fill("80")
         page.get_by_role("button", name="预览影响").click()  # the whole form posted, the whole page back
         assert "FIN-13 threshold: 70% → 80%" in page.locator("#preview").inner_text()

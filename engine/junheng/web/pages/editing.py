@@ -35,20 +35,7 @@ from junheng.web.roles import Principal, require
 from junheng.web.service import changes, filings
 from junheng.web.workbench import Workbench
 
-__all__ = ["PARAM_WORDS", "ParamField", "RuleForm", "edit_page", "preview", "propose", "trial"]
-
-
-# The rule files name their numbers in English (threshold, upper …): the form says what each is, beside its name.
-PARAM_WORDS = {
-    "threshold": ("标准值", "threshold"), "upper": ("上限", "upper limit"), "lower": ("下限", "lower limit"),
-    "standard": ("标准", "standard"), "rate": ("比例", "rate"), "min_schools": ("最少学校数", "fewest schools"),
-    "schools_named": ("列出的学校数", "schools named"), "rounding": ("取整单位", "rounding step"),
-    "base_without_business_from": ("不含营业税的起算年度", "first year without business tax"),
-    "max_records": ("最多记录数", "most records"),
-    "min_classes": ("最少班数", "fewest classes"), "min_rooms": ("最少间数", "fewest rooms"),
-    "students_per_staff": ("每名教职工对应学生数", "students per staff member"),
-    "backbone_share": ("骨干教师比例", "share of backbone teachers"),
-}
+__all__ = ["ParamField", "RuleForm", "edit_page", "preview", "propose", "trial"]
 
 
 @dataclass(frozen=True)
@@ -188,7 +175,9 @@ def _context(wb: Workbench, who: Principal, form: RuleForm | list[RuleSetting], 
     context: dict[str, Any] = {
         "form": form if isinstance(form, RuleForm) else None, "definitions": form if isinstance(form, list) else [],
         "sent": sent or Sent(), "severities": severity_words(policy, lang), "filings": filings.list_filings(wb, who),
-        "param_words": {name: words[lang == "en"] for name, words in PARAM_WORDS.items()},
+        # the rule files name their numbers in English (threshold, upper …): the vocabulary says what each is
+        "param_words": {name: words.get(lang, name) for name, words in (policy.vocabulary.get("params") or {}).items()
+                        if isinstance(words, dict)},
     }
     if isinstance(form, RuleForm):
         held = [r for _, r in find_rule(policy, form.rule.id) if r.rule.subject == form.rule.subject]
