@@ -26,7 +26,7 @@ from junheng.policy.straight import Scope, Writer
 from junheng.rete.facts import HUGE, KIND_CODES, SubjectFact, missing_marker, sanitize_number, subject_fact
 from junheng.rete.plan import Plan
 
-__all__ = ["DerivePlan", "Derived", "RulePlan", "Step", "derive", "derive_plans", "evaluate_exact"]
+__all__ = ["DerivePlan", "Derived", "RulePlan", "Step", "derive", "derive_plans", "evaluate_exact", "evaluate_values"]
 
 
 @dataclass
@@ -186,6 +186,17 @@ def _derive_subject(subject: Subject, rules: list[RulePlan], chunk_facts: list[S
                 fact[slot] = v if -HUGE < v < HUGE else sanitize_number(v)
         if missing and marker is not None:
             fact[marker] = 1
+
+
+def evaluate_values(rule: CompiledRule, subject: Subject) -> dict[str, Any]:
+    """Every value of one rule for one subject in the derive stage's own arithmetic (floats), as the engine's facts hold
+    them: for a report's charts and tables, which show values no condition reads (a BAL rule's labelled coefficients)."""
+    v_key = subject.variant if rule.variants[0] is not None else None
+    env = Env(subject.base, subject.base_pointer, subject.records, subject.placeholders, rule.params[v_key], prior=subject.prior,
+              float_params=rule.float_params[v_key])
+    for name, closure, _ in rule.values:
+        env.values[name] = closure(env)
+    return env.values
 
 
 def evaluate_exact(rule: CompiledRule, subject: Subject) -> Env:

@@ -4,7 +4,7 @@ The derive stage (``check/derive.py``) has already computed every value of every
 subject, in floats, as the engine's facts; this module only reads them back into ``Series`` (one
 per rule), so that a report can chart each school's value against the standard line and each
 difference coefficient against its limit. The added cost is about one dictionary look-up per value:
-formulas are evaluated again (exactly, ``derive.evaluate_exact``) only for values a report shows
+formulas are evaluated again (``derive.evaluate_values``, in the facts' own float arithmetic) only for values a report shows
 that no condition reads — the engine's facts leave those out — such as the coefficients a BAL rule
 labels, and so only for the few subjects of such rules (levels). Whether a rule applies (``applies_when``, ``zero_holds``) is decided
 from the same values with the catalogue's tolerance.
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from junheng.check.derive import Derived, evaluate_exact
+from junheng.check.derive import Derived, evaluate_values
 from junheng.check.subjects import Subject
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledPack, CompiledRule
@@ -75,37 +75,65 @@ def _series(rule: CompiledRule, chunk: int, indexes: list[int], subjects: list[S
 
         requirement[variant] = tuple((req.name, req.render(show)) for req in sorted(rule.requirement, key=lambda r: r.name))
     # Values the engine's facts leave out (no condition reads them), which a report shows: the
-    # coefficients a BAL rule labels, the sides of its requirement. Evaluated again, exactly, for
+    # coefficients a BAL rule labels, the sides of its requirement. Evaluated again, as the facts are, for
     # the few subjects of such a rule only (district, levels, groups).
     shown = {n for n, _, r in limits} | {r for _, _, r in limits} | set(rule.rule.labels) | {req.name for req in rule.requirement}
     again = any(fields.get(n, "") is None for n in shown)
+    wanted = (*names, *(right for _, _, right in limits))
+    steps: dict[str | None, list[tuple[int, Any]]] = {}  # variant → where each wanted value is read (``_steps``)
     rows = []
     for index in indexes:
         subject = subjects[index]
-        fact = chunks.get((index, chunk), {})
-        params = rule.params[subject.variant if rule.variants[0] is not None else None]
-        exact = evaluate_exact(rule, subject).values if again else {}
-        value = _reader(params, fields, exact, fact)
-        applies = _applies(rule.applies, value)
-        rows.append((index, applies, tuple(value(n) for n in names), tuple(value(right) for _, _, right in limits)))
+        fact = chunks.get((index, chunk), _NOTHING)
+        v_key = subject.variant if rule.variants[0] is not None else None
+        read = steps.get(v_key)
+        if read is None:
+            read = steps[v_key] = _steps(rule.params[v_key], fields, wanted)
+        exact = evaluate_values(rule, subject) if again else _NOTHING
+        got = [p if k == _POLICY else _slot(fact.get(p)) if k == _FACT else _evaluated(exact.get(p)) for k, p in read]
+        applies = _applies(rule.applies, _reader(rule.params[v_key], fields, exact, fact)) if rule.applies else True
+        rows.append((index, applies, tuple(got[:len(names)]), tuple(got[len(names):])))
     return Series(rule=rule.rule.id, kind=rule.rule.subject, severity=rule.rule.severity, area=rule.area,
                   area_title=rule.area_title, title=rule.rule.title, names=tuple(names), labels=dict(rule.rule.labels),
                   formats=formats, limits=tuple(limits), requirement=requirement, rows=tuple(rows))
 
 
+_NOTHING: Mapping[str, Any] = {}  # a subject without a fact of the rule's chunk; a rule with nothing evaluated again
+_POLICY, _FACT, _AGAIN = 0, 1, 2  # where a value is read: a policy number, the facts' slot, what was evaluated again
+
+
+def _steps(params: Mapping[str, Fraction], fields: Mapping[str, str | None], names: tuple[str, ...]) -> list[tuple[int, Any]]:
+    """Where each of ``names`` is read for a subject of one variant, worked out once per rule and variant: a policy
+    number (as a float), a slot of the engine's facts, or a value evaluated again — as ``_reader`` reads one."""
+    steps: list[tuple[int, Any]] = []
+    for name in names:
+        if name in params:
+            steps.append((_POLICY, float(params[name])))
+        else:
+            field = fields.get(name, "")
+            steps.append((_AGAIN, name) if field is None else (_FACT, field))
+    return steps
+
+
+def _slot(got: Any) -> float | None:
+    return None if got is None else float(got)
+
+
+def _evaluated(got: Any) -> float | None:
+    return float(got) if isinstance(got, (int, float, Fraction)) and not isinstance(got, bool) else None
+
+
 def _reader(params: Mapping[str, Fraction], fields: Mapping[str, str | None], exact: Mapping[str, Any],
             fact: Mapping[str, Any]) -> Reader:
-    """The values of one subject: policy numbers, the facts' slots, and what was evaluated again exactly."""
+    """The values of one subject: policy numbers, the facts' slots, and what was evaluated again."""
 
     def value(name: str) -> float | None:
         if name in params:
             return float(params[name])
         field = fields.get(name, "")
         if field is None:  # no condition reads it: the facts leave it out
-            got = exact.get(name)
-            return float(got) if isinstance(got, (int, float, Fraction)) and not isinstance(got, bool) else None
-        got = fact.get(field)
-        return None if got is None else float(got)
+            return _evaluated(exact.get(name))
+        return _slot(fact.get(field))
 
     return value
 
