@@ -155,6 +155,7 @@ def test_a_reviewer_never_decides_their_own_change_and_another_rejects_it_with_a
         other.goto("/rules/FIN-07")
         history = other.get_by_role("table", name="本规则的修改申请").inner_text()
         assert "FIN-07 改为否决项" in history and "已驳回" in history
+        assert "标准值 threshold" in other.locator("main").inner_text()  # the number by the vocabulary's word, and its name
         browser.look(other, "server-rule-history")
 
 

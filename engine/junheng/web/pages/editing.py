@@ -28,7 +28,7 @@ from junheng.policy.compiled import Policy
 from junheng.policy.model import SEVERITIES, SEVERITY_NAMES_ZH
 from junheng.policy.packs import compile_rules
 from junheng.policy.params import fraction
-from junheng.web.pages.ruleviews import severity_words
+from junheng.web.pages.ruleviews import param_words, severity_words
 from junheng.web.pages.views import diff_lines, names_of
 from junheng.web.problems import Refused, not_found
 from junheng.web.roles import Principal, require
@@ -175,9 +175,7 @@ def _context(wb: Workbench, who: Principal, form: RuleForm | list[RuleSetting], 
     context: dict[str, Any] = {
         "form": form if isinstance(form, RuleForm) else None, "definitions": form if isinstance(form, list) else [],
         "sent": sent or Sent(), "severities": severity_words(policy, lang), "filings": filings.list_filings(wb, who),
-        # the rule files name their numbers in English (threshold, upper …): the vocabulary says what each is
-        "param_words": {name: words.get(lang, name) for name, words in (policy.vocabulary.get("params") or {}).items()
-                        if isinstance(words, dict)},
+        "param_words": param_words(policy, lang),  # the rule files name their numbers in English: the vocabulary's words
     }
     if isinstance(form, RuleForm):
         held = [r for _, r in find_rule(policy, form.rule.id) if r.rule.subject == form.rule.subject]

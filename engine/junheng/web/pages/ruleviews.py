@@ -25,7 +25,7 @@ from junheng.web.roles import Principal
 from junheng.web.service import catalogue, changes
 from junheng.web.workbench import Workbench
 
-__all__ = ["ParamRow", "RuleView", "catalogue_page", "rule_page", "severity_words"]
+__all__ = ["ParamRow", "RuleView", "catalogue_page", "param_words", "rule_page", "severity_words"]
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.]*(?::[a-z0-9]+)?\}")
 
@@ -86,6 +86,7 @@ class ParamRow:
     level: str
     value: str
     shared: str  # the shared parameter it comes from (rules/params.yaml), or ""
+    word: str = ""  # what the vocabulary calls it (标准值), or ""
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,13 @@ def _unit(rule: Rule, name: str) -> str:
     return "" if unit in (None, "ratio") else f" {unit}"
 
 
-def _param_rows(rule: Rule, held: list[tuple[str, CompiledRule]], lang: str) -> list[ParamRow]:
+def param_words(policy: Policy, lang: str) -> dict[str, str]:
+    """What the vocabulary calls each of the rules' numbers (``params:`` in vocabulary.yaml): threshold → 标准值."""
+    words = policy.vocabulary.get("params") or {}
+    return {name: str(w.get(lang, name)) for name, w in words.items() if isinstance(w, dict)} if isinstance(words, dict) else {}
+
+
+def _param_rows(rule: Rule, held: list[tuple[str, CompiledRule]], lang: str, words: dict[str, str]) -> list[ParamRow]:
     """The numbers of the rule per pack (packs that agree share a row), a share as a percentage, with its unit."""
     seen: dict[tuple[str, str, str], list[str]] = {}
     for pack, compiled in held:
@@ -134,7 +141,8 @@ def _param_rows(rule: Rule, held: list[tuple[str, CompiledRule]], lang: str) -> 
             if isinstance(written, (int, float)):
                 seen[(name, "", shown_number(Fraction(str(written)), rule.units.get(name) == "ratio") + _unit(rule, name))] = []
     return [ParamRow("、".join(dict.fromkeys(packs)) if lang != "en" else ", ".join(dict.fromkeys(packs)), name, level, value,
-                     str(rule.params[name]) if isinstance(rule.params[name], str) else "") for (name, level, value), packs in seen.items()]
+                     str(rule.params[name]) if isinstance(rule.params[name], str) else "", words.get(name, ""))
+            for (name, level, value), packs in seen.items()]
 
 
 def _words(template: str, rule: Rule, held: list[tuple[str, CompiledRule]]) -> str:
@@ -156,7 +164,8 @@ def _rule_view(policy: Policy, rule: Rule, area_title: Text, entry: dict[str, An
         basis=rule.basis.en if en else rule.basis.zh, severity=rule.severity, severity_word=severity_words(policy, lang)[rule.severity],
         enabled=rule.enabled, packs=tuple(entry["packs"]), area_title=area_title.en if en else area_title.zh, file=entry["file"],
         message=_words(rule.message.en if en else rule.message.zh, rule, held),
-        rectifications=tuple(_words(c.en if en else c.zh, rule, held) for c in cases), params=tuple(_param_rows(rule, held, lang)))
+        rectifications=tuple(_words(c.en if en else c.zh, rule, held) for c in cases),
+        params=tuple(_param_rows(rule, held, lang, param_words(policy, lang))))
 
 
 def rule_page(wb: Workbench, who: Principal, rule_id: str, lang: str) -> dict[str, Any]:
