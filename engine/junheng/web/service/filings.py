@@ -47,8 +47,8 @@ from junheng.web.roles import FILER, Principal, require
 from junheng.web.store.models import Filing, Result
 from junheng.web.workbench import Workbench
 
-__all__ = ["REPORT_FORMATS", "Report", "filing_json", "get_filing", "list_filings", "original", "preview_recheck", "recheck_filing",
-           "render_report", "upload_filing", "within_limits"]
+__all__ = ["REPORT_FORMATS", "Report", "filing_json", "get_filing", "list_filings", "original", "policy_for", "preview_recheck",
+           "recheck_filing", "render_report", "upload_filing", "within_limits"]
 
 # --format name → (media type, file suffix) of every report a filing can be downloaded as.
 REPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -339,7 +339,8 @@ def original(wb: Workbench, who: Principal, filing_id: int) -> tuple[bytes, str]
 # ---------------------------------------------------------------- checking again, reports
 
 
-def _policy_of(wb: Workbench, version: str) -> Policy:
+def policy_for(wb: Workbench, version: str) -> Policy:
+    """The compiled rules of ``version``: the current ones, or a kept copy; 409 when this server never kept it."""
     current, policy = wb.rules.current()
     if version == current:
         return policy
@@ -357,7 +358,7 @@ def render_report(wb: Workbench, who: Principal, filing_id: int, fmt: str, lang:
     with wb.db.reading() as session:
         filing, stored = _readable(session, who, filing_id)
         data, name, version = filing.original, filing.filename, stored.rules_version
-    policy = _policy_of(wb, version)
+    policy = policy_for(wb, version)
     try:
         result = _check(wb, data, name, policy, formats.NEEDS.get(fmt, _NO_DETAILS))
     except InputErrors as exc:  # stored, so it was valid: only a reader changed since could say otherwise

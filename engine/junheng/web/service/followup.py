@@ -31,18 +31,17 @@ from junheng.followup import ledger_formats
 from junheng.followup import sample as sampling
 from junheng.followup.ledger import Ledger, compare
 from junheng.followup.verify import read_form
-from junheng.policy.compiled import Policy
 from junheng.report.result import Location
 from junheng.report.result import Result as CheckResult
 from junheng.web import audit
-from junheng.web.problems import Refused, conflict, invalid, not_found
+from junheng.web.problems import Refused, invalid, not_found
 from junheng.web.roles import Principal, require
-from junheng.web.service.filings import Report, within_limits
+from junheng.web.service.filings import Report, policy_for, within_limits
 from junheng.web.store.models import Filing, Result, Verification
 from junheng.web.workbench import Workbench
 
 __all__ = ["LEDGER_FORMATS", "Stored", "check_stored", "compare_stored", "get_verification", "latest_stored", "ledger",
-           "ledger_report", "policy_for", "sample_for", "upload_verification", "verification_form"]
+           "ledger_report", "sample_for", "upload_verification", "verification_form"]
 
 # The ledger's formats (``junheng follow-up --format``) → (media type, file suffix).
 LEDGER_FORMATS: dict[str, tuple[str, str]] = {
@@ -97,18 +96,6 @@ def latest_stored(session: Session, who: Principal, district: str | None = None,
         .join(ids, ids.c.id == Filing.id).join(result, result.c.filing_id == Filing.id).join(Result, Result.id == result.c.result_id)
         .order_by(Filing.district, Filing.year))
     return [Stored(*row) for row in rows]
-
-
-def policy_for(wb: Workbench, version: str) -> Policy:
-    """The compiled rules of ``version``: the current ones, or a kept copy; 409 when this server never kept it."""
-    current, policy = wb.rules.current()
-    if version == current:
-        return policy
-    kept = wb.rules.policy(version)
-    if kept is None:
-        raise conflict("rules_version_unavailable", f"找不到规则版本 {version} 的副本，无法重现该结果",
-                       f"the rules of version {version} are not kept here: the result cannot be reproduced")
-    return kept
 
 
 def _original(wb: Workbench, filing_id: int) -> bytes:

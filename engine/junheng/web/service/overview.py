@@ -30,7 +30,8 @@ from junheng.overview.summary import Failed, Summary, summarise
 from junheng.web.problems import Refused, invalid
 from junheng.web.roles import Principal, require
 from junheng.web.service.filings import Report
-from junheng.web.service.followup import Stored, check_stored, compare_stored, latest_stored, policy_for
+from junheng.web.service.filings import policy_for
+from junheng.web.service.followup import Stored, check_stored, compare_stored, latest_stored
 from junheng.web.workbench import Workbench
 
 __all__ = ["REPORT_LINK", "overview_json", "overview_page", "overview_workbook"]
