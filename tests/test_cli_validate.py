@@ -119,7 +119,7 @@ def _crash(*args, **kwargs):
 
 
 def test_an_internal_error_exits_3_with_a_short_message_and_no_traceback(files, monkeypatch):
-    monkeypatch.setattr(validate_module, "read_filing", _crash)
+    monkeypatch.setattr(validate_module, "read_filing_data", _crash)
     monkeypatch.delenv("JUNHENG_DEBUG", raising=False)
     path = files("good.yaml", VALID)
     result = invoke("validate", path)
@@ -129,28 +129,28 @@ def test_an_internal_error_exits_3_with_a_short_message_and_no_traceback(files, 
 
 
 def test_an_internal_error_says_so_in_english_with_lang_en(files, monkeypatch):
-    monkeypatch.setattr(validate_module, "read_filing", _crash)
+    monkeypatch.setattr(validate_module, "read_filing_data", _crash)
     result = invoke("validate", "--lang", "en", files("good.yaml", VALID), env={"JUNHENG_DEBUG": None})
     assert result.exit_code == 3, explain(result)
     assert "internal error" in result.stderr and "please report it with the file" in result.stderr
 
 
 def test_junheng_debug_shows_the_traceback_of_an_internal_error(files, monkeypatch):
-    monkeypatch.setattr(validate_module, "read_filing", _crash)
+    monkeypatch.setattr(validate_module, "read_filing_data", _crash)
     result = invoke("validate", files("good.yaml", VALID), env={"JUNHENG_DEBUG": "1"})
     assert result.exit_code == 3, explain(result)
     assert "Traceback" in result.stderr and "RuntimeError: boom" in result.stderr
 
 
 def test_the_status_is_the_highest_any_filing_earns(files, monkeypatch):
-    real = validate_module.read_filing
+    real = validate_module.read_filing_data
 
     def crash_on_one(path, *args, **kwargs):
         if str(path).endswith("crash.yaml"):
             raise RuntimeError("boom")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(validate_module, "read_filing", crash_on_one)
+    monkeypatch.setattr(validate_module, "read_filing_data", crash_on_one)
     result = invoke("validate", files("crash.yaml", VALID), files("bad.yaml", INVALID), files("good.yaml", VALID))
     assert result.exit_code == 3, explain(result)
     assert "good.yaml: 有效" in result.stdout

@@ -121,14 +121,14 @@ def test_every_batch_format_reports_a_crashed_filing_and_keeps_the_others(batch,
 def test_an_internal_error_while_validating_one_filing_is_exit_3_and_the_others_are_validated(batch, monkeypatch):
     import junheng.filing.read as validate_module
 
-    original = validate_module.read_filing
+    original = validate_module.read_filing_data
 
     def failing(source, *args, **kwargs):
         if _is_b(source):
             raise AssertionError("a bug in the loader")
         return original(source, *args, **kwargs)
 
-    monkeypatch.setattr(validate_module, "read_filing", failing)
+    monkeypatch.setattr(validate_module, "read_filing_data", failing)
     result = CliRunner().invoke(junheng, ["validate", *map(str, batch), "--lang", "en"])
     assert result.exit_code == 3, explain(result, limit=4000)
     assert f"✓ {batch[0]}: valid" in result.stdout and f"✓ {batch[2]}: valid" in result.stdout

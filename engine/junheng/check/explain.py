@@ -212,7 +212,7 @@ class FindingBuilder:
         """A finding's text in both languages, ``written(lang)`` each; with one language (``langs``) the other is
         left empty — the report that asked for one language shows no other."""
         if self.langs == _LANGS:
-            return Text(zh=written("zh"), en=written("en"))
+            return Text.of(written("zh"), written("en"))
         zh, en = (written(lang) if lang in self.langs else "" for lang in _LANGS)
         return Text.model_construct(zh=zh, en=en)
 

@@ -22,9 +22,8 @@ from junheng.check.subjects import Subject
 from junheng.check.verified import Verified, build_verified_findings, put_in_place
 from junheng.errors import ExitStatus, InputError, InputErrors, suggest
 from junheng.filing.divisions import province_name, province_of
-from junheng.filing.forms import notices_of
-from junheng.filing.model import Filing
-from junheng.filing.read import read_filing
+from junheng.filing.load import notices_of
+from junheng.filing.read import read_filing_data
 from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import CompiledPack, Policy
 from junheng.report.result import Failure, Indicators, Outcome, Result
@@ -180,28 +179,28 @@ def _outside_years(pack: CompiledPack, year: int, doc: LoadedDocument, from_opti
 
 
 def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options: Options = Options(), name: str | None = None,
-                 fmt: str | None = None, read: tuple[LoadedDocument, Filing] | None = None) -> Result:
+                 fmt: str | None = None, read: tuple[LoadedDocument, dict[str, Any]] | None = None) -> Result:
     """Check one filing (a path, or bytes with a display name); raises InputErrors for invalid input.
 
     ``fmt`` ('yaml' or 'json') overrides the format the extension of the path or ``name`` gives:
     bytes read from standard input are shown as ``<stdin>``, which has no extension. ``read``: what
-    ``read_filing(source, name=name, fmt=fmt)`` gave already (the server reads an upload once), not read again.
+    ``read_filing_data(source, name=name, fmt=fmt)`` gave already (the server reads an upload once), not read again.
     """
     # YAML, JSON, or a spreadsheet (xlsx, CSV folder)
-    doc, filing = read if read is not None else read_filing(source, name=name, fmt=fmt)
-    data = filing.model_dump(mode="python", exclude_none=True)
+    doc, data = read if read is not None else read_filing_data(source, name=name, fmt=fmt)
+    district = data["district"]
     if options.verified:  # junheng verify: the verified figures in place of the filed ones (check/verified.py)
         data = put_in_place(doc, data, options.verified)
-    standard = options.standard or filing.district.standard
+    standard = options.standard or district.get("standard")
     if standard is None:  # never: the filing model's default names one
         raise RuntimeError("the filing names no standard")
     named = select_pack(policy, standard, doc, from_option=options.standard is not None)
-    pack, year_notices = pack_for_year(policy, named, filing.district.year, doc, from_option=options.standard is not None)
-    notices = notices_of(doc) + year_notices + _outside_jurisdiction(pack, filing, doc)
+    pack, year_notices = pack_for_year(policy, named, district["year"], doc, from_option=options.standard is not None)
+    notices = notices_of(doc) + year_notices + _outside_jurisdiction(pack, district["code"], doc)
     if notices and options.strict:
         raise InputErrors(list(notices))
     prepared = prepare(pack)
-    prior_doc, prior_data = _prior(filing, options)
+    prior_doc, prior_data = _prior(district, options)
     derived = derive(pack, prepared.plan, prepared.steps, data, prior_data)
     recorder = Recorder(pack, prepared.plan, derived.subjects)
     stages: list[Sequence[Fact]] = [derived.facts, [stage_fact(STAGE_AGGREGATE_MISSING)], [stage_fact(STAGE_VERDICT)]]
@@ -221,18 +220,17 @@ def check_source(source: str | os.PathLike[str] | bytes, policy: Policy, options
         verdict = "qualified"
     else:
         raise RuntimeError("the engine gave no verdict")
-    district = {"code": filing.district.code, "name": filing.district.name, "year": filing.district.year}
-    return Result(file=doc.file, district=district, standard=pack.name, standard_title=pack.title, verdict=verdict,
+    shown = {"code": district["code"], "name": district["name"], "year": district["year"]}
+    return Result(file=doc.file, district=shown, standard=pack.name, standard_title=pack.title, verdict=verdict,
                   findings=tuple(findings), vocabulary=policy.vocabulary,
                   checks=_checks(pack, derived.subjects) if _wants(options, "checks") else (),
                   indicators=_measure(pack, prepared.plan, derived) if _wants(options, "indicators") else None,
-                  notices=notices, schools=tuple((school.id, school.name) for school in filing.schools))
+                  notices=notices, schools=tuple((school["id"], school.get("name")) for school in data["schools"]))
 
 
-def _outside_jurisdiction(pack: CompiledPack, filing: Filing, doc: LoadedDocument) -> tuple[InputError, ...]:
-    """A notice when the pack is written for other provinces than the district's (its basis cites their laws)."""
+def _outside_jurisdiction(pack: CompiledPack, code: str, doc: LoadedDocument) -> tuple[InputError, ...]:
+    """A notice when the pack is written for other provinces than the district ``code``'s (its basis cites their laws)."""
     allowed = pack.pack.jurisdiction
-    code = filing.district.code
     if not allowed or province_of(code) in allowed:
         return ()
     line, column = doc.location("/district/code")
@@ -269,14 +267,13 @@ def _checks(pack: CompiledPack, subjects: list[Subject]) -> tuple[tuple[str, str
     return tuple(sorted({(rule.id, name) for rule in pack.rules for name in names.get(rule.rule.subject, ())}))
 
 
-def _prior(filing: Filing, options: Options) -> tuple[LoadedDocument | None, dict[str, Any] | None]:
+def _prior(district: dict[str, Any], options: Options) -> tuple[LoadedDocument | None, dict[str, Any] | None]:
     """The same district's filing for the year before, when --previous supplied one."""
-    wanted = (filing.district.code, filing.district.year - 1)
+    wanted = (district["code"], district["year"] - 1)
     for key, path in options.previous:
         if tuple(key) == wanted:
             # a path, or (rule tests) the JSON bytes of the filing itself
-            doc, prior = read_filing(path, name="<previous>.json", fmt="json") if isinstance(path, bytes) else read_filing(path)
-            return doc, prior.model_dump(mode="python", exclude_none=True)
+            return read_filing_data(path, name="<previous>.json", fmt="json") if isinstance(path, bytes) else read_filing_data(path)
     return None, None
 
 
@@ -286,11 +283,11 @@ def previous_index(paths: list[str]) -> tuple[Previous, list[Failure]]:
     failures: list[Failure] = []
     for path in paths:
         try:
-            doc, filing = read_filing(path)  # last year's filing may be a spreadsheet too
+            doc, filing = read_filing_data(path)  # last year's filing may be a spreadsheet too
         except InputErrors as e:
             failures.append(Failure(str(path), ExitStatus.INVALID_INPUT, tuple(e.errors)))
             continue
-        key = (filing.district.code, filing.district.year)
+        key = (filing["district"]["code"], filing["district"]["year"])
         if key in index:
             failures.append(Failure(str(path), ExitStatus.INVALID_INPUT, (InputError(
                 "previous_ambiguous", doc.file, 1, 1, "/district",

@@ -27,11 +27,10 @@ import glob
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from junheng.errors import InputError, InputErrors
 from junheng.filing import read as _read
-from junheng.filing.model import Filing
 from junheng.located.read import MAX_BYTES, LoadedDocument
 
 STDIN = "-"
@@ -97,13 +96,13 @@ def expand(arguments: Iterable[str], stdin: BinaryIO | None = None, input_format
     return sources
 
 
-def load_source(source: Source) -> tuple[LoadedDocument, Filing]:
-    """Read one source, the one way (``filing.read``): ``(document, filing)``, or ``InputErrors``."""
+def load_source(source: Source) -> tuple[LoadedDocument, dict[str, Any]]:
+    """Read one source, the one way (``filing.read``): ``(document, the filing's plain data)``, or ``InputErrors``."""
     if source.error is not None:
         raise InputErrors([source.error])
     if source.data is None:
-        return _read.read_filing(source.name)  # looked up when called: tests replace it
-    return _read.read_filing(source.data, name=source.name, fmt=source.fmt)
+        return _read.read_filing_data(source.name)  # looked up when called: tests replace it
+    return _read.read_filing_data(source.data, name=source.name, fmt=source.fmt)
 
 
 def _is_filing(path: str) -> bool:

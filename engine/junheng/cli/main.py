@@ -232,7 +232,7 @@ def validate(ctx: click.Context, filings: tuple[str, ...], input_format: str, ou
     """
     # imported here, not at the top: start-up time of the other commands
     from junheng.check.sources import expand, load_source
-    from junheng.filing.forms import notices_of
+    from junheng.filing.load import notices_of
     from junheng.report.output import Progress, validate_summary_line
 
     sources = expand(filings, _stdin(), input_format)

@@ -94,7 +94,7 @@ def template(ctx: click.Context, form: str | None, force: bool, out: str, lang: 
 def convert(ctx: click.Context, source: str, out: str, lang: str) -> None:
     """Convert the filing SOURCE to OUT, each in the form its extension names (转换申报文件格式)."""
     # imported here, not at the top: start-up time of the other commands
-    from junheng.filing.forms import notices_of
+    from junheng.filing.load import notices_of
     from junheng.filing.read import read_filing
 
     form = _form(out, None)

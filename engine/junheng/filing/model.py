@@ -29,13 +29,11 @@ else is checked by pydantic-core, which matters for a national batch of
 ~200,000 school records.
 """
 
-import math
-import re
-from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
-from pydantic_core import PydanticCustomError
+
+from junheng.filing import coerce
 
 __all__ = [
     "MAX_NUMBER",
@@ -69,12 +67,8 @@ MAX_NUMBER = 10**15  # the contract's upper bound for every number (1e15)
 CODE_PATTERN = r"^[1-9][0-9]{5}$"
 ID_PATTERN = r"^[0-9A-Za-z_-]{1,32}$"
 STANDARD_PATTERN = r"^[a-z][a-z0-9_-]*$"
-# The contract's rate string, ``^\s*\d+(\.\d+)?\s*[%％]\s*$``, with ASCII digits
-# spelled out: JSON Schema's (ECMA-262) ``\d`` is ASCII-only, Python's is not.
-_PERCENT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]\s*")
-# The same, restricted to 0–100 %, for the JSON Schema (which cannot divide).
+# The contract's rate string (``coerce.rate``), restricted to 0–100 %, for the JSON Schema (which cannot divide).
 _PERCENT_0_100_PATTERN = r"^\s*0*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)\s*[%％]\s*$"
-_HUNDRED = Decimal(100)
 
 WAN_YUAN = "单位：万元 (10,000 CNY)"
 YUAN = "单位：元 (CNY)"
@@ -82,69 +76,18 @@ SQUARE_METRES = "单位：平方米 (m²)"
 PERSONS = "单位：人 (persons)"
 
 
-# --- the Python that the contract needs -------------------------------------
-
-
-def _whole_number(value: Any) -> Any:
-    """Counts: a whole-number float (what spreadsheets write) is that integer."""
-    if type(value) is float:
-        if value.is_integer():
-            return int(value)
-        if math.isfinite(value):
-            raise PydanticCustomError("count_fraction", "A count must be a whole number, got {value}", {"value": value})
-        raise PydanticCustomError("finite_number", "Input should be a finite number")
-    return value  # ints, and everything that strict int rejects on its own
-
-
-def _rate(value: Any) -> Any:
-    """Rates: ``"95.5%"`` (or ``％``) is 0.955, computed in Decimal so that it is exact."""
-    if isinstance(value, str):
-        match = _PERCENT.fullmatch(value)
-        if match is None:
-            raise PydanticCustomError("rate_string", "A rate string must look like '95%'", {"value": value})
-        fraction = Decimal(match.group(1)) / _HUNDRED
-        if fraction > 1:  # compared in Decimal: "100.000000000000000001%" must not round to 1.0
-            raise PydanticCustomError("rate_percent_range", "A percentage must lie in 0%..100%", {"value": value})
-        return float(fraction)
-    return value
-
-
-def _identifier(value: Any) -> Any:
-    """Codes and ids are strings; an unquoted integer is read as the digits written."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        text = getattr(value, "source", None) or str(value)
-        if text.isascii() and text.isdigit():
-            return text
-        raise PydanticCustomError("identifier_number", "Must be a string; quote it", {"value": text})
-    if type(value) is float:
-        raise PydanticCustomError("identifier_number", "Must be a string; quote it", {"value": value})
-    return value
-
-
-def _not_a_boolean(value: Any) -> Any:
-    """``Literal[1]`` accepts ``True`` (``True == 1``) even in strict mode; the contract does not."""
-    if isinstance(value, bool):
-        raise PydanticCustomError("literal_error", "Input should be 1", {"expected": "1"})
-    return value
-
-
-def _none_if_empty(model: BaseModel) -> BaseModel | None:
-    """``{}`` — or an object whose members are all absent — is the same as leaving it out."""
-    for value in model.__dict__.values():
-        if value is not None:
-            return model
-    return None
+# The Python that the contract needs is in coerce.py, shared with the fast validator of the check path (fast.py).
 
 
 # --- field types --------------------------------------------------------------
 
-Count = Annotated[int, Field(ge=0, le=MAX_NUMBER), BeforeValidator(_whole_number)]
-PositiveCount = Annotated[int, Field(ge=1, le=MAX_NUMBER), BeforeValidator(_whole_number)]
+Count = Annotated[int, Field(ge=0, le=MAX_NUMBER), BeforeValidator(coerce.whole_number)]
+PositiveCount = Annotated[int, Field(ge=1, le=MAX_NUMBER), BeforeValidator(coerce.whole_number)]
 Amount = Annotated[float, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)]
 Rate = Annotated[
     float,
     Field(ge=0, le=1, allow_inf_nan=False),
-    BeforeValidator(_rate),
+    BeforeValidator(coerce.rate),
     WithJsonSchema(
         {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": _PERCENT_0_100_PATTERN}]}
     ),
@@ -152,7 +95,7 @@ Rate = Annotated[
 DistrictCode = Annotated[
     str,
     Field(pattern=CODE_PATTERN),
-    BeforeValidator(_identifier),
+    BeforeValidator(coerce.identifier),
     WithJsonSchema(
         {"anyOf": [{"type": "string", "pattern": CODE_PATTERN}, {"type": "integer", "minimum": 100000, "maximum": 999999}]}
     ),
@@ -160,7 +103,7 @@ DistrictCode = Annotated[
 Identifier = Annotated[
     str,
     Field(pattern=ID_PATTERN),
-    BeforeValidator(_identifier),
+    BeforeValidator(coerce.identifier),
     # An unquoted integer id is read as its digits, so it may have up to 32 of them.
     WithJsonSchema(
         {"anyOf": [{"type": "string", "pattern": ID_PATTERN}, {"type": "integer", "minimum": 0, "maximum": 10**32 - 1}]}
@@ -170,7 +113,7 @@ Identifier = Annotated[
 
 _Object = TypeVar("_Object", bound=BaseModel)
 # An optional nested object, ``OptionalObject[YearPair]``: ``null``, ``{}`` and all-absent members read back as ``None``.
-OptionalObject = Optional[Annotated[_Object, AfterValidator(_none_if_empty)]]
+OptionalObject = Optional[Annotated[_Object, AfterValidator(coerce.none_if_empty)]]
 
 
 def _field(title: str, description: str, default: Any = None, **kwargs: Any) -> Any:
@@ -183,7 +126,8 @@ def _required(title: str, description: str, **kwargs: Any) -> Any:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Built at the first validation, not at import: the check path validates with fast.py and never builds them.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 # --- finance (经费保障) -------------------------------------------------------
@@ -289,10 +233,7 @@ class Finance(_Model):
     @model_validator(mode="before")
     @classmethod
     def _not_empty(cls, data: Any) -> Any:
-        # Shallow on purpose, so that the JSON Schema's ``not`` above says exactly the same.
-        if isinstance(data, dict) and all(value is None or value == {} for value in data.values()):
-            raise PydanticCustomError("empty_required_object", "finance is required and may not be empty")
-        return data
+        return coerce.finance_not_empty(data)
 
 
 # --- staffing (教师队伍) --------------------------------------------------------
@@ -382,8 +323,6 @@ class Equity(_Model):
 # --- schools (学校学段记录) ------------------------------------------------------
 
 
-_BOOLEANS = ("weak", "teaching_point")
-
 
 class School(_Model):
     """One school section (学段): a nine-year school (九年一贯制) files one record per level."""
@@ -428,10 +367,7 @@ class School(_Model):
     @model_validator(mode="before")
     @classmethod
     def _null_means_default(cls, data: Any) -> Any:
-        # ``weak: null`` is "not given", i.e. false — not None.
-        if isinstance(data, dict) and (data.get("weak", False) is None or data.get("teaching_point", False) is None):
-            data = {key: value for key, value in data.items() if value is not None or key not in _BOOLEANS}
-        return data
+        return coerce.school_defaults(data)
 
 
 # --- the filing -----------------------------------------------------------------
@@ -453,9 +389,7 @@ class District(_Model):
     @model_validator(mode="before")
     @classmethod
     def _null_means_default(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "standard" in data and data["standard"] is None:
-            data = {key: value for key, value in data.items() if key != "standard"}
-        return data
+        return coerce.district_defaults(data)
 
 
 class Filing(_Model):
@@ -463,7 +397,8 @@ class Filing(_Model):
 
     model_config = ConfigDict(title="区县义务教育均衡发展申报数据")
 
-    schema_version: Annotated[Literal[1], BeforeValidator(_not_a_boolean)] = _required("数据格式版本", "申报数据格式的版本号，本版本为 1。")
+    schema_version: Annotated[Literal[1], BeforeValidator(coerce.not_a_boolean)] = _required(
+        "数据格式版本", "申报数据格式的版本号，本版本为 1。")
     district: District = _required("区县基本信息", "行政区划代码、名称、统计年度和评估标准。")
     finance: Finance = _required("经费保障", f"区县经费保障数据，必填且不能为空；除注明外{WAN_YUAN}。")
     staffing: OptionalObject[Staffing] = _field("教师队伍", f"区县教师交流轮岗、新进教师和新提任校级干部。{PERSONS}")

@@ -120,6 +120,15 @@ class Text(_Strict):
     zh: Annotated[str, StringConstraints(min_length=1)]
     en: Annotated[str, StringConstraints(min_length=1)]
 
+    @classmethod
+    def of(cls, zh: str, en: str) -> Text:
+        """``Text(zh=zh, en=en)``, without running the validator when both are non-empty strings already: compiling
+        the rules and writing findings make many, and the first validation would build the model's schema (and
+        pydantic's plugin search) in every ``junheng check``."""
+        if type(zh) is str and type(en) is str and zh and en:
+            return cls.model_construct(zh=zh, en=en)
+        return cls(zh=zh, en=en)
+
 
 class Cause(_Strict):
     """One way a rule can be violated; every cause that holds is listed in the finding."""

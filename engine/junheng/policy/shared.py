@@ -166,7 +166,7 @@ def fill_title(rule: Rule, params: Mapping[str, Any]) -> tuple[Text, list[tuple[
         return _TITLE_PLACEHOLDER.sub(one, text)
 
     zh, en = fill(rule.title.zh, "zh"), fill(rule.title.en, "en")
-    return Text(zh=zh, en=en), unknown
+    return Text.of(zh, en), unknown
 
 
 def _show(value: Any, pct: bool, lang: str) -> str:

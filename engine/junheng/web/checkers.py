@@ -41,7 +41,7 @@ from typing import Any
 
 from junheng.check.run import Options, check_source
 from junheng.errors import InputErrors
-from junheng.filing.read import read_filing
+from junheng.filing.read import read_filing_data
 from junheng.policy.compiled import Policy
 from junheng.policy.packs import compile_rules
 
@@ -79,13 +79,13 @@ class Checked:
 def check_upload(policy: Policy, name: str, data: bytes, districts: frozenset[str] | None = None) -> Checked:
     """Read ``data`` (shown as ``name``) once and check it as ``junheng check --format json`` would; ``InputErrors`` for
     broken input. ``districts``: the codes whose filings are checked (None: any); another's is read, not checked."""
-    doc, filing = read_filing(data, name=name)  # the one way every command reads a filing
-    district = filing.district
-    parsed = filing.model_dump(mode="json", exclude_none=True)
-    if districts is not None and district.code not in districts:
-        return Checked(district.code, district.name, district.year, parsed)
-    result = check_source(data, policy, Options(details=_NO_DETAILS), name=name, read=(doc, filing))
-    return Checked(district.code, district.name, district.year, parsed, result.standard, result.verdict, result.to_json("zh"))
+    doc, parsed = read_filing_data(data, name=name)  # the one way every command reads a filing
+    district = parsed["district"]
+    code, shown, year = district["code"], district["name"], district["year"]
+    if districts is not None and code not in districts:
+        return Checked(code, shown, year, parsed)
+    result = check_source(data, policy, Options(details=_NO_DETAILS), name=name, read=(doc, parsed))
+    return Checked(code, shown, year, parsed, result.standard, result.verdict, result.to_json("zh"))
 
 
 def pool_size(setting: int | None) -> int:
