@@ -52,7 +52,7 @@ def _typed_dict(model: dict[str, Any], refs: dict[str, str]) -> dict[str, Any]:
         wrapper, inner = inner, inner["schema"]
     if inner["type"] != "model-fields":
         raise ValueError(f"unexpected model schema {inner['type']}")
-    fields = {name: {"type": "typed-dict-field", "schema": _convert(f["schema"], refs),
+    fields = {name: {"type": "typed-dict-field", "schema": _convert(_absent_left_out(f["schema"]), refs),
                      "required": f["schema"]["type"] != "default"} for name, f in inner["fields"].items()}
     typed: dict[str, Any] = {"type": "typed-dict", "fields": fields, "extra_behavior": config["extra_fields_behavior"],
                              "strict": config["strict"], "config": config}
@@ -61,6 +61,12 @@ def _typed_dict(model: dict[str, Any], refs: dict[str, str]) -> dict[str, Any]:
     if "ref" in model:
         typed["ref"] = refs[model["ref"]]
     return typed
+
+
+def _absent_left_out(field: dict[str, Any]) -> dict[str, Any]:
+    """A field whose default is None without it: an absent member is then left out of the typed dict, not written as
+    None (the check's data leaves out every None, as ``model_dump(exclude_none=True)`` does)."""
+    return field["schema"] if field["type"] == "default" and field.get("default", ...) is None else field
 
 
 def _convert(node: Any, refs: dict[str, str]) -> Any:

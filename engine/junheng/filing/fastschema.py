@@ -77,428 +77,317 @@ SCHEMA = {
                             "gdp": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "float",
-                                            "ge": 0,
-                                            "le": 1000000000000000,
-                                            "allow_inf_nan": False,
-                                        },
-                                    },
-                                    "default": None,
+                                    "type": "nullable",
+                                    "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                                 },
                                 "required": False,
                             },
                             "regular_revenue": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {"type": "definition-ref", "schema_ref": "YearPair"},
-                                        },
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                        "schema": {"type": "definition-ref", "schema_ref": "YearPair"},
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "general_expenditure": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {"type": "definition-ref", "schema_ref": "YearPair"},
-                                        },
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                        "schema": {"type": "definition-ref", "schema_ref": "YearPair"},
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "education_appropriation": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {"type": "definition-ref", "schema_ref": "YearPair"},
-                                        },
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                        "schema": {"type": "definition-ref", "schema_ref": "YearPair"},
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "fiscal_education_funds": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "float",
-                                            "ge": 0,
-                                            "le": 1000000000000000,
-                                            "allow_inf_nan": False,
-                                        },
-                                    },
-                                    "default": None,
+                                    "type": "nullable",
+                                    "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                                 },
                                 "required": False,
                             },
                             "per_student_expenditure": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {"type": "definition-ref", "schema_ref": "LevelPair"},
-                                        },
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                        "schema": {"type": "definition-ref", "schema_ref": "LevelPair"},
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "per_student_public_funds": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {"type": "definition-ref", "schema_ref": "LevelPair"},
-                                        },
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                        "schema": {"type": "definition-ref", "schema_ref": "LevelPair"},
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "teacher_salary": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {"type": "definition-ref", "schema_ref": "YearPairYuan"},
-                                        },
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                        "schema": {"type": "definition-ref", "schema_ref": "YearPairYuan"},
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "civil_servant_salary": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "float",
-                                            "ge": 0,
-                                            "le": 1000000000000000,
-                                            "allow_inf_nan": False,
-                                        },
-                                    },
-                                    "default": None,
+                                    "type": "nullable",
+                                    "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                                 },
                                 "required": False,
                             },
                             "capital_budget": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
                                         "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {
-                                                "type": "typed-dict",
-                                                "fields": {
-                                                    "total": {
-                                                        "type": "typed-dict-field",
+                                            "type": "typed-dict",
+                                            "fields": {
+                                                "total": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
                                                         "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
                                                         },
-                                                        "required": False,
                                                     },
-                                                    "education": {
-                                                        "type": "typed-dict-field",
-                                                        "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
-                                                        },
-                                                        "required": False,
-                                                    },
+                                                    "required": False,
                                                 },
-                                                "extra_behavior": "forbid",
-                                                "strict": True,
-                                                "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                                "ref": "CapitalBudget",
+                                                "education": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
+                                                        "schema": {
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
+                                                        },
+                                                    },
+                                                    "required": False,
+                                                },
                                             },
+                                            "extra_behavior": "forbid",
+                                            "strict": True,
+                                            "config": {"extra_fields_behavior": "forbid", "strict": True},
+                                            "ref": "CapitalBudget",
                                         },
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "taxes": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
                                         "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {
-                                                "type": "typed-dict",
-                                                "fields": {
-                                                    "vat": {
-                                                        "type": "typed-dict-field",
+                                            "type": "typed-dict",
+                                            "fields": {
+                                                "vat": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
                                                         "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
                                                         },
-                                                        "required": False,
                                                     },
-                                                    "consumption": {
-                                                        "type": "typed-dict-field",
-                                                        "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
-                                                        },
-                                                        "required": False,
-                                                    },
-                                                    "business": {
-                                                        "type": "typed-dict-field",
-                                                        "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
-                                                        },
-                                                        "required": False,
-                                                    },
+                                                    "required": False,
                                                 },
-                                                "extra_behavior": "forbid",
-                                                "strict": True,
-                                                "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                                "ref": "Taxes",
+                                                "consumption": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
+                                                        "schema": {
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
+                                                        },
+                                                    },
+                                                    "required": False,
+                                                },
+                                                "business": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
+                                                        "schema": {
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
+                                                        },
+                                                    },
+                                                    "required": False,
+                                                },
                                             },
+                                            "extra_behavior": "forbid",
+                                            "strict": True,
+                                            "config": {"extra_fields_behavior": "forbid", "strict": True},
+                                            "ref": "Taxes",
                                         },
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "local_education_surcharge": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {"type": "definition-ref", "schema_ref": "Surcharge"},
-                                        },
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                        "schema": {"type": "definition-ref", "schema_ref": "Surcharge"},
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "education_surcharge": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {"type": "definition-ref", "schema_ref": "Surcharge"},
-                                        },
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                        "schema": {"type": "definition-ref", "schema_ref": "Surcharge"},
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "land_transfer": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
                                         "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {
-                                                "type": "typed-dict",
-                                                "fields": {
-                                                    "income": {
-                                                        "type": "typed-dict-field",
+                                            "type": "typed-dict",
+                                            "fields": {
+                                                "income": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
                                                         "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
                                                         },
-                                                        "required": False,
                                                     },
-                                                    "to_education": {
-                                                        "type": "typed-dict-field",
-                                                        "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
-                                                        },
-                                                        "required": False,
-                                                    },
+                                                    "required": False,
                                                 },
-                                                "extra_behavior": "forbid",
-                                                "strict": True,
-                                                "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                                "ref": "LandTransfer",
+                                                "to_education": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
+                                                        "schema": {
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
+                                                        },
+                                                    },
+                                                    "required": False,
+                                                },
                                             },
+                                            "extra_behavior": "forbid",
+                                            "strict": True,
+                                            "config": {"extra_fields_behavior": "forbid", "strict": True},
+                                            "ref": "LandTransfer",
                                         },
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
                             "new_education_funds": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "default",
+                                    "type": "nullable",
                                     "schema": {
-                                        "type": "nullable",
+                                        "type": "function-after",
+                                        "function": {"type": "no-info", "function": coerce.none_if_empty},
                                         "schema": {
-                                            "type": "function-after",
-                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                            "schema": {
-                                                "type": "typed-dict",
-                                                "fields": {
-                                                    "total": {
-                                                        "type": "typed-dict-field",
+                                            "type": "typed-dict",
+                                            "fields": {
+                                                "total": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
                                                         "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
                                                         },
-                                                        "required": False,
                                                     },
-                                                    "rural_weak": {
-                                                        "type": "typed-dict-field",
-                                                        "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "nullable",
-                                                                "schema": {
-                                                                    "type": "float",
-                                                                    "ge": 0,
-                                                                    "le": 1000000000000000,
-                                                                    "allow_inf_nan": False,
-                                                                },
-                                                            },
-                                                            "default": None,
-                                                        },
-                                                        "required": False,
-                                                    },
+                                                    "required": False,
                                                 },
-                                                "extra_behavior": "forbid",
-                                                "strict": True,
-                                                "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                                "ref": "NewEducationFunds",
+                                                "rural_weak": {
+                                                    "type": "typed-dict-field",
+                                                    "schema": {
+                                                        "type": "nullable",
+                                                        "schema": {
+                                                            "type": "float",
+                                                            "ge": 0,
+                                                            "le": 1000000000000000,
+                                                            "allow_inf_nan": False,
+                                                        },
+                                                    },
+                                                    "required": False,
+                                                },
                                             },
+                                            "extra_behavior": "forbid",
+                                            "strict": True,
+                                            "config": {"extra_fields_behavior": "forbid", "strict": True},
+                                            "ref": "NewEducationFunds",
                                         },
                                     },
-                                    "default": None,
                                 },
                                 "required": False,
                             },
@@ -514,487 +403,359 @@ SCHEMA = {
             "staffing": {
                 "type": "typed-dict-field",
                 "schema": {
-                    "type": "default",
+                    "type": "nullable",
                     "schema": {
-                        "type": "nullable",
+                        "type": "function-after",
+                        "function": {"type": "no-info", "function": coerce.none_if_empty},
                         "schema": {
-                            "type": "function-after",
-                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                            "schema": {
-                                "type": "typed-dict",
-                                "fields": {
-                                    "teacher_exchange": {
-                                        "type": "typed-dict-field",
+                            "type": "typed-dict",
+                            "fields": {
+                                "teacher_exchange": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "default",
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
                                             "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {
-                                                        "type": "typed-dict",
-                                                        "fields": {
-                                                            "eligible": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
+                                                "type": "typed-dict",
+                                                "fields": {
+                                                    "eligible": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
                                                                 },
-                                                                "required": False,
-                                                            },
-                                                            "exchanged": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
-                                                                },
-                                                                "required": False,
-                                                            },
-                                                            "backbone_exchanged": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
-                                                                },
-                                                                "required": False,
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                                             },
                                                         },
-                                                        "extra_behavior": "forbid",
-                                                        "strict": True,
-                                                        "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                                        "ref": "TeacherExchange",
+                                                        "required": False,
+                                                    },
+                                                    "exchanged": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
+                                                                },
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                            },
+                                                        },
+                                                        "required": False,
+                                                    },
+                                                    "backbone_exchanged": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
+                                                                },
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                            },
+                                                        },
+                                                        "required": False,
                                                     },
                                                 },
+                                                "extra_behavior": "forbid",
+                                                "strict": True,
+                                                "config": {"extra_fields_behavior": "forbid", "strict": True},
+                                                "ref": "TeacherExchange",
                                             },
-                                            "default": None,
                                         },
-                                        "required": False,
                                     },
-                                    "new_teachers": {
-                                        "type": "typed-dict-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {"type": "definition-ref", "schema_ref": "NewStaff"},
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                        "required": False,
-                                    },
-                                    "new_principals": {
-                                        "type": "typed-dict-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {"type": "definition-ref", "schema_ref": "NewStaff"},
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                        "required": False,
-                                    },
+                                    "required": False,
                                 },
-                                "extra_behavior": "forbid",
-                                "strict": True,
-                                "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                "ref": "Staffing",
+                                "new_teachers": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                            "schema": {"type": "definition-ref", "schema_ref": "NewStaff"},
+                                        },
+                                    },
+                                    "required": False,
+                                },
+                                "new_principals": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                            "schema": {"type": "definition-ref", "schema_ref": "NewStaff"},
+                                        },
+                                    },
+                                    "required": False,
+                                },
                             },
+                            "extra_behavior": "forbid",
+                            "strict": True,
+                            "config": {"extra_fields_behavior": "forbid", "strict": True},
+                            "ref": "Staffing",
                         },
                     },
-                    "default": None,
                 },
                 "required": False,
             },
             "survey": {
                 "type": "typed-dict-field",
                 "schema": {
-                    "type": "default",
+                    "type": "nullable",
                     "schema": {
-                        "type": "nullable",
+                        "type": "function-after",
+                        "function": {"type": "no-info", "function": coerce.none_if_empty},
                         "schema": {
-                            "type": "function-after",
-                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                            "schema": {
-                                "type": "typed-dict",
-                                "fields": {
-                                    "parents": {
-                                        "type": "typed-dict-field",
+                            "type": "typed-dict",
+                            "fields": {
+                                "parents": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {"type": "definition-ref", "schema_ref": "SurveyGroup"},
-                                                },
-                                            },
-                                            "default": None,
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                            "schema": {"type": "definition-ref", "schema_ref": "SurveyGroup"},
                                         },
-                                        "required": False,
                                     },
-                                    "teachers": {
-                                        "type": "typed-dict-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {"type": "definition-ref", "schema_ref": "SurveyGroup"},
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                        "required": False,
-                                    },
-                                    "deputies": {
-                                        "type": "typed-dict-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {"type": "definition-ref", "schema_ref": "SurveyGroup"},
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                        "required": False,
-                                    },
+                                    "required": False,
                                 },
-                                "extra_behavior": "forbid",
-                                "strict": True,
-                                "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                "ref": "Survey",
+                                "teachers": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                            "schema": {"type": "definition-ref", "schema_ref": "SurveyGroup"},
+                                        },
+                                    },
+                                    "required": False,
+                                },
+                                "deputies": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                            "schema": {"type": "definition-ref", "schema_ref": "SurveyGroup"},
+                                        },
+                                    },
+                                    "required": False,
+                                },
                             },
+                            "extra_behavior": "forbid",
+                            "strict": True,
+                            "config": {"extra_fields_behavior": "forbid", "strict": True},
+                            "ref": "Survey",
                         },
                     },
-                    "default": None,
                 },
                 "required": False,
             },
             "equity": {
                 "type": "typed-dict-field",
                 "schema": {
-                    "type": "default",
+                    "type": "nullable",
                     "schema": {
-                        "type": "nullable",
+                        "type": "function-after",
+                        "function": {"type": "no-info", "function": coerce.none_if_empty},
                         "schema": {
-                            "type": "function-after",
-                            "function": {"type": "no-info", "function": coerce.none_if_empty},
-                            "schema": {
-                                "type": "typed-dict",
-                                "fields": {
-                                    "migrant_children": {
-                                        "type": "typed-dict-field",
+                            "type": "typed-dict",
+                            "fields": {
+                                "migrant_children": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "default",
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
                                             "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {
-                                                        "type": "typed-dict",
-                                                        "fields": {
-                                                            "total": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
+                                                "type": "typed-dict",
+                                                "fields": {
+                                                    "total": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
                                                                 },
-                                                                "required": False,
-                                                            },
-                                                            "in_public": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
-                                                                },
-                                                                "required": False,
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                                             },
                                                         },
-                                                        "extra_behavior": "forbid",
-                                                        "strict": True,
-                                                        "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                                        "ref": "MigrantChildren",
+                                                        "required": False,
                                                     },
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                        "required": False,
-                                    },
-                                    "left_behind_children": {
-                                        "type": "typed-dict-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {
-                                                        "type": "typed-dict",
-                                                        "fields": {
-                                                            "total": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
+                                                    "in_public": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
                                                                 },
-                                                                "required": False,
-                                                            },
-                                                            "registered": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
-                                                                },
-                                                                "required": False,
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                                             },
                                                         },
-                                                        "extra_behavior": "forbid",
-                                                        "strict": True,
-                                                        "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                                        "ref": "LeftBehindChildren",
+                                                        "required": False,
                                                     },
                                                 },
+                                                "extra_behavior": "forbid",
+                                                "strict": True,
+                                                "config": {"extra_fields_behavior": "forbid", "strict": True},
+                                                "ref": "MigrantChildren",
                                             },
-                                            "default": None,
                                         },
-                                        "required": False,
                                     },
-                                    "needy_students": {
-                                        "type": "typed-dict-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                                    "schema": {
-                                                        "type": "typed-dict",
-                                                        "fields": {
-                                                            "total": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
-                                                                },
-                                                                "required": False,
-                                                            },
-                                                            "funded": {
-                                                                "type": "typed-dict-field",
-                                                                "schema": {
-                                                                    "type": "default",
-                                                                    "schema": {
-                                                                        "type": "nullable",
-                                                                        "schema": {
-                                                                            "type": "function-before",
-                                                                            "function": {
-                                                                                "type": "no-info",
-                                                                                "function": coerce.whole_number,
-                                                                            },
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 1000000000000000,
-                                                                            },
-                                                                        },
-                                                                    },
-                                                                    "default": None,
-                                                                },
-                                                                "required": False,
-                                                            },
-                                                        },
-                                                        "extra_behavior": "forbid",
-                                                        "strict": True,
-                                                        "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                                        "ref": "NeedyStudents",
-                                                    },
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                        "required": False,
-                                    },
-                                    "junior_retention_rate": {
-                                        "type": "typed-dict-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-before",
-                                                    "function": {"type": "no-info", "function": coerce.rate},
-                                                    "schema": {"type": "float", "ge": 0, "le": 1, "allow_inf_nan": False},
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                        "required": False,
-                                    },
-                                    "disabled_enrollment_rate": {
-                                        "type": "typed-dict-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "function-before",
-                                                    "function": {"type": "no-info", "function": coerce.rate},
-                                                    "schema": {"type": "float", "ge": 0, "le": 1, "allow_inf_nan": False},
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                        "required": False,
-                                    },
+                                    "required": False,
                                 },
-                                "extra_behavior": "forbid",
-                                "strict": True,
-                                "config": {"extra_fields_behavior": "forbid", "strict": True},
-                                "ref": "Equity",
+                                "left_behind_children": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                            "schema": {
+                                                "type": "typed-dict",
+                                                "fields": {
+                                                    "total": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
+                                                                },
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                            },
+                                                        },
+                                                        "required": False,
+                                                    },
+                                                    "registered": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
+                                                                },
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                            },
+                                                        },
+                                                        "required": False,
+                                                    },
+                                                },
+                                                "extra_behavior": "forbid",
+                                                "strict": True,
+                                                "config": {"extra_fields_behavior": "forbid", "strict": True},
+                                                "ref": "LeftBehindChildren",
+                                            },
+                                        },
+                                    },
+                                    "required": False,
+                                },
+                                "needy_students": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                                            "schema": {
+                                                "type": "typed-dict",
+                                                "fields": {
+                                                    "total": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
+                                                                },
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                            },
+                                                        },
+                                                        "required": False,
+                                                    },
+                                                    "funded": {
+                                                        "type": "typed-dict-field",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-before",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": coerce.whole_number,
+                                                                },
+                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                            },
+                                                        },
+                                                        "required": False,
+                                                    },
+                                                },
+                                                "extra_behavior": "forbid",
+                                                "strict": True,
+                                                "config": {"extra_fields_behavior": "forbid", "strict": True},
+                                                "ref": "NeedyStudents",
+                                            },
+                                        },
+                                    },
+                                    "required": False,
+                                },
+                                "junior_retention_rate": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.rate},
+                                            "schema": {"type": "float", "ge": 0, "le": 1, "allow_inf_nan": False},
+                                        },
+                                    },
+                                    "required": False,
+                                },
+                                "disabled_enrollment_rate": {
+                                    "type": "typed-dict-field",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.rate},
+                                            "schema": {"type": "float", "ge": 0, "le": 1, "allow_inf_nan": False},
+                                        },
+                                    },
+                                    "required": False,
+                                },
                             },
+                            "extra_behavior": "forbid",
+                            "strict": True,
+                            "config": {"extra_fields_behavior": "forbid", "strict": True},
+                            "ref": "Equity",
                         },
                     },
-                    "default": None,
                 },
                 "required": False,
             },
@@ -1019,11 +780,7 @@ SCHEMA = {
                                 },
                                 "name": {
                                     "type": "typed-dict-field",
-                                    "schema": {
-                                        "type": "default",
-                                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                                        "default": None,
-                                    },
+                                    "schema": {"type": "nullable", "schema": {"type": "str"}},
                                     "required": False,
                                 },
                                 "level": {
@@ -1057,16 +814,12 @@ SCHEMA = {
                                 "campus": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.identifier},
-                                                "schema": {"type": "str", "pattern": "^[0-9A-Za-z_-]{1,32}$"},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.identifier},
+                                            "schema": {"type": "str", "pattern": "^[0-9A-Za-z_-]{1,32}$"},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
@@ -1091,293 +844,221 @@ SCHEMA = {
                                 "max_class_size": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "land_area": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "float",
-                                                "ge": 0,
-                                                "le": 1000000000000000,
-                                                "allow_inf_nan": False,
-                                            },
+                                            "type": "float",
+                                            "ge": 0,
+                                            "le": 1000000000000000,
+                                            "allow_inf_nan": False,
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "building_area": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "float",
-                                                "ge": 0,
-                                                "le": 1000000000000000,
-                                                "allow_inf_nan": False,
-                                            },
+                                            "type": "float",
+                                            "ge": 0,
+                                            "le": 1000000000000000,
+                                            "allow_inf_nan": False,
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "teaching_aux_area": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "float",
-                                                "ge": 0,
-                                                "le": 1000000000000000,
-                                                "allow_inf_nan": False,
-                                            },
+                                            "type": "float",
+                                            "ge": 0,
+                                            "le": 1000000000000000,
+                                            "allow_inf_nan": False,
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "sports_area": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "float",
-                                                "ge": 0,
-                                                "le": 1000000000000000,
-                                                "allow_inf_nan": False,
-                                            },
+                                            "type": "float",
+                                            "ge": 0,
+                                            "le": 1000000000000000,
+                                            "allow_inf_nan": False,
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "equipment_value": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "float",
-                                                "ge": 0,
-                                                "le": 1000000000000000,
-                                                "allow_inf_nan": False,
-                                            },
+                                            "type": "float",
+                                            "ge": 0,
+                                            "le": 1000000000000000,
+                                            "allow_inf_nan": False,
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "books": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "computers": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "multimedia_classrooms": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "music_rooms": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "art_rooms": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "staff_quota": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "staff": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "teachers": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "teachers_above_degree": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "teachers_mid_title": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "backbone_teachers": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
                                 "pe_art_teachers": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "default",
+                                        "type": "nullable",
                                         "schema": {
-                                            "type": "nullable",
-                                            "schema": {
-                                                "type": "function-before",
-                                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                                            },
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                                         },
-                                        "default": None,
                                     },
                                     "required": False,
                                 },
@@ -1405,24 +1086,16 @@ SCHEMA = {
                 "current": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
-                        },
-                        "default": None,
+                        "type": "nullable",
+                        "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                     },
                     "required": False,
                 },
                 "previous": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
-                        },
-                        "default": None,
+                        "type": "nullable",
+                        "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                     },
                     "required": False,
                 },
@@ -1438,32 +1111,24 @@ SCHEMA = {
                 "primary": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
+                        "type": "nullable",
                         "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "function-after",
-                                "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                "schema": {"type": "definition-ref", "schema_ref": "YearPairYuan"},
-                            },
+                            "type": "function-after",
+                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                            "schema": {"type": "definition-ref", "schema_ref": "YearPairYuan"},
                         },
-                        "default": None,
                     },
                     "required": False,
                 },
                 "junior": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
+                        "type": "nullable",
                         "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "function-after",
-                                "function": {"type": "no-info", "function": coerce.none_if_empty},
-                                "schema": {"type": "definition-ref", "schema_ref": "YearPairYuan"},
-                            },
+                            "type": "function-after",
+                            "function": {"type": "no-info", "function": coerce.none_if_empty},
+                            "schema": {"type": "definition-ref", "schema_ref": "YearPairYuan"},
                         },
-                        "default": None,
                     },
                     "required": False,
                 },
@@ -1479,24 +1144,16 @@ SCHEMA = {
                 "current": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
-                        },
-                        "default": None,
+                        "type": "nullable",
+                        "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                     },
                     "required": False,
                 },
                 "previous": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
-                        },
-                        "default": None,
+                        "type": "nullable",
+                        "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                     },
                     "required": False,
                 },
@@ -1512,24 +1169,16 @@ SCHEMA = {
                 "collected": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
-                        },
-                        "default": None,
+                        "type": "nullable",
+                        "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                     },
                     "required": False,
                 },
                 "to_education": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
-                        },
-                        "default": None,
+                        "type": "nullable",
+                        "schema": {"type": "float", "ge": 0, "le": 1000000000000000, "allow_inf_nan": False},
                     },
                     "required": False,
                 },
@@ -1545,32 +1194,24 @@ SCHEMA = {
                 "total": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
+                        "type": "nullable",
                         "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "function-before",
-                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                            },
+                            "type": "function-before",
+                            "function": {"type": "no-info", "function": coerce.whole_number},
+                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                         },
-                        "default": None,
                     },
                     "required": False,
                 },
                 "rural_weak": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
+                        "type": "nullable",
                         "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "function-before",
-                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                            },
+                            "type": "function-before",
+                            "function": {"type": "no-info", "function": coerce.whole_number},
+                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                         },
-                        "default": None,
                     },
                     "required": False,
                 },
@@ -1586,32 +1227,24 @@ SCHEMA = {
                 "respondents": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
+                        "type": "nullable",
                         "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "function-before",
-                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                            },
+                            "type": "function-before",
+                            "function": {"type": "no-info", "function": coerce.whole_number},
+                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                         },
-                        "default": None,
                     },
                     "required": False,
                 },
                 "satisfied": {
                     "type": "typed-dict-field",
                     "schema": {
-                        "type": "default",
+                        "type": "nullable",
                         "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "function-before",
-                                "function": {"type": "no-info", "function": coerce.whole_number},
-                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
-                            },
+                            "type": "function-before",
+                            "function": {"type": "no-info", "function": coerce.whole_number},
+                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
                         },
-                        "default": None,
                     },
                     "required": False,
                 },
