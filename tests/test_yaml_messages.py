@@ -111,3 +111,14 @@ def test_a_first_child_indented_less_than_its_siblings_is_the_one_blamed():
 def test_text_before_the_document_that_is_not_a_comment_is_explained():
     [error] = error_of("# 说明\n 预期 仅 STAFF-05\nschema_version: 1\n")
     assert (error.line, error.column) == (2, 2) and "说明文字请以 # 开头" in error.zh and not PARSER_WORDS.search(error.zh), error.zh
+
+
+def test_the_characters_refused_up_front_are_exactly_those_yaml_forbids():
+    """YAML 1.2's printable set: TAB, LF, CR, x20-x7E, x85, xA0-xD7FF, xE000-xFFFD, x10000-x10FFFF; all else is refused."""
+    from junheng.located.read import _YAML_FORBIDDEN  # the scanner's own pattern, checked code point by code point
+
+    allowed = [(0x9, 0x9), (0xA, 0xA), (0xD, 0xD), (0x20, 0x7E), (0x85, 0x85), (0xA0, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF)]
+    text = "".join(map(chr, range(0x110000)))
+    refused = {m.start() for m in _YAML_FORBIDDEN.finditer(text)}
+    expected = {c for c in range(0x110000) if not any(lo <= c <= hi for lo, hi in allowed)}
+    assert refused == expected

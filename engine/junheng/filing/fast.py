@@ -15,7 +15,7 @@ from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError
 
 from junheng.filing.fastschema import SCHEMA
 
-__all__ = ["validated"]
+__all__ = ["field_paths", "validated"]
 
 _BUILT: list[tuple[SchemaValidator, SchemaSerializer]] = []  # built at the first filing (about a millisecond), then kept
 
@@ -31,3 +31,36 @@ def validated(plain: Any) -> dict[str, Any] | None:
         return None
     # A member given as null, or an object that is all absent ({}), is None here: left out, at every depth.
     return cast(dict[str, Any], serializer.to_python(data, exclude_none=True))
+
+
+def field_paths() -> tuple[set[str], set[str]]:
+    """Every field's dotted path (an object's members, not the object): from the filing's root, and in a school
+    record. What the models' fields give (``policy/resolve.py`` lets a rule name these), without building them."""
+    schema_: dict[str, Any] = cast(dict[str, Any], SCHEMA)
+    definitions = {d["ref"]: d for d in schema_["definitions"]}
+
+    def members(schema: Any) -> dict[str, Any] | None:
+        while schema["type"] != "typed-dict":
+            if schema["type"] == "definition-ref":
+                schema = definitions[schema["schema_ref"]]
+            elif "schema" in schema:
+                schema = schema["schema"]
+            elif schema["type"] == "list":
+                schema = schema["items_schema"]
+            else:
+                return None  # a value
+        return cast(dict[str, Any], schema["fields"])
+
+    def walk(fields: dict[str, Any], prefix: str, out: set[str]) -> set[str]:
+        for name, field in fields.items():
+            inner = members(field["schema"])
+            if inner is None:
+                out.add(prefix + name)
+            else:
+                walk(inner, f"{prefix}{name}.", out)
+        return out
+
+    filing = cast(dict[str, Any], members(schema_["schema"]))
+    root = walk(filing, "", set())
+    school = members(filing["schools"]["schema"])
+    return root, walk(cast(dict[str, Any], school), "", set())

@@ -34,8 +34,10 @@ _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 # after this many, its line starts are indexed and looked up instead.
 _INDEX_LINES_AFTER = 12
 
-# Characters YAML forbids (NUL included), found up front: libyaml reports them without a line.
-_YAML_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters YAML forbids (NUL included), found up front: libyaml reports them without a line. Every character but
+# TAB, LF, CR, x20-x7E, x85, xA0-xD7FF, xE000-xFFFD and x10000-x10FFFF, spelled as what is forbidden (the class of
+# what is allowed, negated, takes ~4 ms of every start to compile).
+_YAML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 # One JSON token. ',' and ':' are skipped like blanks: the scanner reads text json.loads
 # has accepted, where the brackets and the key/value alternation carry the structure.
 _JSON_TOKEN = re.compile(r'[ \t\r\n,:]*(?:([{\[])|([}\]])|("[^"\\]*(?:\\.[^"\\]*)*")|([^ \t\r\n,:{}\[\]"]+))')

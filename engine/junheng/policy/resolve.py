@@ -15,14 +15,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 
-from pydantic import BaseModel
-
 from junheng.errors import InputError, suggest
-from junheng.filing.model import Filing, School
+from junheng.filing.fast import field_paths
 from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
 from junheng.policy.formula import FILED, SCHOOL_BUILTINS, VERIFIED, name_resolver
-from junheng.policy.load import inner_model
 from junheng.policy.model import Rule
 
 __all__ = ["RECORD_KINDS", "RuleContext", "model_paths"]
@@ -32,19 +29,12 @@ RECORD_KINDS = ("school", "unit", "school_id")  # rules about school records: th
 
 @functools.lru_cache(maxsize=1)  # the filing model does not change within a process
 def model_paths() -> tuple[frozenset[str], frozenset[str]]:
-    """Field paths a rule may name: (from the filing root, in a school record)."""
+    """Field paths a rule may name: (from the filing root, in a school record).
 
-    def walk(model: type[BaseModel], prefix: str, out: set[str]) -> set[str]:
-        for name, info in model.model_fields.items():
-            path = f"{prefix}{name}"
-            inner = inner_model(info.annotation)
-            if inner is None:
-                out.add(path)
-            else:
-                walk(inner, path + ".", out)
-        return out
-
-    root = {p for p in walk(Filing, "", set()) if not p.startswith("schools")}
+    Read from the fast validator's schema, which is the models' own (``filing/fastgen.py``): the check path does
+    not import the models; ``tests/test_filing_fast.py`` holds the two to the same paths."""
+    every, school = field_paths()
+    root = {p for p in every if not p.startswith("schools")}
     # {level} and {group} stand for any level / survey group
     generic = set()
     for p in root:
@@ -54,7 +44,6 @@ def model_paths() -> tuple[frozenset[str], frozenset[str]]:
                 generic.add(".".join(parts[:i] + ["{level}"] + parts[i + 1 :]))
             if part in ("parents", "teachers", "deputies") and parts[0] == "survey":
                 generic.add(".".join(parts[:i] + ["{group}"] + parts[i + 1 :]))
-    school = walk(School, "", set())
     return frozenset(root | generic), frozenset(school)
 
 

@@ -31,11 +31,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
-from junheng.filing import model as _model
 from junheng.report.result import Finding, Location, Result
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["Schools", "field_label", "place", "places", "pointer_label", "school_label", "schools_of", "subject_label", "unit"]
 
@@ -75,8 +76,12 @@ def _labels() -> dict[tuple[str, ...], str]:
     A field is labelled as its spreadsheet column (titles along the path, then the unit); an
     object by the titles along its path, a section by its own title (经费保障).
     """
-    # imported here, once: the spreadsheet package (reader and writer with it) costs start-up time a check need not pay
-    from junheng.filing.sheets.layout import column_of, unwrap
+    # imported here, once: the spreadsheet package (reader and writer with it) and the filing's models cost start-up
+    # time a check need not pay (it reads the filing with filing/fast.py)
+    from pydantic import BaseModel  # local: start-up time (see above)
+
+    from junheng.filing import model as _model  # local: start-up time (see above)
+    from junheng.filing.sheets.layout import column_of, unwrap  # local: start-up time (see above)
 
     out: dict[tuple[str, ...], str] = {}
 
