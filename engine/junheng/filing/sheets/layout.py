@@ -15,6 +15,7 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from junheng.filing import coerce
 from junheng.filing import model as _model
 
 __all__ = ["Column", "Sheet", "SHEETS", "SCHOOLS", "INSTRUCTIONS", "FIELD", "VALUE", "KEY", "NOTE", "TRUE", "FALSE",
@@ -73,7 +74,7 @@ def unwrap(annotation: Any) -> tuple[Any, list[Any]]:
 def kind_of(info: FieldInfo) -> tuple[str, tuple[tuple[str, str], ...]]:
     """A field's kind (count, amount, rate, id, text, bool, enum, version) and, for an enum, its (value, 中文) choices."""
     base, metadata = unwrap(info.annotation)
-    validators = {getattr(getattr(m, "func", None), "__name__", "") for m in [*info.metadata, *metadata]}
+    validators = {getattr(m, "func", None) for m in [*info.metadata, *metadata]}  # the functions of coerce.py it runs
     if typing.get_origin(base) is Literal:
         args = typing.get_args(base)
         if all(isinstance(a, int) for a in args):
@@ -84,8 +85,8 @@ def kind_of(info: FieldInfo) -> tuple[str, tuple[tuple[str, str], ...]]:
     if base is int:
         return "count", ()
     if base is float:
-        return ("rate" if "_rate" in validators else "amount"), ()
-    return ("id" if "_identifier" in validators else "text"), ()
+        return ("rate" if coerce.rate in validators else "amount"), ()
+    return ("id" if coerce.identifier in validators else "text"), ()
 
 
 def column_of(path: tuple[str, ...], titles: list[str], info: FieldInfo) -> Column:
