@@ -1,6 +1,6 @@
 """The JSON walk that locates a few values (``located/read._json_walk``, skipping records at C speed) against the full
-index of every value (``_scan_json``): both place every pointer, present or not, at the same line and column — the first places
-found by counting newlines, the later ones (``_INDEX_LINES_AFTER``) through the line index built once they are many."""
+index of every value (``_scan_json``): both place every pointer, present or not, at the same line and column — the walk's by
+counting newlines from the nearest place found before (``_line_of``), asked in any order."""
 
 from __future__ import annotations
 

@@ -30,10 +30,6 @@ _MAX_DEPTH = MAX_DEPTH
 _UTF16 = UTF16
 _error = error
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
-# A JSON document's places are found by counting newlines up to each one (a filing needs a handful: its findings');
-# after this many, its line starts are indexed and looked up instead.
-_INDEX_LINES_AFTER = 12
-
 # Characters YAML forbids (NUL included), found up front: libyaml reports them without a line. Every character but
 # TAB, LF, CR, x20-x7E, x85, xA0-xD7FF, xE000-xFFFD and x10000-x10FFFF, spelled as what is forbidden (the class of
 # what is allowed, negated, takes ~4 ms of every start to compile).
@@ -57,7 +53,8 @@ class LoadedDocument:
     # in YAML, a character offset in JSON (whose tree is built on first use).
     _index: list[Any] = field(default_factory=lambda: [None, None, None], repr=False, compare=False)
     _memo: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)  # JSON containers walked so far
-    _asked: list[int] = field(default_factory=lambda: [0], repr=False, compare=False)  # places found by counting newlines
+    # Offsets whose line is known, and those lines: ((offset, ...), (line, ...)), ascending (``_line_of``).
+    _lines: list[Any] = field(default_factory=lambda: [((0,), (1,))], repr=False, compare=False)
     # Spreadsheet filings only (``filing/sheets/``): JSON pointer → its cell, "学校!F12" or "经费!B3".
     cells: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
@@ -95,13 +92,8 @@ class LoadedDocument:
             found = _json_walk(text, pointer, self._memo)
             if found is not None:
                 value_at, key_at = found
-                starts = index[2]
-                if starts is None:
-                    self._asked[0] += 1
-                    if self._asked[0] > _INDEX_LINES_AFTER:  # many places asked: index the lines once
-                        starts = index[2] = _line_starts(text)
-                value_place = _at(text, starts, value_at) if value_at is not None else (1, 1)
-                return value_place, (_at(text, starts, key_at) if key_at is not None else None)
+                value_place = _line_of(text, self._lines, value_at) if value_at is not None else (1, 1)
+                return value_place, (_line_of(text, self._lines, key_at) if key_at is not None else None)
             index[:] = _without_gc(_scan_json, text)[0], None, _line_starts(text)
         node, key_pos = index[0], None
         for raw in pointer.split("/")[1:] if pointer.startswith("/") else ():
@@ -189,15 +181,16 @@ def _line_starts(text: str) -> list[int]:
     return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
-def _at(text: str, starts: list[int] | None, pos: int) -> tuple[int, int]:
-    """(line, column) of a character offset: by the line index once there is one, else by counting."""
-    return _offset_linecol(text, pos) if starts is None else _linecol(starts, pos)
-
-
-def _offset_linecol(text: str, pos: int) -> tuple[int, int]:
-    """(line, column) of a character offset, by counting newlines in C: cheaper than indexing every
-    line start when a filing needs only a few locations."""
-    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+def _line_of(text: str, known: list[Any], pos: int) -> tuple[int, int]:
+    """(line, column) of a character offset, by counting newlines in C from the nearest offset before it whose line
+    is known (``known[0]``, which then knows this one too): the places of a filing's findings cost about one pass
+    over the text in all, however many there are, and no index of every line is built."""
+    offsets, lines = known[0]
+    i = bisect_right(offsets, pos) - 1
+    line = lines[i] + text.count("\n", offsets[i], pos)
+    if offsets[i] != pos:  # replaced whole, never changed in place: another thread may be reading the old pair
+        known[0] = (offsets[:i + 1] + (pos,) + offsets[i + 1:], lines[:i + 1] + (line,) + lines[i + 1:])
+    return line, pos - text.rfind("\n", 0, pos)
 
 
 def _linecol(starts: list[int], pos: Any) -> Any:
