@@ -283,11 +283,11 @@ def previous_index(paths: list[str]) -> tuple[Previous, list[Failure]]:
     failures: list[Failure] = []
     for path in paths:
         try:
-            doc, filing = read_filing_data(path)  # last year's filing may be a spreadsheet too
+            doc, data = read_filing_data(path)  # last year's filing may be a spreadsheet too
         except InputErrors as e:
             failures.append(Failure(str(path), ExitStatus.INVALID_INPUT, tuple(e.errors)))
             continue
-        key = (filing["district"]["code"], filing["district"]["year"])
+        key = (data["district"]["code"], data["district"]["year"])
         if key in index:
             failures.append(Failure(str(path), ExitStatus.INVALID_INPUT, (InputError(
                 "previous_ambiguous", doc.file, 1, 1, "/district",
