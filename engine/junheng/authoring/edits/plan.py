@@ -135,15 +135,11 @@ def _param_edit(plan: Plan, i: int, edit: ParamEdit, entry: RuleEntry) -> None:
             plan.problem(i, f"{label} 没有参数 “{edit.param}”{hint.zh or f'（已有：{known}）'}",
                          f"{label} has no param {edit.param!r}{hint.en}")
         return
-    who = f"{label} {edit.param}"
     ratio = (entry.data.get("units") or {}).get(edit.param) == "ratio"
-    if _level_problem(plan, i, who, cells, edit.level) or _value_problem(plan, i, who, edit.value, ratio):
+    changed = _changed_cell(plan, i, f"{label} {edit.param}", cells, edit, ratio)
+    if changed is None:
         return
-    cell = cells[edit.level]
-    old = fraction(cell.raw)
-    if old == edit.value:
-        return
-    level_keys: tuple[Key, ...] = () if edit.level is None else (edit.level,)
+    cell, old, level_keys = changed
     place = _target(plan, cell, ("overrides", entry.id, "params", edit.param, *level_keys))
     if place is None:
         _lower_layer(plan, i, label, f"参数 {edit.param} ", f"param {edit.param}", cell)
@@ -166,13 +162,10 @@ def _shared_edit(plan: Plan, i: int, edit: ParamEdit) -> None:
     ratio = declared.data["params"][name].get("unit") == "ratio"
     cells = shared_cells(files, name, plan.standard)
     who = f"{SHARED} {name}"
-    if _level_problem(plan, i, who, cells, edit.level) or _value_problem(plan, i, who, edit.value, ratio):
+    changed = _changed_cell(plan, i, who, cells, edit, ratio)
+    if changed is None:
         return
-    cell = cells[edit.level]
-    old = fraction(cell.raw)
-    if old == edit.value:
-        return
-    level_keys: tuple[Key, ...] = () if edit.level is None else (edit.level,)
+    cell, old, level_keys = changed
     place = _target(plan, cell, ("params", name, *level_keys))
     if place is None and (plan.standard is None or files.packs[plan.standard].layer != files.top) and cell.exact:
         # Declared in a lower layer: the top layer declares it again, with the new value (a later declaration replaces an earlier one).
@@ -189,6 +182,19 @@ def _shared_edit(plan: Plan, i: int, edit: ParamEdit) -> None:
     plan.expected.append((i, lambda: shared_cells(files, name, plan.standard)[edit.level], edit.value))
     plan.changes.append(Change(i, SHARED, "param", name, edit.level, old, edit.value, ratio, display_path(place.file.path),
                                place.file.path))
+
+
+def _changed_cell(plan: Plan, i: int, who: str, cells: Cells, edit: ParamEdit,
+                  ratio: bool) -> tuple[Cell, Fraction, tuple[Key, ...]] | None:
+    """The cell a param edit writes, its old value and the level's key below the param; None when the edit has a
+    problem (recorded in ``plan``) or changes nothing."""
+    if _level_problem(plan, i, who, cells, edit.level) or _value_problem(plan, i, who, edit.value, ratio):
+        return None
+    cell = cells[edit.level]
+    old = fraction(cell.raw)
+    if old == edit.value:
+        return None
+    return cell, old, (() if edit.level is None else (edit.level,))
 
 
 def _target(plan: Plan, cell: Cell, in_pack: tuple[Key, ...]) -> Place | None:
