@@ -6,13 +6,17 @@ Any change, a damaged file or the switch-off reads them again.
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from junheng.errors import InputErrors
-from junheng.policy import cache
+from junheng.policy.frozen import Record, freeze, frozen_rules
+from junheng.policy.load import load_rules
 from junheng.policy.packs import compile_rules
 from shared import FIX, RULES, run
 
@@ -31,7 +35,8 @@ def _entries(rules: Path) -> list[Path]:
 
 
 def _essence(policy) -> dict:
-    return {name: [(r.id, r.rule.model_dump_json(), [str(q) for q in r.requirement]) for r in pack.rules]
+    # repr: a model and its record (policy/frozen.py) write the same, field by field
+    return {name: [(r.id, repr(r.rule), [str(q) for q in r.requirement]) for r in pack.rules]
             for name, pack in policy.packs.items()}
 
 
@@ -39,7 +44,7 @@ def test_a_second_compile_of_the_same_files_comes_from_the_cache_and_is_the_same
     first = compile_rules(rules)
     assert len(_entries(rules)) == 1
     calls = []
-    monkeypatch.setattr(cache, "load_rules", lambda roots: calls.append(roots))  # a cache hit never reads the YAML
+    monkeypatch.setattr("junheng.policy.load.load_rules", lambda roots: calls.append(roots))  # a cache hit never reads the YAML
     second = compile_rules(rules)
     assert calls == [] and _essence(second) == _essence(first)
     loc = [d for _, d in second.loaded.files][0]
@@ -91,3 +96,46 @@ def test_an_unwritable_cache_folder_costs_nothing_but_time(rules, monkeypatch, t
     monkeypatch.setenv("JUNHENG_CACHE_DIR", str(blocker / "cache"))  # under a file: cannot be created
     assert compile_rules(rules).packs
     assert os.path.isfile(blocker)
+
+
+def test_the_records_a_check_reads_say_what_the_models_say():
+    loaded = load_rules(RULES)
+    records = frozen_rules(loaded)
+    pairs = [*zip((f for f, _ in loaded.files), (f for f, _ in records.files), strict=True),
+             *((loaded.packs[n][0], records.packs[n][0]) for n in loaded.packs),
+             *((loaded.shared[n].param, records.shared[n].param) for n in loaded.shared)]
+    assert len(pairs) >= 8 and sum(len(f.rules) for f, _ in records.files) > 50
+    for model, record in pairs:
+        assert isinstance(record, Record) and type(record).__name__ == type(model).__name__
+        assert repr(record) == repr(model) and record.model_fields_set == model.model_fields_set
+    rule = loaded.files[0][0].rules[0]
+    changed, copied = rule.model_copy(update={"severity": "info"}), freeze(rule).model_copy(update={"severity": "info"})
+    assert repr(copied) == repr(changed) and copied.model_fields_set == changed.model_fields_set
+    assert copied != freeze(rule) and freeze(rule) == freeze(rule) and hash(freeze(rule.title)) == hash(rule.title)
+    with pytest.raises(AttributeError):
+        copied.severity = "major"  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(records)).files[0][0] == records.files[0][0]
+
+
+def test_compiling_from_records_gives_the_policy_the_models_give(rules):
+    models, records = compile_rules(rules, cache=False), compile_rules(rules, frozen=True)
+    assert _essence(records) == _essence(models)
+    assert _essence(compile_rules(rules, frozen=True)) == _essence(models)  # from the cache
+    assert {p.name for p in _entries(rules)} and all(isinstance(p.rule, Record) for p in records.packs["basic"].rules)
+
+
+def test_a_check_whose_rules_come_from_the_cache_imports_no_pydantic(rules, tmp_path):
+    probe = ("import sys\nfrom junheng.cli.main import main\n"
+             "for _ in range(2):\n"
+             "    try: main(['check', sys.argv[1], '--rules', sys.argv[2], '--format', 'json'])\n"
+             "    except SystemExit as e: print('exit', e.code)\n"
+             "    print('pydantic' in sys.modules, 'junheng.policy.model' in sys.modules)\n")
+    def said(run: subprocess.CompletedProcess[str]) -> list[str]:  # the probe's lines, not the reports
+        return [line for line in run.stdout.splitlines() if line.startswith(("exit", "True", "False"))]
+
+    first = subprocess.run([sys.executable, "-c", probe, str(FIX / "yongchuan-2012.yaml"), str(rules)], capture_output=True,
+                           text=True, env={**os.environ, "JUNHENG_CACHE_DIR": str(tmp_path / "cache")}, timeout=120)
+    assert said(first) == ["exit 0", "True True", "exit 0", "True True"], first.stdout[-500:] + first.stderr
+    second = subprocess.run([sys.executable, "-c", probe, str(FIX / "yongchuan-2012.yaml"), str(rules)], capture_output=True,
+                            text=True, env={**os.environ, "JUNHENG_CACHE_DIR": str(tmp_path / "cache")}, timeout=120)
+    assert said(second) == ["exit 0", "False False", "exit 0", "False False"], second.stdout[-500:] + second.stderr

@@ -36,7 +36,7 @@ from junheng.authoring.lint import RATE_PARAMS
 from junheng.check.run import Options, check_one_safely
 from junheng.errors import InputError, InputErrors, suggest
 from junheng.policy.compiled import CompiledPack, CompiledRule, Policy
-from junheng.policy.model import Text
+from junheng.policy.text import Text
 from junheng.policy.packs import compile_rules
 from junheng.report.labels import subject_label, unit
 from junheng.report.numbers import fmt_number

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.check.derive import evaluate_exact
 from junheng.check.subjects import Subject
@@ -24,10 +24,13 @@ from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledPack, CompiledRule
 from junheng.policy.formula import MISSING, PRIOR, PRIOR_POINTER, UNDEFINED, Env, Record, weighted_mean
-from junheng.policy.model import Lagging, Text
+from junheng.policy.text import Text
 from junheng.report.labels import pointer_label, school_label, unit
 from junheng.report.numbers import as_decimal, as_filed, fill, fmt_figures, fmt_number, places_of, round4
 from junheng.report.result import Finding, Location
+
+if TYPE_CHECKING:  # annotations only: a check reads the rule models' read-only records (policy/frozen.py) alike
+    from junheng.policy.model import Lagging
 
 __all__ = ["SECTIONS", "FindingBuilder", "Recorded", "figure_places", "input_object", "locate", "present_ancestor", "round_up",
            "shortfall_number"]
@@ -214,7 +217,7 @@ class FindingBuilder:
         if self.langs == _LANGS:
             return Text.of(written("zh"), written("en"))
         zh, en = (written(lang) if lang in self.langs else "" for lang in _LANGS)
-        return Text.model_construct(zh=zh, en=en)
+        return Text(zh, en)
 
     def places(self, rule: CompiledRule) -> dict[str, int]:
         """The decimals of each figure the rule's texts show (``figure_places``), worked out once per rule and vocabulary."""

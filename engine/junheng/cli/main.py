@@ -389,7 +389,7 @@ def _policy(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | None
     from junheng.policy.packs import compile_rules  # imported here, not at the top: start-up time of the other commands
 
     try:
-        policy = compile_rules(list(rules_dir) or None, cache=not no_cache)
+        policy = compile_rules(list(rules_dir) or None, cache=not no_cache, frozen=True)  # a check reads records, no models
     except InputErrors as exc:
         for error in exc.errors:
             click.echo(error.render(lang), err=True)

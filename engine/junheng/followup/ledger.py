@@ -32,7 +32,7 @@ from junheng.filing.read import read_filing
 from junheng.located.read import load_document
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledPack, CompiledRule, Policy
-from junheng.policy.model import Text
+from junheng.policy.text import Text
 from junheng.report.result import SEVERITY_RANK, Finding, Location, Result
 
 __all__ = ["STATUSES", "STATUS_NAMES", "Item", "Ledger", "compare", "follow_up", "ledger_of", "read_result_json"]

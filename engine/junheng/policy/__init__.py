@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from junheng.policy.compiled import CompiledPack, CompiledRule, Policy, Requirement
-    from junheng.policy.load import LoadedRules, load_rules
+    from junheng.policy.load import load_rules
+    from junheng.policy.loaded import LoadedRules
     from junheng.policy.packs import compile_policy, compile_rules
     from junheng.policy.tolerance import REL_TOL, compare
 
@@ -24,7 +25,7 @@ __all__ = ["REL_TOL", "CompiledPack", "CompiledRule", "LoadedRules", "Policy", "
 # made `junheng validate` ~20–40 ms slower (measured).
 _MODULE_OF = {
     "CompiledPack": "compiled", "CompiledRule": "compiled", "Policy": "compiled", "Requirement": "compiled",
-    "LoadedRules": "load", "load_rules": "load",
+    "LoadedRules": "loaded", "load_rules": "load",
     "compile_policy": "packs", "compile_rules": "packs",
     "REL_TOL": "tolerance", "compare": "tolerance",
 }

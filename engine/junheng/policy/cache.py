@@ -10,7 +10,9 @@ gives another key and nothing is ever invalidated by hand:
   and the layers' resolved paths and order;
 - the working directory (rule files are shown relative to it in every message);
 - junheng's version, the cache format, the Python version, and the source of the modules
-  whose objects the pickle holds (a developer's edit there changes the key too).
+  whose objects the pickle holds (a developer's edit there changes the key too);
+- whether it holds the models or their read-only records (``frozen.py``): ``junheng check``
+  asks for records, which load without pydantic; the tools that edit rules ask for models.
 
 A cache file that cannot be read, or holds anything unexpected, is ignored and written
 again; a cache folder that cannot be written costs nothing but the time. Errors are
@@ -30,17 +32,18 @@ import sys
 from pathlib import Path
 
 from junheng import __version__
-from junheng.located import common as _located_common
-from junheng.located import read as _located_read
-from junheng.policy import load as _load
-from junheng.policy import model as _model
-from junheng.policy.load import LoadedRules, Roots, load_rules
+from junheng.policy.frozen import frozen_rules
+from junheng.policy.loaded import LoadedRules, Roots, folders
 
 __all__ = ["cache_dir", "load_rules_cached"]
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 KEEP = 16  # cache files kept: the newest; a run that writes one removes older ones beyond this
-_SOURCES = (_located_common, _located_read, _load, _model)  # the modules whose classes the pickle holds
+_PACKAGE = Path(__file__).resolve().parent.parent
+# The modules whose classes the pickle holds, or that decide what it holds: read as files, so that a
+# run from the cache does not import the models to find their source.
+_SOURCES = tuple(_PACKAGE / name for name in ("located/common.py", "located/read.py", "policy/loaded.py", "policy/load.py",
+                                             "policy/model.py", "policy/frozen.py", "policy/text.py"))
 
 
 def cache_dir() -> Path | None:
@@ -54,30 +57,42 @@ def cache_dir() -> Path | None:
     return Path(base) / "junheng"
 
 
-def load_rules_cached(roots: Roots = None, *, cache: bool = True) -> LoadedRules:
-    """``load_rules(roots)``, from the cache when the very same files were loaded before."""
+def load_rules_cached(roots: Roots = None, *, cache: bool = True, frozen: bool = False) -> LoadedRules:
+    """``load_rules(roots)``, from the cache when the very same files were loaded before.
+
+    ``frozen``: the rules as read-only records (``frozen.frozen_rules``), with or without the cache,
+    so that a check reads the same kind of objects whether its rules came from the cache or not.
+    """
     directory = cache_dir() if cache else None
-    key = _key(roots) if directory is not None else None
+    key = _key(roots, frozen) if directory is not None else None
     if directory is None or key is None:
-        return load_rules(roots)
+        return _load(roots, frozen)
     path = directory / f"rules-{key}.pickle"
     cached = _read(path)
     if cached is not None:
         return cached
-    loaded = load_rules(roots)  # raises InputErrors for a broken folder: nothing is stored
+    loaded = _load(roots, frozen)  # raises InputErrors for a broken folder: nothing is stored
     _write(directory, path, loaded)
     return loaded
 
 
-def _key(roots: Roots) -> str | None:
+def _load(roots: Roots, frozen: bool) -> LoadedRules:
+    from junheng.policy.load import load_rules  # imported here: reading rule files needs pydantic, a cached run does not
+
+    loaded = load_rules(roots)
+    return frozen_rules(loaded) if frozen else loaded
+
+
+def _key(roots: Roots, frozen: bool) -> str | None:
     """The hash of everything the loaded rules depend on; None when a layer is not a readable folder."""
     digest = hashlib.sha256()
-    for part in (f"junheng-rules-cache {CACHE_FORMAT}", __version__, sys.version, os.getcwd()):
+    kind = "records" if frozen else "models"
+    for part in (f"junheng-rules-cache {CACHE_FORMAT} {kind}", __version__, sys.version, os.getcwd()):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     try:
-        for module in _SOURCES:
-            digest.update(Path(str(module.__file__)).read_bytes())
-        for folder in _load.folders(roots):
+        for source in _SOURCES:
+            digest.update(source.read_bytes())
+        for folder in folders(roots):
             if not folder.is_dir():
                 return None
             digest.update(os.fsencode(folder.resolve()) + b"\0")

@@ -11,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.policy import expr as ex
 from junheng.policy.formula import Closure
-from junheng.policy.load import LoadedRules
-from junheng.policy.model import Pack, Rule, Text
+from junheng.policy.loaded import LoadedRules
+from junheng.policy.text import Text
+
+if TYPE_CHECKING:  # annotations only: compiled rules hold the models, or their records (frozen.py), alike
+    from junheng.policy.model import Pack, Rule
 
 __all__ = ["VARIANTS", "CompiledPack", "CompiledRule", "Policy", "Requirement", "ValueStep"]
 

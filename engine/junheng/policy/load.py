@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 import re
 import typing
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,50 +22,14 @@ from pydantic import BaseModel, ValidationError
 
 from junheng.errors import InputError, InputErrors, pointer_join, suggest
 from junheng.located.read import LoadedDocument, load_document
-from junheng.policy.model import Pack, ParamsFile, Rule, RuleFile, SharedParam, Text
+from junheng.policy.loaded import (PARAMS_FILE, RULE_TESTS_DIR, VOCABULARY_FILE, LoadedRules, Roots, Shared, default_rules_dir,
+                                   folders)
+from junheng.policy.model import Pack, ParamsFile, Rule, RuleFile, Text
 
-__all__ = ["PARAMS_FILE", "RULE_TESTS_DIR", "VOCABULARY_FILE", "LoadedRules", "Shared", "default_rules_dir", "folders", "load_rules",
-           "pydantic_error_to_input_error", "text_of"]
+__all__ = ["PARAMS_FILE", "RULE_TESTS_DIR", "VOCABULARY_FILE", "LoadedRules", "Roots", "Shared", "default_rules_dir", "folders",
+           "load_rules", "pydantic_error_to_input_error", "text_of"]
 
-RULE_TESTS_DIR = "tests"
-VOCABULARY_FILE = "vocabulary.yaml"
-PARAMS_FILE = "params.yaml"  # the shared parameters: numbers several rules use, declared once
-
-# One rules folder, or several layered in order (``--rules rules --rules local``).
-Roots = str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None
 _Model = TypeVar("_Model", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class LoadedRules:
-    """Everything a rules folder says, with the documents kept for locating later errors."""
-
-    roots: tuple[Path, ...]
-    files: tuple[tuple[RuleFile, LoadedDocument], ...]
-    packs: dict[str, tuple[Pack, LoadedDocument]]
-    vocabulary: dict[str, Any]
-    vocabulary_doc: LoadedDocument | None
-    # The shared parameters by name, as the last layer declaring each has it.
-    shared: dict[str, Shared] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Shared:
-    """A shared parameter and the ``params.yaml`` that declares it (for locating errors)."""
-
-    param: SharedParam
-    doc: LoadedDocument
-    pointer: str  # /params/<name>
-
-
-def default_rules_dir() -> Path:
-    """The shipped rules: inside the installed package, or beside it in a source checkout."""
-    package = Path(__file__).resolve().parent.parent  # junheng/: an installed package holds rules/
-    checkout = package.parent.parent / "rules"  # engine/junheng/ in a source checkout: rules/ at the top
-    for candidate in (package / "rules", checkout):
-        if (candidate / VOCABULARY_FILE).is_file():
-            return candidate
-    return checkout
 
 
 def _display(path: Path) -> str:
@@ -112,15 +75,6 @@ def load_rules(roots: Roots = None) -> LoadedRules:
         raise InputErrors(errors)
     vocabulary = vocabulary_doc.data if vocabulary_doc is not None and isinstance(vocabulary_doc.data, dict) else {}
     return LoadedRules(tuple(layers), tuple(files), packs, vocabulary, vocabulary_doc, shared)
-
-
-def folders(roots: Roots) -> list[Path]:
-    """The layers as paths: the shipped rules when none is given."""
-    if roots is None:
-        roots = [default_rules_dir()]
-    elif isinstance(roots, (str, os.PathLike)):
-        roots = [roots]
-    return [Path(r) for r in roots] or [default_rules_dir()]
 
 
 def _load_layer(root: Path, files: list[tuple[RuleFile, LoadedDocument]], packs: dict[str, tuple[Pack, LoadedDocument]],
@@ -261,7 +215,8 @@ def _validate_rule_file(doc: LoadedDocument, errors: list[InputError]) -> RuleFi
         return None
     if not rules:
         return _validate(RuleFile, doc, errors)
-    return RuleFile.model_construct(area=data["area"], area_title=Text.model_validate(data["area_title"]), rules=rules)
+    title = data["area_title"]  # valid: the file's shell was validated above
+    return RuleFile.model_construct(area=data["area"], area_title=Text(title["zh"], title["en"]), rules=rules)
 
 
 def _validate(model: type[_Model], doc: LoadedDocument, errors: list[InputError]) -> _Model | None:
@@ -340,21 +295,21 @@ def _zh_reason(kind: str, err: Mapping[str, Any]) -> str:
 
 def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
     """The field names allowed at a location of a model, for 'did you mean'."""
-    current = model
+    current: type[BaseModel] | type[Text] = model
     for token in loc:
         if isinstance(token, int):
             continue
-        field = current.model_fields.get(token)
+        field = current.model_fields.get(token) if issubclass(current, BaseModel) else None
         inner = inner_model(field.annotation) if field is not None else None
         if inner is None:
             return []
         current = inner
-    return sorted(current.model_fields.keys())
+    return sorted(current.model_fields.keys()) if issubclass(current, BaseModel) else ["en", "zh"]
 
 
-def inner_model(annotation: object) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation (``Optional[X]``, ``list[X]`` …), or None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def inner_model(annotation: object) -> type[BaseModel] | type[Text] | None:
+    """The pydantic model (or ``Text``, a mapping of zh and en) inside an annotation (``Optional[X]``, ``list[X]`` …), or None."""
+    if isinstance(annotation, type) and (issubclass(annotation, BaseModel) or annotation is Text):
         return annotation
     for arg in typing.get_args(annotation):
         found = inner_model(arg)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic_core import PydanticCustomError
 
 from junheng.errors import suggest
+from junheng.policy.text import Text
 
 SEVERITIES = ("blocking", "major", "minor", "info")
 # The names officers use (the vocabulary's severities.*.zh): a rule file may write either; loading keeps the English key.
@@ -112,22 +113,6 @@ def _blocking_only() -> list[Severity]:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Text(_Strict):
-    """A user-facing text in Chinese and English; both are required."""
-
-    zh: Annotated[str, StringConstraints(min_length=1)]
-    en: Annotated[str, StringConstraints(min_length=1)]
-
-    @classmethod
-    def of(cls, zh: str, en: str) -> Text:
-        """``Text(zh=zh, en=en)``, without running the validator when both are non-empty strings already: compiling
-        the rules and writing findings make many, and the first validation would build the model's schema (and
-        pydantic's plugin search) in every ``junheng check``."""
-        if type(zh) is str and type(en) is str and zh and en:
-            return cls.model_construct(zh=zh, en=en)
-        return cls(zh=zh, en=en)
 
 
 class Cause(_Strict):

@@ -15,17 +15,20 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.errors import InputError, InputErrors, suggest
 from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import CompiledPack, CompiledRule, Policy
 from junheng.policy.cache import load_rules_cached
-from junheng.policy.load import LoadedRules, Roots
-from junheng.policy.model import Aggregate, Override, Pack, Rule, RuleFile, Text
+from junheng.policy.loaded import LoadedRules, Roots
 from junheng.policy.params import fraction
 from junheng.policy.passes import compile_rule
 from junheng.policy.shared import fill_title, pack_param_problems, resolve_params
+from junheng.policy.text import Text
+
+if TYPE_CHECKING:  # annotations only: compiling reads the models, or their records (frozen.py), alike
+    from junheng.policy.model import Aggregate, Override, Pack, Rule, RuleFile
 
 __all__ = ["compile_policy", "compile_rules", "failures_at_least"]
 
@@ -46,13 +49,15 @@ class _Defined:
     changed: str = ""
 
 
-def compile_rules(root: Roots = None, *, cache: bool = True) -> Policy:
+def compile_rules(root: Roots = None, *, cache: bool = True, frozen: bool = False) -> Policy:
     """Load and compile a rules folder (the shipped one by default, or several layered).
 
     The loaded folder comes from the user's cache when the very same files were read before
     (``policy/cache.py``; ``cache=False`` or ``JUNHENG_NO_CACHE=1`` reads them again).
+    ``frozen``: compiled from the rules' read-only records (``frozen.py``) instead of their models —
+    what a check needs, without pydantic; the compiled rules' ``rule`` and ``pack`` are then records.
     """
-    return compile_policy(load_rules_cached(root, cache=cache))
+    return compile_policy(load_rules_cached(root, cache=cache, frozen=frozen))
 
 
 def compile_policy(loaded: LoadedRules) -> Policy:

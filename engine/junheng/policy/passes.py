@@ -23,16 +23,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.errors import InputError, suggest
 from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
 from junheng.policy.compiled import VARIANTS, CompiledRule, Requirement, ValueStep
 from junheng.policy.formula import Closure, FormulaCompiler
-from junheng.policy.model import RectificationCase, Rule, Text
 from junheng.policy.params import fraction
 from junheng.policy.resolve import RECORD_KINDS, RuleContext
+from junheng.policy.text import Text
+
+if TYPE_CHECKING:  # annotations only: compiling reads the models, or their records (frozen.py), alike
+    from junheng.policy.model import RectificationCase, Rule
 
 __all__ = ["FORMAT_SPECS", "NEGATE", "compile_rule", "placeholders", "rule_texts"]
 

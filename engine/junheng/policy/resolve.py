@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from junheng.errors import InputError, suggest
 from junheng.filing.fast import field_paths
 from junheng.located.read import LoadedDocument
 from junheng.policy import expr as ex
 from junheng.policy.formula import FILED, SCHOOL_BUILTINS, VERIFIED, name_resolver
-from junheng.policy.model import Rule
+
+if TYPE_CHECKING:  # annotations only: compiling reads the models, or their records (frozen.py), alike
+    from junheng.policy.model import Rule
 
 __all__ = ["RECORD_KINDS", "RuleContext", "model_paths"]
 

@@ -19,14 +19,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.errors import InputError, suggest
 from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import VARIANTS
-from junheng.policy.load import LoadedRules
-from junheng.policy.model import Pack, Rule, Text
+from junheng.policy.loaded import LoadedRules
 from junheng.policy.params import fraction
+from junheng.policy.text import Text
+
+if TYPE_CHECKING:  # annotations only: compiling reads the models, or their records (frozen.py), alike
+    from junheng.policy.model import Pack, Rule
 
 __all__ = ["Resolved", "fill_title", "is_shared_name", "pack_param_problems", "resolve_params", "shared_value", "users_of"]
 

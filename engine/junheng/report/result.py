@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from junheng.errors import ExitStatus, InputError
 
 if TYPE_CHECKING:  # annotations only: the rule models (pydantic) cost start-up time that `junheng validate` need not pay
-    from junheng.policy.model import Text
+    from junheng.policy.text import Text
 
 __all__ = ["FAIL_ON", "SEVERITY_RANK", "Failure", "Finding", "Indicators", "Location", "Outcome", "Result", "Row", "Series",
            "outcome_status", "run_status"]

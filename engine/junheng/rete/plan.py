@@ -15,11 +15,10 @@ than ``MAX_FIELDS_PER_FACT`` fields: durable_rules crashes on facts of ~250 prop
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.policy import expr as ex
 from junheng.policy.compiled import CompiledPack, CompiledRule
-from junheng.policy.model import Aggregate
 from junheng.policy.packs import failures_at_least
 from junheng.policy.params import fraction
 from junheng.policy.tolerance import REL_TOL
@@ -34,6 +33,10 @@ from junheng.rete.facts import (
     Action,
     missing_marker,
 )
+
+if TYPE_CHECKING:  # annotations only: a check reads the rule models' read-only records (policy/frozen.py) alike
+    from junheng.policy.model import Aggregate
+
 
 __all__ = ["MAX_FIELDS_PER_FACT", "Plan", "adjust_const", "plan_pack"]
 

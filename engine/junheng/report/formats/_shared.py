@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from junheng.policy.model import Text
+from junheng.policy.text import Text
 from junheng.report.labels import unit
 from junheng.report.numbers import fmt_number
 from junheng.report.result import Finding, Result

@@ -25,7 +25,7 @@ from decimal import Decimal
 from html import escape
 
 from junheng.errors import InputError
-from junheng.policy.model import Text
+from junheng.policy.text import Text
 from junheng.report.formats._plain import plain
 from junheng.report.formats._shared import vocab
 from junheng.report.labels import field_label, pointer_label, schools_of

@@ -17,7 +17,8 @@ from typing import Any
 from junheng.authoring.describe import SUBJECT_NAMES, explain, find_rule, pack_rows
 from junheng.authoring.edits import LEVEL_NAMES, shown_number
 from junheng.policy.compiled import CompiledRule, Policy
-from junheng.policy.model import Rule, Text
+from junheng.policy.model import Rule
+from junheng.policy.text import Text
 from junheng.policy.shared import fill_title
 from junheng.report.numbers import fill
 from junheng.web.problems import not_found
