@@ -8,7 +8,6 @@ runs it for many, in worker processes). A pack is prepared once per process
 from __future__ import annotations
 
 import os
-import traceback
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -315,6 +314,8 @@ def check_one_safely(source: str | os.PathLike[str] | bytes, policy: Policy, opt
         return Failure(display, ExitStatus.INVALID_INPUT, tuple(e.errors))
     except Exception as e:  # noqa: BLE001 - anything else is a bug, reported as such (exit 3)
         if os.environ.get("JUNHENG_DEBUG"):
+            import traceback  # imported here: only a bug's report with JUNHENG_DEBUG=1 needs it
+
             traceback.print_exc()
         return internal_failure(display, f"{type(e).__name__}: {e}")
 

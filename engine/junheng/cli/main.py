@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
@@ -150,6 +149,8 @@ def _write_report(text: str | bytes, output: str | None, lang: str) -> int:
 def _internal_error(what: str, exc: BaseException, lang: str) -> None:
     """A bug in junheng: say so, say how to report it, and keep the traceback for JUNHENG_DEBUG=1."""
     if _debug():
+        import traceback  # imported here: only a bug's report with JUNHENG_DEBUG=1 needs it (~5 ms of every start)
+
         traceback.print_exception(exc)
     detail = f"{type(exc).__name__}: {exc}"
     if lang == "en":

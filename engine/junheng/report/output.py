@@ -10,7 +10,6 @@ logs and pipes see none of it.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from collections.abc import Iterable, Sequence
 from types import TracebackType
@@ -112,7 +111,7 @@ class ReportStream:
 def _create_beside(path: str) -> tuple[str, int]:
     """A new temporary file in ``path``'s folder (same file system: the rename is atomic): its name and descriptor."""
     folder, base = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+    tmp = os.path.join(folder, f".{base}.{os.urandom(4).hex()}.tmp")
     return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
 
 
