@@ -139,3 +139,32 @@ def test_a_check_whose_rules_come_from_the_cache_imports_no_pydantic(rules, tmp_
     second = subprocess.run([sys.executable, "-c", probe, str(FIX / "yongchuan-2012.yaml"), str(rules)], capture_output=True,
                             text=True, env={**os.environ, "JUNHENG_CACHE_DIR": str(tmp_path / "cache")}, timeout=120)
     assert said(second) == ["exit 0", "False False", "exit 0", "False False"], second.stdout[-500:] + second.stderr
+
+
+def test_once_the_folder_compiled_clean_a_check_compiles_only_the_packs_it_uses(rules):
+    whole = compile_rules(rules, frozen=True)  # the first run compiles every pack, and marks the entry clean
+    assert isinstance(whole.packs, dict) and [p.name for p in (rules.parent / "cache").glob("rules-*.clean")]
+    lazy = compile_rules(rules, frozen=True)
+    assert lazy.packs.compiled == () and sorted(lazy.packs) == sorted(whole.packs) and "quality" in lazy.packs
+    basic = lazy.packs["basic"]
+    assert lazy.packs.compiled == ("basic",)  # quality, after basic in name order, is not compiled
+    assert [(r.key, repr(r.rule)) for r in basic.rules] == [(r.key, repr(r.rule)) for r in whole.packs["basic"].rules]
+    assert lazy.packs.get("quality") is not None and lazy.packs.compiled == ("basic", "quality")
+    assert _essence(lazy) == _essence(whole) and lazy.packs.get("nonesuch") is None
+    fresh = compile_rules(rules, frozen=True)
+    assert [r.key for r in fresh.packs["quality"].rules] == [r.key for r in whole.packs["quality"].rules]  # keys as a full compile gives
+    assert fresh.packs.compiled == ("basic", "quality")
+
+
+def test_a_folder_with_a_mistake_in_a_pack_no_filing_uses_is_compiled_whole_and_stops_every_run(rules):
+    compile_rules(rules, frozen=True)
+    quality = rules / "quality.yaml"
+    text = quality.read_text(encoding="utf-8")
+    quality.write_text(text.replace("teachers_above_degree / students", "teachers_above_degre / students", 1), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(InputErrors) as raised:
+            compile_rules(rules, frozen=True)
+        assert any("teachers_above_degre" in e.en and e.file.endswith("quality.yaml") for e in raised.value.errors)
+    assert len(list((rules.parent / "cache").glob("rules-*.clean"))) == 1  # the mark of the files before the change only
+    code, out, err = run("check", FIX / "yongchuan-2012.yaml", "--rules", rules)
+    assert code == 2 and "quality.yaml" in err, out + err

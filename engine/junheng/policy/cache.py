@@ -6,13 +6,19 @@ validated models and the documents with every value's location) is pickled into 
 user's cache folder under a key made of every byte it was read from, so that any change
 gives another key and nothing is ever invalidated by hand:
 
-- the content and the relative path of every ``.yaml``/``.yml`` file below each layer,
-  and the layers' resolved paths and order;
+- the content and the relative path of every ``.yaml``/``.yml`` file below each layer
+  (its rule tests, ``tests/``, aside), and the layers' resolved paths and order;
 - the working directory (rule files are shown relative to it in every message);
-- junheng's version, the cache format, the Python version, and the source of the modules
-  whose objects the pickle holds (a developer's edit there changes the key too);
+- junheng's version, the cache format, the Python version, and the size and time of change
+  of the modules whose objects the pickle holds and of the compiler's (a developer's edit
+  there changes the key too, as it makes Python compile a module again);
 - whether it holds the models or their read-only records (``frozen.py``): ``junheng check``
   asks for records, which load without pydantic; the tools that edit rules ask for models.
+
+Beside an entry, an empty ``.clean`` file says that a run compiled every pack of those very
+files without a mistake (``CachedRules.mark_compiled_clean``): a check then compiles only the
+packs it uses (``packs._LazyPacks``). A folder with a mistake never gets one, so it is
+compiled whole, and reported, every time.
 
 A cache file that cannot be read, or holds anything unexpected, is ignored and written
 again; a cache folder that cannot be written costs nothing but the time. Errors are
@@ -27,29 +33,49 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-try:  # CPython's own SHA-256, the digest hashlib gives, without loading OpenSSL (~2 ms of every start, measured)
-    from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]  # Python 3.11
-except ImportError:  # pragma: no cover - Python 3.12 renamed it; any other Python has hashlib's
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        from hashlib import sha256
+try:  # CPython's own BLAKE2b, as hashlib has it, without loading OpenSSL (~2 ms of every start, measured)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python without it has hashlib's
+    from hashlib import blake2b
 
 from junheng import __version__
 from junheng.policy.frozen import frozen_rules
-from junheng.policy.loaded import LoadedRules, Roots, folders
+from junheng.policy.loaded import RULE_TESTS_DIR, LoadedRules, Roots, folders
 
-__all__ = ["cache_dir", "load_rules_cached"]
+__all__ = ["CachedRules", "cache_dir", "load_cached", "load_rules_cached"]
 
 CACHE_FORMAT = 2
 KEEP = 16  # cache files kept: the newest; a run that writes one removes older ones beyond this
 _PACKAGE = Path(__file__).resolve().parent.parent
-# The modules whose classes the pickle holds, or that decide what it holds: read as files, so that a
-# run from the cache does not import the models to find their source.
-_SOURCES = tuple(_PACKAGE / name for name in ("located/common.py", "located/read.py", "policy/loaded.py", "policy/load.py",
-                                             "policy/model.py", "policy/frozen.py", "policy/text.py"))
+# The modules whose classes the pickle holds or that decide what it holds, and the compiler's (the mark that a
+# folder compiled cleanly is only as good as the compiler that did it): found as files, not imported.
+_SOURCES = tuple(sorted([*(_PACKAGE / "policy").glob("*.py"), *(_PACKAGE / "located").glob("*.py"), *(_PACKAGE / "filing").glob("fast*.py"),
+                         _PACKAGE / "filing" / "coerce.py"]))
+
+
+@dataclass(frozen=True)
+class CachedRules:
+    """A loaded rules folder, and where the cache keeps the mark that these very files compiled without a mistake."""
+
+    loaded: LoadedRules
+    mark: Path | None = None  # None: the cache is off
+
+    @property
+    def compiled_clean(self) -> bool:
+        """Whether a run compiled every pack of these very files, with this very compiler, without a mistake."""
+        return self.mark is not None and self.mark.is_file()
+
+    def mark_compiled_clean(self) -> None:
+        """Say so for later runs (only after a compile that raised nothing); a cache folder that cannot be written costs nothing."""
+        if self.mark is None:
+            return
+        try:
+            self.mark.touch()
+        except OSError:
+            pass
 
 
 def cache_dir() -> Path | None:
@@ -69,17 +95,21 @@ def load_rules_cached(roots: Roots = None, *, cache: bool = True, frozen: bool =
     ``frozen``: the rules as read-only records (``frozen.frozen_rules``), with or without the cache,
     so that a check reads the same kind of objects whether its rules came from the cache or not.
     """
+    return load_cached(roots, cache=cache, frozen=frozen).loaded
+
+
+def load_cached(roots: Roots = None, *, cache: bool = True, frozen: bool = False) -> CachedRules:
+    """``load_rules_cached``, with the place of the cache's mark that these rules compile cleanly."""
     directory = cache_dir() if cache else None
     key = _key(roots, frozen) if directory is not None else None
     if directory is None or key is None:
-        return _load(roots, frozen)
+        return CachedRules(_load(roots, frozen))
     path = directory / f"rules-{key}.pickle"
     cached = _read(path)
-    if cached is not None:
-        return cached
-    loaded = _load(roots, frozen)  # raises InputErrors for a broken folder: nothing is stored
-    _write(directory, path, loaded)
-    return loaded
+    if cached is None:
+        cached = _load(roots, frozen)  # raises InputErrors for a broken folder: nothing is stored
+        _write(directory, path, cached)
+    return CachedRules(cached, path.with_suffix(".clean"))
 
 
 def _load(roots: Roots, frozen: bool) -> LoadedRules:
@@ -91,20 +121,24 @@ def _load(roots: Roots, frozen: bool) -> LoadedRules:
 
 def _key(roots: Roots, frozen: bool) -> str | None:
     """The hash of everything the loaded rules depend on; None when a layer is not a readable folder."""
-    digest = sha256()
+    digest = blake2b(digest_size=16)
     kind = "records" if frozen else "models"
     for part in (f"junheng-rules-cache {CACHE_FORMAT} {kind}", __version__, sys.version, os.getcwd()):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     try:
-        for source in _SOURCES:
-            digest.update(source.read_bytes())
+        for source in _SOURCES:  # as Python trusts its own bytecode: by size and time of change
+            stat = source.stat()
+            digest.update(f"{source.name} {stat.st_size} {stat.st_mtime_ns}".encode() + b"\0")
         for folder in folders(roots):
             if not folder.is_dir():
                 return None
             digest.update(os.fsencode(folder.resolve()) + b"\0")
             for path in sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
-                digest.update(os.fsencode(path.relative_to(folder)) + b"\0")
-                digest.update(sha256(path.read_bytes()).digest())
+                relative = path.relative_to(folder)
+                if relative.parts[0] == RULE_TESTS_DIR:  # the rule tests: not read by loading (``authoring/ruletest.py``)
+                    continue
+                digest.update(os.fsencode(relative) + b"\0")
+                digest.update(blake2b(path.read_bytes(), digest_size=32).digest())
     except OSError:
         return None
     return digest.hexdigest()[:32]
@@ -138,6 +172,7 @@ def _write(directory: Path, path: Path, loaded: LoadedRules) -> None:
         return
     for old in entries[KEEP:]:
         _remove(old)
+        _remove(old.with_suffix(".clean"))
 
 
 def _remove(path: Path) -> None:

@@ -7,7 +7,7 @@ patterns, the findings read its texts and requirement. Nothing here knows the en
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -136,6 +136,6 @@ class Policy:
     """All packs of one rules folder, compiled."""
 
     roots: tuple[Path, ...]
-    packs: dict[str, CompiledPack]
+    packs: Mapping[str, CompiledPack]  # a dict, or for a check packs compiled when first asked for (packs._LazyPacks)
     vocabulary: dict[str, Any]
     loaded: LoadedRules | None = field(repr=False, default=None)

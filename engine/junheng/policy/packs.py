@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from junheng.errors import InputError, InputErrors, suggest
 from junheng.located.read import LoadedDocument
 from junheng.policy.compiled import CompiledPack, CompiledRule, Policy
-from junheng.policy.cache import load_rules_cached
+from junheng.policy.cache import load_cached
 from junheng.policy.loaded import LoadedRules, Roots
 from junheng.policy.params import fraction
 from junheng.policy.passes import compile_rule
@@ -56,47 +56,113 @@ def compile_rules(root: Roots = None, *, cache: bool = True, frozen: bool = Fals
     (``policy/cache.py``; ``cache=False`` or ``JUNHENG_NO_CACHE=1`` reads them again).
     ``frozen``: compiled from the rules' read-only records (``frozen.py``) instead of their models —
     what a check needs, without pydantic; the compiled rules' ``rule`` and ``pack`` are then records.
+    A check's packs are compiled when first asked for, once the cache has seen these very files (and
+    this compiler) compile without a mistake: a broken rule anywhere still stops every run before any
+    filing is read, since it never earns the cache's mark.
     """
-    return compile_policy(load_rules_cached(root, cache=cache, frozen=frozen))
+    cached = load_cached(root, cache=cache, frozen=frozen)
+    if frozen and cached.compiled_clean:
+        return compile_policy(cached.loaded, lazy=True)
+    policy = compile_policy(cached.loaded)  # raises InputErrors for a broken folder: no mark is written
+    cached.mark_compiled_clean()
+    return policy
 
 
-def compile_policy(loaded: LoadedRules) -> Policy:
-    """Compile every pack of a loaded rules folder; raises InputErrors listing every mistake."""
-    errors: list[InputError] = []
-    defined, order = _definitions(loaded, errors)
-    compiler = _Once(loaded, errors)
-    packs: dict[str, CompiledPack] = {}
-    ids = {rid for rid, _ in order}
-    for name, (pack, doc) in sorted(loaded.packs.items()):
-        members = _pack_members(name, loaded, defined, order, doc, errors, ids)
+def compile_policy(loaded: LoadedRules, *, lazy: bool = False) -> Policy:
+    """Compile every pack of a loaded rules folder; raises InputErrors listing every mistake.
+
+    ``lazy``: for a folder known to compile without a mistake — each pack is compiled when first asked for
+    (``_LazyPacks``), not all of them before the first filing.
+    """
+    compiler = _PackCompiler(loaded)
+    if lazy:
+        return Policy(roots=loaded.roots, packs=_LazyPacks(compiler), vocabulary=loaded.vocabulary, loaded=loaded)
+    packs = {name: compiled for name in sorted(loaded.packs) if (compiled := compiler.pack(name)) is not None}
+    compiler.raise_errors()
+    return Policy(roots=loaded.roots, packs=packs, vocabulary=loaded.vocabulary, loaded=loaded)
+
+
+class _PackCompiler:
+    """Compiles the packs of one loaded folder, one at a time, collecting every mistake in ``errors``."""
+
+    def __init__(self, loaded: LoadedRules):
+        self.loaded = loaded
+        self.errors: list[InputError] = []
+        self.defined, self.order = _definitions(loaded, self.errors)
+        self.once = _Once(loaded, self.errors)
+        self.ids = {rid for rid, _ in self.order}
+
+    def pack(self, name: str) -> CompiledPack | None:
+        """One pack compiled (None when its ``extends`` chain or its settings are broken: see ``errors``)."""
+        loaded, errors = self.loaded, self.errors
+        pack, doc = loaded.packs[name]
+        members = _pack_members(name, loaded, self.defined, self.order, doc, errors, self.ids)
         if members is None:
-            continue
+            return None
         cutoff = _inherited(name, loaded, "teaching_point_min_students")
         if cutoff is None:
             errors.append(InputError("rule_schema_error", doc.file, 1, 1, "",
                                      f"规则包 {name} 须设置 teaching_point_min_students（或继承自 extends）",
                                      f"pack {name} must set teaching_point_min_students (or inherit it through extends)"))
-            continue
+            return None
         errors.extend(pack_param_problems(_extends_docs(name, loaded), loaded))
         years = _years(name, loaded)
         errors.extend(_years_problems(name, loaded, years))
-        rules = [r for r in (compiler.compile(_with_override(name, defined[i], loaded, errors)) for i in members) if r is not None]
+        rules = [r for r in (self.once.compile(_with_override(name, self.defined[i], loaded, errors)) for i in members) if r is not None]
         by_id = {r.id: r for r in rules}
         for r in rules:
             if r.rule.aggregate:
                 errors.extend(_aggregate_problems(r, name, by_id, loaded))
         # The pack as it applies: its jurisdiction as the nearest pack along ``extends`` declares it.
         resolved = pack.model_copy(update={"jurisdiction": _inherited(name, loaded, "jurisdiction")})
-        packs[name] = CompiledPack(
+        return CompiledPack(
             name=name, pack=resolved, title=pack.title, rules=rules, by_key={r.key: r for r in rules},
             deferred_when_any=tuple(_inherited(name, loaded, "deferred_when_any") or ("blocking",)),
             teaching_point_min_students=cutoff, vocabulary=loaded.vocabulary,
             valid_from=years[0], valid_to=years[1],
         )
-    if errors:
-        unique = {(e.file, e.line, e.column, e.pointer, e.en): e for e in errors}  # a rule is compiled once per pack
-        raise InputErrors(list(unique.values()))
-    return Policy(roots=loaded.roots, packs=packs, vocabulary=loaded.vocabulary, loaded=loaded)
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            unique = {(e.file, e.line, e.column, e.pointer, e.en): e for e in self.errors}  # a rule is compiled once per pack
+            raise InputErrors(list(unique.values()))
+
+
+class _LazyPacks(Mapping[str, CompiledPack]):
+    """A policy's packs by name, each compiled when first asked for. Asking for one compiles it and every pack
+    before it in name order, as a full compile does, so that every rule gets the key (``r<n>``) it gets there.
+    A mistake found on the way (a folder the cache wrongly vouched for) raises InputErrors then."""
+
+    def __init__(self, compiler: _PackCompiler):
+        self._compiler = compiler
+        self._names = sorted(compiler.loaded.packs)
+        self._done: dict[str, CompiledPack] = {}
+
+    def __getitem__(self, name: str) -> CompiledPack:
+        if name not in self._done:
+            if name not in self._names:
+                raise KeyError(name)
+            for earlier in self._names[: self._names.index(name) + 1]:
+                if earlier not in self._done:
+                    compiled = self._compiler.pack(earlier)
+                    self._compiler.raise_errors()
+                    assert compiled is not None  # None comes with an error, raised above
+                    self._done[earlier] = compiled
+        return self._done[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @property
+    def compiled(self) -> tuple[str, ...]:
+        """The packs compiled so far, in name order."""
+        return tuple(n for n in self._names if n in self._done)
 
 
 def _definitions(loaded: LoadedRules, errors: list[InputError]) -> tuple[dict[Identity, _Defined], list[Identity]]:
