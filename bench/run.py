@@ -534,7 +534,8 @@ def main() -> None:
                         help=f"the revision whose start-up time 1b compares with (default {BASELINE}, the last before the restructure)")
     parser.add_argument("--runs", type=int, default=STARTUP_RUNS, help=f"runs of each start-up command (default {STARTUP_RUNS})")
     parser.add_argument("--startup-only", action="store_true", help="measure the start-up rows (1, 2, 1b) alone")
-    parser.add_argument("--only", choices=["server"], help="measure this row alone (server: row 8)")
+    parser.add_argument("--only", choices=["server", "national", "stages"],
+                        help="measure these rows alone (server: row 8; national: rows 3-6; stages: rows 9 and 10)")
     parser.add_argument("--server-uploads", type=int, default=5000, help="uploads in the server row (default 5,000)")
     parser.add_argument("--server-seconds", type=float, default=300, help="the server row stops after this long (default 300)")
     parser.add_argument("--engine", type=Path, metavar="DIR",
@@ -547,8 +548,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     spec = Spec(districts=285 if args.quick else 2850, schools=75)
     print(f"machine: {_machine()}; {datetime.date.today().isoformat()}")
-    if args.only == "server":
-        server(out, args.server_uploads, args.server_seconds)
+    if args.only is not None:
+        {"server": lambda: server(out, args.server_uploads, args.server_seconds), "national": lambda: national(out, spec),
+         "stages": lambda: engine_cost_and_stages(out, spec)}[args.only]()
         print(f"machine at the end: {_machine()}")
         return
     startup(out, args.runs)
