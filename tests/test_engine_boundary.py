@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 from types import SimpleNamespace
 
@@ -34,8 +35,28 @@ _END = {"end": {"all": [{"e": {"$and": [{"t": "E"}, {"stage": 2}]}}]}}
 
 def test_dumps_never_writes_an_exponent_form_that_would_crash_the_parser():
     text = dumps([{"a": 5e-05, "b": 1e16, "c": -2.5e-7, "id": "x1e5"}])
-    assert "e-" not in text.replace('"x1e5"', "") and "e+" not in text
+    assert "e-" not in text.replace('"x1e5"', "") and "e+" not in text and "e1" not in text.replace('"x1e5"', "")
     assert json.loads(text) == [{"a": 5e-05, "b": 1e16, "c": -2.5e-7, "id": "x1e5"}]
+
+
+_FACT_VALUES = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(min_value=-(2**53), max_value=2**53),
+                         st.text(max_size=8), st.booleans(), st.none())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(min_size=1, max_size=6), _FACT_VALUES, max_size=8), max_size=6))
+def test_dumps_says_every_fact_value_as_json_does_in_fixed_notation(facts):
+    text = dumps(facts)
+    assert json.loads(text) == facts  # the same values, the types included
+    outside_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+    assert not re.search(r"[0-9][eE]", outside_strings) and "Infinity" not in outside_strings and "NaN" not in outside_strings
+
+
+def test_dumps_refuses_nan_and_infinity_as_json_does_and_takes_what_orjson_does_not():
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError):
+            dumps([{"x": 1.0, "y": bad}])
+    assert json.loads(dumps({1: 2**70})) == {"1": 2**70}  # an int key, an int beyond 64 bits: as json.dumps writes them
 
 
 def test_nan_is_stopped_at_the_boundary():

