@@ -160,3 +160,26 @@ def test_a_crashing_worker_costs_only_the_task_it_held():
     results = list(run_isolated([(1,), (2,), (3,), (4,)], _crash_on_two, lambda args, code: ("crashed", args[0], code), jobs=2))
     assert results[0] == 10 and results[2] == 30 and results[3] == 40
     assert results[1][0] == "crashed" and results[1][1] == 2 and results[1][2] == -signal.SIGSEGV
+
+
+def _crash_on_multiples_of_seven(n):
+    if n % 7 == 0:
+        import faulthandler
+
+        faulthandler.disable()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return n * 10
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_the_tasks_a_dead_worker_held_but_never_started_are_given_again_and_each_crash_costs_one(jobs):
+    # A worker holds the task in hand and the next (DEPTH): a crash costs the one in hand, the next is run elsewhere.
+    crashed: list[int] = []
+
+    def on_crash(args, code):
+        crashed.append(args[0])
+        return ("crashed", args[0], code)
+
+    results = list(run_isolated([(n,) for n in range(1, 41)], _crash_on_multiples_of_seven, on_crash, jobs=jobs))
+    assert sorted(crashed) == [7, 14, 21, 28, 35]
+    assert results == [("crashed", n, -signal.SIGSEGV) if n % 7 == 0 else n * 10 for n in range(1, 41)]
