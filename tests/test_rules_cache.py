@@ -168,3 +168,11 @@ def test_a_folder_with_a_mistake_in_a_pack_no_filing_uses_is_compiled_whole_and_
     assert len(list((rules.parent / "cache").glob("rules-*.clean"))) == 1  # the mark of the files before the change only
     code, out, err = run("check", FIX / "yongchuan-2012.yaml", "--rules", rules)
     assert code == 2 and "quality.yaml" in err, out + err
+
+
+def test_every_rule_model_has_its_record():
+    from junheng.policy import model
+
+    models = {name for name, cls in vars(model).items()
+              if isinstance(cls, type) and issubclass(cls, model._Strict) and cls is not model._Strict}
+    assert models and models <= {cls.__name__ for cls in Record.__subclasses__()}, models
