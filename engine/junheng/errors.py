@@ -7,7 +7,6 @@ carry a stable ``code`` so that machines can tell kinds apart.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -111,6 +110,8 @@ class Hint(NamedTuple):
 
 def suggest(word: str, pool: Iterable[str], own: Iterable[str] = (), cutoff: float = 0.6) -> Hint:
     """The one "did you mean": the closest of ``own`` (a rule's own names, say) first, then of ``pool``."""
+    import difflib  # imported here: only a mistake's suggestion needs it, not every start
+
     close = difflib.get_close_matches(word, list(own), n=1, cutoff=cutoff) or \
         difflib.get_close_matches(word, list(pool), n=1, cutoff=cutoff)
     if not close:

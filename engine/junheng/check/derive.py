@@ -22,7 +22,6 @@ from typing import Any
 from junheng.check.subjects import Subject, enumerate_subjects
 from junheng.policy.compiled import CompiledPack, CompiledRule
 from junheng.policy.formula import MISSING, UNDEFINED, Closure, Env, name_resolver
-from junheng.policy.straight import Scope, Writer
 from junheng.rete.facts import HUGE, KIND_CODES, SubjectFact, missing_marker, sanitize_number, subject_fact
 from junheng.rete.plan import Plan
 
@@ -125,6 +124,8 @@ def _write(pack: CompiledPack, plan: Plan, kind: str, variant: str | None, place
     Rule by rule and value by value as ``_derive_subject`` runs them: a value several rules share is computed by
     the first; a compared value goes into its slot (as a float, sanitised); a rule whose input is missing marks it.
     """
+    from junheng.policy.straight import Scope, Writer  # imported here: one filing's check never writes the code
+
     writer = Writer()
     writer.line("base, base_pointer, records = subject.base, subject.base_pointer, subject.records")
     writer.line("placeholders, prior = subject.placeholders, subject.prior")
