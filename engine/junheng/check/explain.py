@@ -214,8 +214,6 @@ class FindingBuilder:
     def text(self, written: Callable[[str], str]) -> Text:
         """A finding's text in both languages, ``written(lang)`` each; with one language (``langs``) the other is
         left empty — the report that asked for one language shows no other."""
-        if self.langs == _LANGS:
-            return Text.of(written("zh"), written("en"))
         zh, en = (written(lang) if lang in self.langs else "" for lang in _LANGS)
         return Text(zh, en)
 

@@ -45,7 +45,7 @@ from junheng import __version__
 from junheng.policy.frozen import frozen_rules
 from junheng.policy.loaded import RULE_TESTS_DIR, LoadedRules, Roots, folders
 
-__all__ = ["CachedRules", "cache_dir", "load_cached", "load_rules_cached"]
+__all__ = ["CachedRules", "cache_dir", "load_cached"]
 
 CACHE_FORMAT = 2
 KEEP = 16  # cache files kept: the newest; a run that writes one removes older ones beyond this
@@ -89,17 +89,13 @@ def cache_dir() -> Path | None:
     return Path(base) / "junheng"
 
 
-def load_rules_cached(roots: Roots = None, *, cache: bool = True, frozen: bool = False) -> LoadedRules:
-    """``load_rules(roots)``, from the cache when the very same files were loaded before.
+def load_cached(roots: Roots = None, *, cache: bool = True, frozen: bool = False) -> CachedRules:
+    """``load_rules(roots)``, from the cache when the very same files were loaded before, with the place of the
+    cache's mark that they compile cleanly.
 
     ``frozen``: the rules as read-only records (``frozen.frozen_rules``), with or without the cache,
     so that a check reads the same kind of objects whether its rules came from the cache or not.
     """
-    return load_cached(roots, cache=cache, frozen=frozen).loaded
-
-
-def load_cached(roots: Roots = None, *, cache: bool = True, frozen: bool = False) -> CachedRules:
-    """``load_rules_cached``, with the place of the cache's mark that these rules compile cleanly."""
     directory = cache_dir() if cache else None
     key = _key(roots, frozen) if directory is not None else None
     if directory is None or key is None:

@@ -208,7 +208,7 @@ def conditions_pass(c: Compilation) -> None:
             _cause(c, rule.violated_when, None, "/violated_when")
         else:
             for i, cause in enumerate(rule.violated_when):
-                _cause(c, cause.when, Text.of(cause.zh, cause.en), f"/violated_when/{i}/when")
+                _cause(c, cause.when, Text(cause.zh, cause.en), f"/violated_when/{i}/when")
     elif rule.violated_when is not None:
         ctx.error("/violated_when", "aggregate 规则不写 violated_when", "an aggregate rule has no violated_when")
     if rule.applies_when:
@@ -348,7 +348,7 @@ def texts_pass(c: Compilation) -> None:
             node = ctx.parse(when, rel)
             if node is not None and ctx.check_names(node, rel, text_names, c.param_names):
                 closure = c.closure(node, text_names)
-        c.rectification.append((closure, Text.of(case.zh, case.en)))
+        c.rectification.append((closure, Text(case.zh, case.en)))
 
 
 # ---------------------------------------------------------------- 8. requirement

@@ -169,7 +169,7 @@ def fill_title(rule: Rule, params: Mapping[str, Any]) -> tuple[Text, list[tuple[
         return _TITLE_PLACEHOLDER.sub(one, text)
 
     zh, en = fill(rule.title.zh, "zh"), fill(rule.title.en, "en")
-    return Text.of(zh, en), unknown
+    return Text(zh, en), unknown
 
 
 def _show(value: Any, pct: bool, lang: str) -> str:

@@ -24,11 +24,6 @@ class Text:
         object.__setattr__(self, "zh", zh)
         object.__setattr__(self, "en", en)
 
-    @classmethod
-    def of(cls, zh: str, en: str) -> Text:
-        """``Text(zh, en)``: kept for the callers written when a Text was a model and this skipped its validation."""
-        return cls(zh, en)
-
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a Text is read-only (tried to set {name!r})")
 
