@@ -8,7 +8,7 @@ context, so nothing another module sets changes a report.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any
@@ -70,7 +70,7 @@ def fmt_number(v: Any, places: int = 4) -> str:
 
 def _decimal_text(d: Decimal, places: int) -> str:
     """An exact decimal rounded half-even to ``places``, with thousands separators and no trailing zeros."""
-    text = _trim(format(d.quantize(Decimal(1).scaleb(-places), context=_CONTEXT), ","))
+    text = _trim(format(d.quantize(_step(places), context=_CONTEXT), ","))
     return "0" if text in ("-0", "") else text
 
 
@@ -117,27 +117,34 @@ def fmt_figures(figures: Sequence[tuple[Any, str | None, int | None]]) -> list[s
     """
     places = [p if p is not None else _SPECS.get(spec, (_MAX_PLACES, 1, 0))[0] for _, spec, p in figures]
     exact = [_shown(v, spec) if _is_number(v) else None for v, spec, _ in figures]
-    for _ in range(_MAX_PLACES + 1):
-        shown = [None if e is None else e.quantize(Decimal(1).scaleb(-p), context=_CONTEXT) for e, p in zip(exact, places, strict=True)]
-        wrong: set[int] = set()
-        for i, j in _pairs(len(figures)):
-            if exact[i] is not None and exact[j] is not None and _order(shown[i], shown[j]) != _order(exact[i], exact[j]):
-                wrong |= {k for k in (i, j) if places[k] < _MAX_PLACES}
-        if not wrong:
-            break
-        for i in wrong:
-            places[i] += 1
+    numbers = [i for i, e in enumerate(exact) if e is not None]
+    if len(numbers) > 1:  # how each pair of numbers compares, exactly: what their shown figures must keep
+        pairs = [(i, j, _order(exact[i], exact[j])) for k, i in enumerate(numbers) for j in numbers[k + 1:]]
+        for _ in range(_MAX_PLACES + 1):
+            shown = {i: exact[i].quantize(_step(places[i]), context=_CONTEXT) for i in numbers}  # type: ignore[union-attr]
+            wrong = {k for i, j, order in pairs if _order(shown[i], shown[j]) != order for k in (i, j) if places[k] < _MAX_PLACES}
+            if not wrong:
+                break
+            for i in wrong:
+                places[i] += 1
     # as ``fmt_value`` shows each, from the exact figure already worked out (text, a boolean or no value: by fmt_value)
     return [fmt_value(v, spec, p) if e is None else _decimal_text(e, p) + ("%" if spec in ("pct", "pct2", "growth") else "")
             for (v, spec, _), p, e in zip(figures, places, exact, strict=True)]
 
 
+_STEPS: dict[int, Decimal] = {}
+
+
+def _step(places: int) -> Decimal:
+    """``Decimal(1).scaleb(-places)``: the quantum of ``places`` decimals, made once."""
+    step = _STEPS.get(places)
+    if step is None:
+        step = _STEPS[places] = Decimal(1).scaleb(-places)
+    return step
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, Fraction, Decimal)) and not isinstance(v, bool)
-
-
-def _pairs(n: int) -> Iterator[tuple[int, int]]:
-    return ((i, j) for i in range(n) for j in range(i + 1, n))
 
 
 def _order(a: Any, b: Any) -> int:
@@ -145,6 +152,25 @@ def _order(a: Any, b: Any) -> int:
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([a-z0-9]+))?\}")
+# A template as its texts between placeholders and its placeholders (name, spec, as written): split once per text.
+_Parsed = tuple[tuple[str, ...], tuple[tuple[str, str | None, str], ...]]
+_PARSED: dict[str, _Parsed] = {}
+_PARSED_MAX = 4096  # rule texts are a few hundred; a text made up on the fly is split again rather than kept
+
+
+def _parsed(template: str) -> _Parsed:
+    parsed = _PARSED.get(template)
+    if parsed is None:
+        texts, holes, at = [], [], 0
+        for m in _PLACEHOLDER.finditer(template):
+            texts.append(template[at:m.start()])
+            holes.append((m.group(1), m.group(2), m.group(0)))
+            at = m.end()
+        texts.append(template[at:])
+        parsed = (tuple(texts), tuple(holes))
+        if len(_PARSED) < _PARSED_MAX:
+            _PARSED[template] = parsed
+    return parsed
 
 
 def fill(template: str, names: Mapping[str, Any], places: Mapping[str, int] | None = None) -> str:
@@ -154,11 +180,14 @@ def fill(template: str, names: Mapping[str, Any], places: Mapping[str, int] | No
     keeps its format's); the figures of one text are rounded together (``fmt_figures``), so that
     rounding never changes how two of them compare.
     """
-    found = [m for m in _PLACEHOLDER.finditer(template) if m.group(1) in names]
-    figures = [(names[m.group(1)], m.group(2), (places or {}).get(m.group(1)) if m.group(2) is None else None) for m in found]
-    shown = dict(zip((m.start() for m in found), fmt_figures(figures), strict=True))
-
-    def sub(m: re.Match[str]) -> str:
-        return shown.get(m.start(), m.group(0))
-
-    return _PLACEHOLDER.sub(sub, template)
+    texts, holes = _parsed(template)
+    if not holes:
+        return template
+    places = places or {}
+    shown = iter(fmt_figures([(names[name], spec, places.get(name) if spec is None else None)
+                              for name, spec, _ in holes if name in names]))
+    out = [texts[0]]
+    for (name, _, written), text in zip(holes, texts[1:], strict=True):
+        out.append(next(shown) if name in names else written)
+        out.append(text)
+    return "".join(out)
