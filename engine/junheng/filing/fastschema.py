@@ -39,9 +39,16 @@ SCHEMA = {
                             "year": {
                                 "type": "typed-dict-field",
                                 "schema": {
-                                    "type": "function-before",
-                                    "function": {"type": "no-info", "function": coerce.whole_number},
-                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                    "type": "union",
+                                    "mode": "left_to_right",
+                                    "choices": [
+                                        {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                        {
+                                            "type": "function-before",
+                                            "function": {"type": "no-info", "function": coerce.whole_number},
+                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                        },
+                                    ],
                                 },
                                 "required": True,
                             },
@@ -425,12 +432,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -440,12 +463,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -455,12 +494,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -590,12 +645,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -605,12 +676,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -640,12 +727,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -655,12 +758,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -690,12 +809,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -705,12 +840,28 @@ SCHEMA = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": coerce.whole_number,
-                                                                },
-                                                                "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                                "type": "union",
+                                                                "mode": "left_to_right",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 0,
+                                                                        "le": 1000000000000000,
+                                                                        "strict": True,
+                                                                    },
+                                                                    {
+                                                                        "type": "function-before",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": coerce.whole_number,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "int",
+                                                                            "ge": 0,
+                                                                            "le": 1000000000000000,
+                                                                        },
+                                                                    },
+                                                                ],
                                                             },
                                                         },
                                                         "required": False,
@@ -826,18 +977,32 @@ SCHEMA = {
                                 "students": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "function-before",
-                                        "function": {"type": "no-info", "function": coerce.whole_number},
-                                        "schema": {"type": "int", "ge": 1, "le": 1000000000000000},
+                                        "type": "union",
+                                        "mode": "left_to_right",
+                                        "choices": [
+                                            {"type": "int", "ge": 1, "le": 1000000000000000, "strict": True},
+                                            {
+                                                "type": "function-before",
+                                                "function": {"type": "no-info", "function": coerce.whole_number},
+                                                "schema": {"type": "int", "ge": 1, "le": 1000000000000000},
+                                            },
+                                        ],
                                     },
                                     "required": True,
                                 },
                                 "classes": {
                                     "type": "typed-dict-field",
                                     "schema": {
-                                        "type": "function-before",
-                                        "function": {"type": "no-info", "function": coerce.whole_number},
-                                        "schema": {"type": "int", "ge": 1, "le": 1000000000000000},
+                                        "type": "union",
+                                        "mode": "left_to_right",
+                                        "choices": [
+                                            {"type": "int", "ge": 1, "le": 1000000000000000, "strict": True},
+                                            {
+                                                "type": "function-before",
+                                                "function": {"type": "no-info", "function": coerce.whole_number},
+                                                "schema": {"type": "int", "ge": 1, "le": 1000000000000000},
+                                            },
+                                        ],
                                     },
                                     "required": True,
                                 },
@@ -846,9 +1011,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -923,9 +1095,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -935,9 +1114,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -947,9 +1133,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -959,9 +1152,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -971,9 +1171,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -983,9 +1190,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -995,9 +1209,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -1007,9 +1228,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -1019,9 +1247,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -1031,9 +1266,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -1043,9 +1285,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -1055,9 +1304,16 @@ SCHEMA = {
                                     "schema": {
                                         "type": "nullable",
                                         "schema": {
-                                            "type": "function-before",
-                                            "function": {"type": "no-info", "function": coerce.whole_number},
-                                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                            "type": "union",
+                                            "mode": "left_to_right",
+                                            "choices": [
+                                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                                {
+                                                    "type": "function-before",
+                                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                                },
+                                            ],
                                         },
                                     },
                                     "required": False,
@@ -1196,9 +1452,16 @@ SCHEMA = {
                     "schema": {
                         "type": "nullable",
                         "schema": {
-                            "type": "function-before",
-                            "function": {"type": "no-info", "function": coerce.whole_number},
-                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                            "type": "union",
+                            "mode": "left_to_right",
+                            "choices": [
+                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                {
+                                    "type": "function-before",
+                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                },
+                            ],
                         },
                     },
                     "required": False,
@@ -1208,9 +1471,16 @@ SCHEMA = {
                     "schema": {
                         "type": "nullable",
                         "schema": {
-                            "type": "function-before",
-                            "function": {"type": "no-info", "function": coerce.whole_number},
-                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                            "type": "union",
+                            "mode": "left_to_right",
+                            "choices": [
+                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                {
+                                    "type": "function-before",
+                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                },
+                            ],
                         },
                     },
                     "required": False,
@@ -1229,9 +1499,16 @@ SCHEMA = {
                     "schema": {
                         "type": "nullable",
                         "schema": {
-                            "type": "function-before",
-                            "function": {"type": "no-info", "function": coerce.whole_number},
-                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                            "type": "union",
+                            "mode": "left_to_right",
+                            "choices": [
+                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                {
+                                    "type": "function-before",
+                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                },
+                            ],
                         },
                     },
                     "required": False,
@@ -1241,9 +1518,16 @@ SCHEMA = {
                     "schema": {
                         "type": "nullable",
                         "schema": {
-                            "type": "function-before",
-                            "function": {"type": "no-info", "function": coerce.whole_number},
-                            "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                            "type": "union",
+                            "mode": "left_to_right",
+                            "choices": [
+                                {"type": "int", "ge": 0, "le": 1000000000000000, "strict": True},
+                                {
+                                    "type": "function-before",
+                                    "function": {"type": "no-info", "function": coerce.whole_number},
+                                    "schema": {"type": "int", "ge": 0, "le": 1000000000000000},
+                                },
+                            ],
                         },
                     },
                     "required": False,
