@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from filing_strategies import filings
 from junheng.check.derive import derive, derive_plans
 from junheng.check.run import prepare
+from junheng.filing.fast import validated
 from junheng.filing.read import read_filing
 from junheng.policy import expr as ex
 from junheng.policy.formula import Env, FormulaCompiler, name_resolver
-from junheng.policy.straight import Scope, Writer
+from junheng.policy.straight import NUMBER, OBJECT, Scope, Shapes, Writer
 from shared import FIX, shipped_policy
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -51,6 +52,8 @@ def _with_verified(data: dict, rng: random.Random) -> dict:
 @given(data=filings(), seed=st.integers(0, 2**16), with_prior=st.booleans(), verified=st.booleans())
 def test_the_written_functions_give_the_facts_the_closures_give(data, seed, with_prior, verified):
     rng = random.Random(seed)
+    data = validated(data)  # what the check derives from: the filing as validated ("95%" is 0.95, a count an int)
+    assert data is not None
     prior = copy.deepcopy(data) if with_prior else None
     if prior is not None and rng.random() < 0.5:  # last year's figures not all the same as this year's "previous" ones
         prior.setdefault("finance", {})["teacher_salary"] = {"current": rng.choice([1, 70000, 0]), "previous": 1}
@@ -92,7 +95,7 @@ _FORMULAS = (
 _ODD = (None, 0, 0.0, 1, 2.5, -3, 400, 10**15, True, "x", {"k": 1}, 1e-300, 0.1)
 
 
-def _both(text: str, base: dict, records: tuple, prior: dict | None):
+def _both(text: str, base: dict, records: tuple, prior: dict | None, shapes: Shapes | None = None):
     """``text`` evaluated by its closure and by its written statements, over one subject: each a repr or an exception's name."""
     node = ex.parse(text)
     resolve = name_resolver("school", (), {"p"})
@@ -106,7 +109,7 @@ def _both(text: str, base: dict, records: tuple, prior: dict | None):
 
     closure = FormulaCompiler(resolve, frozenset({"z"})).compile(node)
     env = Env(base, "", records, placeholders, params, prior=prior, float_params=floats)
-    writer = Writer()
+    writer = Writer() if shapes is None else Writer(shapes)
     held = writer.formula(node, Scope(resolve, frozenset({"z"}), {}, floats, params, placeholders))
     writer.line(f"return {held}")
     namespace = dict(writer.namespace)
@@ -126,3 +129,36 @@ def test_every_node_written_out_means_what_its_closure_means(text, a, b, c, z, n
     prior = {"t": {"u": c}} if with_prior else None
     by_closure, written = _both(text, base, records, prior)
     assert written == by_closure
+
+
+# What the names of ``_FORMULAS`` hold when the schema says so (``Shapes``): only numbers, or nothing.
+_NUMBERS = (None, 0, 0.0, 1, 2.5, -3, 400, 10**15, 1e-300, 0.1, 1e308)
+_SHAPES = {"a": NUMBER, "b": NUMBER, "c": NUMBER, "z": NUMBER, "students": NUMBER, "t": OBJECT, "t.u": NUMBER,
+           "t.primary": NUMBER}
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.sampled_from(_FORMULAS), a=st.sampled_from(_NUMBERS), b=st.sampled_from(_NUMBERS), c=st.sampled_from(_NUMBERS),
+       z=st.sampled_from(_NUMBERS), n=st.integers(0, 3), with_prior=st.booleans(), t_absent=st.booleans())
+def test_a_formula_over_fields_the_schema_says_are_numbers_is_written_shorter_and_means_the_same(text, a, b, c, z, n, with_prior,
+                                                                                                 t_absent):
+    base = {k: v for k, v in {"a": a, "b": b, "c": c, "z": z, "t": None if t_absent else {"u": a, "primary": b}}.items()
+            if v is not None}
+    records = tuple((i, {**base, "students": 100 + i, "level": "primary" if i % 2 else "junior"}, i != 1) for i in range(n))
+    prior = {"t": {"u": c} if c is not None else {}} if with_prior else None
+    shapes = Shapes(_SHAPES, _SHAPES, _SHAPES)
+    by_closure, written = _both(text, base, records, prior, shapes)
+    assert written == by_closure
+
+
+def test_the_shapes_shorten_the_written_statements():
+    """A number's field is read without the test for an object, and a sum of two without the one for UNDEFINED."""
+    def source(shapes):
+        writer = Writer(shapes)
+        held = writer.formula(ex.parse("a + t.u"), Scope(name_resolver("school", (), set()), frozenset(), {}, {}, {}, {}))
+        writer.line(f"return {held}")
+        return writer.source("f", "base, base_pointer, records, placeholders, prior")
+
+    general, typed = source(Shapes({}, {}, {})), source(Shapes(_SHAPES, _SHAPES, _SHAPES))
+    assert "isinstance" in general and "UNDEFINED" in general and "TypeError" in general
+    assert "isinstance" not in typed and "UNDEFINED" not in typed and "TypeError" not in typed

@@ -53,6 +53,8 @@ SubjectCode = Callable[[Subject, list[SubjectFact]], None]
 # records, so one filing (``junheng check`` of a file, ~100 schools) is interpreted and a batch is not.
 WRITE_AFTER = 300
 
+_RECORD_KINDS = frozenset({"school", "unit", "school_id"})  # the kinds of subject whose own object is a school record
+
 
 class DerivePlan(dict[str, list[RulePlan]]):
     """A pack's rules by subject kind, flattened for the interpreted loop; and their straight-line functions,
@@ -124,9 +126,11 @@ def _write(pack: CompiledPack, plan: Plan, kind: str, variant: str | None, place
     Rule by rule and value by value as ``_derive_subject`` runs them: a value several rules share is computed by
     the first; a compared value goes into its slot (as a float, sanitised); a rule whose input is missing marks it.
     """
-    from junheng.policy.straight import Scope, Writer  # imported here: one filing's check never writes the code
+    from junheng.filing.fast import field_shapes  # imported here, as the writer: one filing's check never writes the code
+    from junheng.policy.straight import Scope, Shapes, Writer
 
-    writer = Writer()
+    root, school = field_shapes()  # the data is the filing as validated: what its schema says each field holds
+    writer = Writer(Shapes(school if kind in _RECORD_KINDS else root, school, root))
     writer.line("base, base_pointer, records = subject.base, subject.base_pointer, subject.records")
     writer.line("placeholders, prior = subject.placeholders, subject.prior")
     for c in range(plan.chunks[kind]):
@@ -147,7 +151,8 @@ def _write(pack: CompiledPack, plan: Plan, kind: str, variant: str | None, place
                     shared[share] = held
             values[name] = held = shared[share] if share is not None else held
             if slot is not None:
-                writer.line(f"if {held} is not MISSING and {held} is not UNDEFINED and {held}.__class__ is not str:")
+                writer.line(f"if {held} is not MISSING:" if writer.number(held) else
+                            f"if {held} is not MISSING and {held} is not UNDEFINED and {held}.__class__ is not str:")
                 writer.line(f"    x = float({held})")
                 writer.line(f"    {fact}[{writer.constant(slot)}] = x if -HUGE < x < HUGE else sanitize_number(x)")
         if rule.rule.report_missing and values:

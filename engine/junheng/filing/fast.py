@@ -9,13 +9,17 @@ which word every problem with its place: the fast validator only ever says yes o
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, cast
 
 from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError
 
+from junheng.filing import coerce
 from junheng.filing.fastschema import SCHEMA
 
-__all__ = ["field_paths", "validated"]
+__all__ = ["NUMBER", "OBJECT", "field_paths", "field_shapes", "validated"]
+
+NUMBER, OBJECT = "number", "object"  # the shapes of ``field_shapes``
 
 _BUILT: list[tuple[SchemaValidator, SchemaSerializer]] = []  # built at the first filing (about a millisecond), then kept
 
@@ -64,3 +68,46 @@ def field_paths() -> tuple[set[str], set[str]]:
     root = walk(filing, "", set())
     school = members(filing["schools"]["schema"])
     return root, walk(cast(dict[str, Any], school), "", set())
+
+
+@cache
+def field_shapes() -> tuple[dict[str, str], dict[str, str]]:
+    """What the data of a filing that ``validated`` (or the models) accepted holds at a dotted path, from the filing's
+    root and in a school record: ``NUMBER``, an ``int`` or a ``float``, never a bool or a text; ``OBJECT``, a dict;
+    either way absent when the filing leaves it out (a null is left out too). A path of any other field is not named:
+    texts, flags, lists, and what a function after the schema may change."""
+    schema_: dict[str, Any] = cast(dict[str, Any], SCHEMA)
+    definitions = {d["ref"]: d for d in schema_["definitions"]}
+
+    def shape(schema: Any) -> tuple[str | None, dict[str, Any] | None]:
+        while True:
+            kind = schema["type"]
+            if kind == "definition-ref":
+                schema = definitions[schema["schema_ref"]]
+            elif kind in ("nullable", "function-before") or (kind == "default" and schema.get("default") is None) or (
+                    kind == "function-after" and schema["function"].get("function") is coerce.none_if_empty):
+                schema = schema["schema"]  # what comes out is what the inner schema gives, or None (left out)
+            elif kind == "typed-dict":
+                return OBJECT, cast(dict[str, Any], schema["fields"])
+            elif kind in ("int", "float"):
+                return NUMBER, None
+            elif kind == "union":
+                choices = [shape(c[0] if isinstance(c, tuple) else c)[0] for c in schema["choices"]]
+                return (NUMBER if all(c == NUMBER for c in choices) else None), None
+            else:
+                return None, None
+
+    def walk(fields: dict[str, Any], prefix: str, out: dict[str, str]) -> dict[str, str]:
+        for name, field in fields.items():
+            kind, inner = shape(field["schema"])
+            if kind is not None:
+                out[prefix + name] = kind
+            if inner is not None:
+                walk(inner, f"{prefix}{name}.", out)
+        return out
+
+    filing = cast(dict[str, Any], shape(schema_["schema"])[1])
+    schools = filing["schools"]["schema"]
+    while schools["type"] != "list":  # the list of school records, however optional
+        schools = schools["schema"]
+    return walk(filing, "", {}), walk(cast(dict[str, Any], shape(schools["items_schema"])[1]), "", {})

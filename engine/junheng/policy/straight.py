@@ -17,7 +17,7 @@ rounding closure itself, exactly. ``tests/test_derive_code.py`` holds the two to
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,9 @@ from junheng.policy import expr as ex
 from junheng.policy.formula import MISSING, MULTI, PRIOR, SCHOOL_BUILTINS, UNDEFINED, Closure, Env, FormulaCompiler, Record, weighted_cv
 from junheng.policy.tolerance import compare
 
-__all__ = ["Scope", "Writer", "redo"]
+__all__ = ["NUMBER", "OBJECT", "Scope", "Shapes", "Writer", "redo"]
+
+NUMBER, OBJECT = "number", "object"  # as ``filing.fast.field_shapes`` names them
 
 # The operators a formula may use, as Python spells them (the parser gives only these).
 _ARITHMETIC = {"+": "+", "-": "-", "*": "*", "/": "/"}
@@ -40,6 +42,24 @@ def redo(closure: Closure, base: dict[str, Any], base_pointer: str, records: Any
     if cur is not None:
         env.cur = cur
     return closure(env)
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """What the subject's data holds at a dotted path, as ``filing.fast.field_shapes`` says of a validated filing:
+    ``NUMBER`` (an int or a float) or ``OBJECT`` (a dict), or absent; a path not named here may hold anything.
+
+    A read of a number is then written without the tests for an object or a text, and arithmetic on numbers without
+    those for UNDEFINED and for a TypeError: what the general statements would do with such a value, in fewer steps.
+    ``base``: the subject's own object (the filing, or a school record), ``records``: a school record, ``prior``: last
+    year's filing."""
+
+    base: Mapping[str, str]
+    records: Mapping[str, str]
+    prior: Mapping[str, str]
+
+
+_UNKNOWN = Shapes({}, {}, {})
 
 
 @dataclass
@@ -58,7 +78,9 @@ class Scope:
 class Writer:
     """Collects a function's lines and the constants its namespace holds; ``formula`` writes one formula."""
 
-    def __init__(self) -> None:
+    def __init__(self, shapes: Shapes = _UNKNOWN) -> None:
+        self.shapes = shapes
+        self._numbers: set[str] = set()  # the locals that hold an int, a float or MISSING: never UNDEFINED, never text
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {"MISSING": MISSING, "UNDEFINED": UNDEFINED, "compare": compare, "redo": redo,
                                           "weighted_cv": weighted_cv, "ceil": math.ceil, "floor": math.floor}
@@ -88,6 +110,14 @@ class Writer:
         """Whether ``held`` (what ``formula`` returned) names a constant: a number or a text, never MISSING or UNDEFINED."""
         return held in self.namespace and held.startswith("_k")
 
+    def number(self, held: str) -> bool:
+        """Whether ``held`` is an int or a float, or MISSING (never UNDEFINED, a text or an object): a local read from a
+        number's field (``Shapes``) or worked out from such locals, or a constant number."""
+        if held in self._numbers:
+            return True
+        value = self.namespace.get(held) if self.constant_name(held) else None
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
     def source(self, name: str, arguments: str) -> str:
         return f"def {name}({arguments}):\n" + "\n".join(self.lines or ["    pass"]) + "\n"
 
@@ -110,8 +140,8 @@ class Writer:
         if isinstance(node, ex.Cmp):
             a, b = self.formula(node.left, scope), self.formula(node.right, scope)
             t = self.local()
-            self.line(f"{t} = MISSING if {a} is MISSING or {b} is MISSING else UNDEFINED if {a} is UNDEFINED or {b} is UNDEFINED "
-                      f"else compare({self.constant(node.op)}, {a}, {b})")
+            undefined = "" if self.number(a) and self.number(b) else f"UNDEFINED if {a} is UNDEFINED or {b} is UNDEFINED else "
+            self.line(f"{t} = MISSING if {a} is MISSING or {b} is MISSING else {undefined}compare({self.constant(node.op)}, {a}, {b})")
             return t
         if isinstance(node, ex.BoolOp):
             parts = [self.formula(p, scope) for p in node.operands]
@@ -126,6 +156,10 @@ class Writer:
     def _unary(self, operand: ex.Node, scope: Scope, op: str) -> str:
         a = self.formula(operand, scope)
         t = self.local()
+        if op == "-" and self.number(a):
+            self.line(f"{t} = {a} if {a} is MISSING else -{a}")
+            self._numbers.add(t)
+            return t
         self.line(f"{t} = {a} if {a} is MISSING or {a} is UNDEFINED else {op}{a}")
         return t
 
@@ -136,6 +170,8 @@ class Writer:
         # no arithmetic, with any operand a filing holds) into the answer; testing them first gives the same
         # answer without the cost of an exception, the common case of a rule whose inputs are absent.
         absent = [x for x in (a, b) if not self.constant_name(x)]
+        if self.number(a) and self.number(b):
+            return self._arithmetic(t, a, b, node.op, absent)
         if absent:
             self.line(f"if {' or '.join(f'{x} is MISSING' for x in absent)}:")
             self.line(f"    {t} = MISSING")
@@ -149,6 +185,27 @@ class Writer:
             self.line("except ZeroDivisionError:")
             self.line(f"    {t} = UNDEFINED")
         self.line("except TypeError:")  # text with a number
+        self.line(f"    {t} = UNDEFINED")
+        if absent:
+            self.depth -= 1
+        return t
+
+    def _arithmetic(self, t: str, a: str, b: str, op: str, absent: list[str]) -> str:
+        """``_binop`` of two numbers: MISSING if either is, else the operation (no TypeError is possible; a division by
+        zero is UNDEFINED, as in ``_binop``)."""
+        missing = " or ".join(f"{x} is MISSING" for x in absent)
+        if op != "/":
+            self.line(f"{t} = MISSING if {missing} else {a} {_ARITHMETIC[op]} {b}" if absent else f"{t} = {a} {_ARITHMETIC[op]} {b}")
+            self._numbers.add(t)
+            return t
+        if absent:
+            self.line(f"if {missing}:")
+            self.line(f"    {t} = MISSING")
+            self.line("else:")
+            self.depth += 1
+        self.line("try:")
+        self.line(f"    {t} = {a} / {b}")
+        self.line("except ZeroDivisionError:")
         self.line(f"    {t} = UNDEFINED")
         if absent:
             self.depth -= 1
@@ -184,6 +241,7 @@ class Writer:
         """
         path = tuple(token.format(**scope.placeholders) if "{" in token else token for token in tokens)
         source = f"{scope.cur[-1]}[1]" if scope.cur else "prior" if prior else "base"
+        shapes = self.shapes.records if scope.cur else self.shapes.prior if prior else self.shapes.base
         top = self.depth == 1 and not scope.cur  # straight-line code, run once per subject
         done = self._read.get((source, path, zero_missing))
         if done is not None:
@@ -195,7 +253,9 @@ class Writer:
                 held = known
                 continue
             v = self.local()
-            if i > 1:
+            if i > 1 and shapes.get(".".join(path[:i - 1])) == OBJECT:  # a dict, or None when absent
+                self.line(f"{v} = None if {held} is None else {held}.get({self.constant(path[i - 1])})")
+            elif i > 1:
                 self.line(f"{v} = {held}.get({self.constant(path[i - 1])}) if {self._is_dict(held, top)} else None")
             elif prior:  # no filing for the year before: nothing to compare
                 self.line(f"{v} = None if prior is None else prior.get({self.constant(path[0])})")
@@ -206,7 +266,11 @@ class Writer:
                 self._read[(source, path[:i])] = v
         t = self.local()
         zero = f" or {held} == 0" if zero_missing else ""
-        self.line(f"{t} = MISSING if {held} is None{zero} or isinstance({held}, dict) else {held}")
+        if shapes.get(".".join(path)) == NUMBER:
+            self.line(f"{t} = MISSING if {held} is None{zero} else {held}")
+            self._numbers.add(t)
+        else:
+            self.line(f"{t} = MISSING if {held} is None{zero} or isinstance({held}, dict) else {held}")
         if top:
             self._read[(source, path, zero_missing)] = t
         return t
@@ -227,13 +291,18 @@ class Writer:
         t = self.local()
         if fn == "balance_count":
             self.line(f"{t} = sum(1 for r in records if r[2])")
+            self._numbers.add(t)
         elif fn == "if":
             self._if(t, node, scope)
         elif fn in ("ceil", "floor"):
             self._rounding(t, node, scope)
         elif fn == "abs":
             a = self.formula(node.args[0], scope)
-            self.line(f"{t} = {a} if {a} is MISSING or {a} is UNDEFINED else abs({a})")
+            if self.number(a):
+                self.line(f"{t} = {a} if {a} is MISSING else abs({a})")
+                self._numbers.add(t)
+            else:
+                self.line(f"{t} = {a} if {a} is MISSING or {a} is UNDEFINED else abs({a})")
         elif fn in MULTI:
             args = [self.formula(a, scope) for a in node.args]
             self.line(f"if {' or '.join(f'{a} is MISSING' for a in args)}:")
@@ -286,10 +355,11 @@ class Writer:
         scope.cur.append(cur)
         v = self.formula(node.args[0], scope)
         scope.cur.pop()
+        defined = "" if self.number(v) else f"{v} is not UNDEFINED and "
         if fn == "sum":
             self.line(f"if {v} is MISSING:")
             self.line(f"    {missing} = True")
-            self.line(f"elif {v} is not UNDEFINED and not {missing}:")
+            self.line(f"elif {defined}not {missing}:")
             self.line(f"    {t} += {v}")
         elif fn == "count":
             self.line(f"if {v} is MISSING:")
@@ -300,9 +370,11 @@ class Writer:
         else:
             self.line(f"if {v} is MISSING:")
             self.line(f"    {missing} = True")
-            self.line(f"elif {v} is not UNDEFINED:")
+            self.line("else:" if self.number(v) else f"elif {v} is not UNDEFINED:")
             self.line(f"    {t}.append((float({v}), float({cur}[1][{self.constant('students')}])))")
         self.depth -= 1
         done = "" if fn != "cv" else f"weighted_cv({t})"
         self.line(f"{t} = MISSING if {missing} else {done or t}")
+        if fn == "count" or (fn == "sum" and not defined):  # a count, or a sum of numbers: a number, or MISSING
+            self._numbers.add(t)
         return t
