@@ -47,11 +47,22 @@ def _models(plain: Any) -> dict[str, Any] | None:
         return None
 
 
+def full(value: Any) -> bool:
+    """Whether ``value`` holds no None and no empty dict anywhere (``LoadedDocument.plain_is_full``)."""
+    if isinstance(value, dict):
+        return bool(value) and all(full(member) for member in value.values())
+    if isinstance(value, list):
+        return all(full(member) for member in value)
+    return value is not None
+
+
 def _same(plain: Any) -> None:
     fast, models = validated(plain), _models(plain)
     assert (fast is None) == (models is None), f"fast {'refuses' if fast is None else 'accepts'}, the models do not"
     if fast is not None:
         assert _typed(fast) == _typed(models)
+    if fast is not None and full(plain):  # nothing to leave out: the validator's own output is the data
+        assert _typed(validated(plain, full=True)) == _typed(models)
 
 
 def test_the_schema_file_is_what_the_models_give_today():

@@ -11,10 +11,13 @@ from junheng.policy.formula import Record
 __all__ = ["GROUPS", "LEVELS", "Subject", "enumerate_subjects"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Subject:
     """What a finding can be about: the district, a level, a survey group, a school record,
-    a school unit (a campus, or a record without one), or a school id used more than once."""
+    a school unit (a campus, or a record without one), or a school id used more than once.
+
+    Never changed once made; not a frozen dataclass only because a filing makes ~80 of them and a frozen one's
+    ``__init__`` costs four times as much (it holds dicts: it was never hashable either)."""
 
     kind: str
     name: str  # the subject string of the output: "500108", "500108/primary", "2150000101#2" …

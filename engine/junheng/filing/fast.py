@@ -24,8 +24,11 @@ NUMBER, OBJECT = "number", "object"  # the shapes of ``field_shapes``
 _BUILT: list[tuple[SchemaValidator, SchemaSerializer]] = []  # built at the first filing (about a millisecond), then kept
 
 
-def validated(plain: Any) -> dict[str, Any] | None:
-    """The filing's data with every absent value left out, or None when the models must be asked (it is not valid)."""
+def validated(plain: Any, full: bool = False) -> dict[str, Any] | None:
+    """The filing's data with every absent value left out, or None when the models must be asked (it is not valid).
+
+    ``full``: ``plain`` holds no null and no empty object (``LoadedDocument.plain_is_full``), so that no value of what
+    the validator gives is None, and there is nothing to leave out."""
     if not _BUILT:
         _BUILT.append((SchemaValidator(SCHEMA), SchemaSerializer(SCHEMA)))
     validator, serializer = _BUILT[0]
@@ -33,6 +36,8 @@ def validated(plain: Any) -> dict[str, Any] | None:
         data = validator.validate_python(plain)
     except ValidationError:
         return None
+    if full:
+        return cast(dict[str, Any], data)
     # A member given as null, or an object that is all absent ({}), is None here: left out, at every depth.
     return cast(dict[str, Any], serializer.to_python(data, exclude_none=True))
 

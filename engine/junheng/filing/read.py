@@ -47,7 +47,7 @@ def read_filing_data(source: str | os.PathLike[str] | bytes, *, name: str | None
 
 def filing_data(doc: LoadedDocument) -> dict[str, Any]:
     """The validated plain data of a loaded filing; ``InputErrors`` with every located problem."""
-    data = validated(doc.plain())
+    data = validated(doc.plain(), full=doc.plain_is_full())
     if data is not None:
         return data
     # local: the models word the problems of a filing the fast validator did not accept

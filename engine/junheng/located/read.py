@@ -77,6 +77,11 @@ class LoadedDocument:
         whose text ``int`` keeps (JSON); otherwise ``data`` itself."""
         return self.data
 
+    def plain_is_full(self) -> bool:
+        """True when ``plain()`` is known to hold no null and no empty object anywhere: nothing in it stands for a value
+        left out (a JSON text read by orjson says so at no cost; otherwise it is not known, False)."""
+        return False
+
     def location(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) where the value at JSON pointer `pointer` is written;
         for a pointer that does not exist, the location of the nearest present ancestor;
@@ -234,7 +239,7 @@ def _load_json(text: str, file: str) -> LoadedDocument:
     minus_zero = _MINUS_ZERO.search(text) is not None
     clean = None if minus_zero else _without_gc(_clean_json, text)
     if clean is not None:
-        return _LazyJson.of(file, text, clean[0])
+        return _LazyJson.of(file, text, clean[0], full=clean[1])
     parse_int = _minus_zero_int if minus_zero else None
     try:
         data = _without_gc(json.loads, text, object_pairs_hook=pairs, parse_int=parse_int,
@@ -259,7 +264,7 @@ _MINUS_ZERO = re.compile(r"-0(?![.0-9eE])")
 _BIG_NUMBER = re.compile(rb"e\+[0-9]")  # orjson's exponent of a float of 1e16 or more ("1e+16")
 
 
-def _clean_json(text: str) -> tuple[Any] | None:
+def _clean_json(text: str) -> tuple[Any, bool] | None:
     """The data of a JSON text that ``json.loads`` would take as it is, read by orjson; None when ``json.loads`` must
     decide. orjson refuses what json refuses (a syntax error, a lone surrogate, NaN — which json takes and we refuse
     anyway), and reads without a word what json takes but we must notice or keep:
@@ -277,7 +282,7 @@ def _clean_json(text: str) -> tuple[Any] | None:
     again = orjson.dumps(data)
     if again.count(b":") != text.count(":") or "\\u003" in text or _BIG_NUMBER.search(again):
         return None
-    return (data,)
+    return data, b"null" not in again and b"{}" not in again  # orjson writes an empty object as {}, always
 
 
 class _LazyJson(LoadedDocument):
@@ -286,11 +291,12 @@ class _LazyJson(LoadedDocument):
     call per integer (there, the only difference is ``-0``, which never takes this path)."""
 
     @classmethod
-    def of(cls, file: str, text: str, plain: Any) -> LoadedDocument:
+    def of(cls, file: str, text: str, plain: Any, full: bool = False) -> LoadedDocument:
         doc = cls(file, None, [None, text, None])
         object.__delattr__(doc, "data")  # read from the text by ``__getattr__``, on first use
         object.__setattr__(doc, "_text", text)
         object.__setattr__(doc, "_plain", plain)
+        object.__setattr__(doc, "_full", full)
         return doc
 
     def __getattr__(self, name: str) -> Any:  # only for what the instance lacks: ``data`` before it is first read
@@ -304,6 +310,9 @@ class _LazyJson(LoadedDocument):
     def plain(self) -> Any:
         plain = self.__dict__.get("_plain")
         return self.data if plain is None else plain
+
+    def plain_is_full(self) -> bool:
+        return bool(self.__dict__.get("_full"))
 
 
 def _minus_zero_int(text: str) -> SourceInt:
