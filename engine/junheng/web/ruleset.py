@@ -53,6 +53,26 @@ def rules_version(layers: Sequence[Path]) -> str:
     return digest.hexdigest()[:VERSION_DIGITS]
 
 
+def _signature(layers: Sequence[Path]) -> tuple[tuple[str, int, int, int, int], ...]:
+    """Every file under the layers with its size, inode and change times: what any change to a rule file changes (a
+    write changes its ctime, which no one sets by hand), read in a tenth of the time ``rules_version`` takes."""
+    found: list[tuple[str, int, int, int, int]] = []
+    for index, layer in enumerate(layers):
+        stack = [os.fspath(layer)]
+        while stack:
+            try:
+                with os.scandir(stack.pop()) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                            continue
+                        st = entry.stat()
+                        found.append((f"{index}\0{entry.path}", st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
+            except OSError:  # a folder gone meanwhile: the hash says what is there
+                found.append((f"{index}\0?", 0, 0, 0, 0))
+    return tuple(sorted(found))
+
+
 def copy_shipped_rules(target: Path) -> bool:
     """Copy the shipped rules (with their tests) to ``target`` unless it exists; True when copied."""
     if target.exists():
@@ -78,9 +98,17 @@ class RuleSet:
         # One writer of the data folder's rules at a time, and no reader in the middle of a write (re-entrant: a
         # change reads the current rules while it holds it).
         self._lock = threading.RLock()
+        self._signed: tuple[tuple[tuple[str, int, int, int, int], ...], str] | None = None  # (``_signature``, version)
 
     def version(self) -> str:
-        return rules_version(self.layers)
+        """``rules_version`` of the layers; hashed again only when a file under them is not as it was at the last hash."""
+        signature = _signature(self.layers)  # taken before the hash: a change while hashing is seen at the next call
+        signed = self._signed
+        if signed is not None and signed[0] == signature:
+            return signed[1]
+        version = rules_version(self.layers)
+        self._signed = (signature, version)
+        return version
 
     @contextmanager
     def changing(self) -> Iterator[None]:
