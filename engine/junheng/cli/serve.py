@@ -28,6 +28,8 @@ from junheng.cli.bilingual import Command, Group, lang_option, tr
 from junheng.errors import ExitStatus
 
 if TYPE_CHECKING:  # for annotations only: at run time each command imports what it calls
+    import asyncio
+
     from junheng.web.settings import Settings
     from junheng.web.workbench import Workbench
 
@@ -168,6 +170,11 @@ def _head_deadline(seconds: float) -> type:
     from uvicorn.protocols.http.h11_impl import H11Protocol  # imported here, not at the top: start-up time of the other commands
 
     class HeadDeadline(H11Protocol):
+        # The one deadline pending, cancelled when the next is set and when the connection is gone: a timer left to
+        # run out would hold the closed connection (its buffers, its last request) for ``seconds`` — at a hundred
+        # connections a second, some 50 MiB of the server's memory at any time.
+        _head_timer: asyncio.TimerHandle | None = None
+
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._await_head()
@@ -176,13 +183,24 @@ def _head_deadline(seconds: float) -> type:
             super().on_response_complete()
             self._await_head()
 
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._stop_waiting()
+            super().connection_lost(exc)
+
+        def _stop_waiting(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
         def _await_head(self) -> None:
+            self._stop_waiting()
             waiting = self.cycle  # a new request replaces it as soon as its head is in
 
             def late() -> None:
+                self._head_timer = None
                 if self.cycle is waiting and not self.transport.is_closing():
                     self.transport.close()
-            self.loop.call_later(seconds, late)
+            self._head_timer = self.loop.call_later(seconds, late)
 
     return HeadDeadline
 
