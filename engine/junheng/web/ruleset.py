@@ -119,7 +119,8 @@ class RuleSet:
     def current(self) -> tuple[str, Policy]:
         """The rules as the files say now: their version and compiled policy (``InputErrors`` when a file is broken).
 
-        The files are hashed on every call (a few milliseconds), so that an edit by hand is seen too."""
+        Read again on every call, so that an edit by hand is seen too: the files are hashed when one of them changed
+        (``version``), else a walk of the folders and a stat of each file (~0.05 ms) says they did not."""
         with self._lock:
             version = self.version()
             policy = self._policies.get(version)
