@@ -40,6 +40,15 @@ EXE = Path(sys.executable).with_name("junheng")
 SARIF_SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-2.1.0.schema.json").read_text(encoding="utf-8"))
 
 
+def full(value: Any) -> bool:
+    """Whether ``value`` holds no None and no empty dict anywhere (``LoadedDocument.plain_is_full``)."""
+    if isinstance(value, dict):
+        return bool(value) and all(full(member) for member in value.values())
+    if isinstance(value, list):
+        return all(full(member) for member in value)
+    return value is not None
+
+
 def base_filing() -> dict[str, Any]:
     """A fresh copy of the base filing as plain data, for a test to change."""
     data: dict[str, Any] = yaml.safe_load(BASE_FILING.read_text(encoding="utf-8"))

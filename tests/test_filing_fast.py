@@ -26,7 +26,7 @@ from junheng.filing.fast import validated
 from junheng.filing.model import Filing
 from junheng.filing.read import read_filing, read_filing_data
 from junheng.located.read import load_document
-from shared import base_filing
+from shared import base_filing, full
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,15 +45,6 @@ def _models(plain: Any) -> dict[str, Any] | None:
         return Filing.model_validate(plain).model_dump(mode="python", exclude_none=True)
     except Exception:  # noqa: BLE001 - any refusal of the models is "not valid" here
         return None
-
-
-def full(value: Any) -> bool:
-    """Whether ``value`` holds no None and no empty dict anywhere (``LoadedDocument.plain_is_full``)."""
-    if isinstance(value, dict):
-        return bool(value) and all(full(member) for member in value.values())
-    if isinstance(value, list):
-        return all(full(member) for member in value)
-    return value is not None
 
 
 def _same(plain: Any) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from junheng.errors import InputErrors
 from junheng.located import read as located
+from shared import full
 
 _KEYS = st.sampled_from(["a", "b", "id", "名称", "x:y", 'q"{', "a:", "", "\\", "\u003a"])
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**25, 10**25), st.floats(allow_nan=False, allow_infinity=False),
@@ -39,17 +40,9 @@ def test_what_orjson_reads_is_what_json_loads_reads(document, ascii_only, spaced
         assert _typed(clean[0]) == _typed(json.loads(text))
         # Said to hold no null and no empty object only when it holds none (a string holding "null" or "{}" makes it
         # say "not known", which costs only the time it would save).
-        assert not clean[1] or _full(json.loads(text))
-        if _full(json.loads(text)) and "null" not in text and not re.search(r"\{\s*\}", text):
+        assert not clean[1] or full(json.loads(text))
+        if full(json.loads(text)) and "null" not in text and not re.search(r"\{\s*\}", text):
             assert clean[1]
-
-
-def _full(value: object) -> bool:
-    if isinstance(value, dict):
-        return bool(value) and all(_full(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_full(v) for v in value)
-    return value is not None
 
 
 @settings(max_examples=200, deadline=None)
