@@ -182,3 +182,37 @@ def test_the_pool_size_comes_from_the_setting_then_the_environment_then_the_core
     monkeypatch.setenv(checkers.ENV_SIZE, "-1")
     with pytest.raises(ValueError):
         checkers.pool_size(None)
+
+
+def test_a_report_a_preview_and_a_recheck_run_in_a_worker_and_read_as_in_the_server(tmp_path: Path,
+                                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a report checks the stored filing again: with a pool, in a worker (the server's own check is not
+    called), every format byte for byte what the server renders itself; so are a recheck's preview and result."""
+    from junheng.web.service import filings as service
+
+    bench = make_bench(tmp_path / "d", None, checkers=2)
+    formats = sorted(service.REPORT_FORMATS)
+    try:
+        with running(bench) as client:
+            ids = [_upload(client, bench, path).json()["id"] for path in (NANAN, BEIBEI)]
+        inline = {(i, fmt, lang): bench.client.get(f"/api/filings/{i}/report/{fmt}?lang={lang}", headers=bench.auth("officer"))
+                  for i in ids for fmt in formats for lang in ("zh", "en")}
+        preview = {i: bench.client.get(f"/api/filings/{i}/recheck", headers=bench.auth("officer")).json() for i in ids}
+
+        def in_the_server(*args: object) -> str:
+            raise AssertionError("checked in the server's process, not in a worker")
+        monkeypatch.setattr(service, "render_report_in", in_the_server)
+        monkeypatch.setattr(service, "check_upload", in_the_server)
+        with running(bench) as client:
+            for (i, fmt, lang), expected in inline.items():
+                got = client.get(f"/api/filings/{i}/report/{fmt}?lang={lang}", headers=bench.auth("officer"))
+                assert got.status_code == expected.status_code == 200, got.text
+                assert got.content == expected.content and got.headers["content-type"] == expected.headers["content-type"]
+            for i in ids:
+                assert client.get(f"/api/filings/{i}/recheck", headers=bench.auth("officer")).json() == preview[i]
+                rechecked = client.post(f"/api/filings/{i}/recheck", headers=bench.auth("officer"))
+                assert rechecked.status_code == 200 and rechecked.json()["result"] == preview[i]["result"]
+        assert len(inline) == 2 * len(formats) * 2
+    finally:
+        bench.client.close()
+        bench.wb.close()

@@ -19,7 +19,9 @@ A worker ends when its pool closes, or when the server is gone (its end of the s
 
 ``check_upload`` is the one function that reads and checks an upload, in a worker or (no pool) in the server's own
 process, so that both give the same result; the result crosses the process boundary as the JSON object that is
-stored (``Result.to_json("zh")``), and pickling copies it exactly.
+stored (``Result.to_json("zh")``), and pickling copies it exactly. ``render_report`` checks a stored filing again and
+renders one of the CLI's report formats, in a worker too (``CheckerPool.report``): reading reports, like uploading,
+runs on every core, and never waits for the server's one in-process check at a time.
 """
 
 from __future__ import annotations
@@ -41,11 +43,12 @@ from typing import Any
 
 from junheng.check.run import Options, check_source
 from junheng.errors import InputErrors
+from junheng.report import formats
 from junheng.filing.read import read_filing_data
 from junheng.policy.compiled import Policy
 from junheng.policy.packs import compile_rules
 
-__all__ = ["ENV_SIZE", "CheckerFailed", "CheckerPool", "Checked", "check_upload", "pool_size"]
+__all__ = ["ENV_SIZE", "CheckerFailed", "CheckerPool", "Checked", "check_upload", "pool_size", "render_report"]
 
 log = logging.getLogger("junheng.web")
 
@@ -88,6 +91,14 @@ def check_upload(policy: Policy, name: str, data: bytes, districts: frozenset[st
     return Checked(code, shown, year, parsed, result.standard, result.verdict, result.to_json("zh"))
 
 
+def render_report(policy: Policy, name: str, data: bytes, fmt: str, lang: str) -> str | bytes:
+    """The stored filing ``data`` (shown as ``name``) checked again and its report in ``fmt``, one of the CLI's formats,
+    as ``junheng check --format FMT --lang LANG`` prints it (``InputErrors`` when it can no longer be read)."""
+    result = check_source(data, policy, Options(details=formats.NEEDS.get(fmt, _NO_DETAILS)), name=name)
+    binary = formats.BINARY.get(fmt)
+    return binary([result], lang=lang) if binary is not None else formats.get(fmt)([result], lang=lang)
+
+
 def pool_size(setting: int | None) -> int:
     """Workers to start: the setting, else ``JUNHENG_CHECKERS``, else the number of cores (ValueError: not a number ≥ 0)."""
     if setting is None:
@@ -122,16 +133,17 @@ def _serve(conn: Connection) -> None:
         try:
             policy = _policy(policies, version, Path(folder))
         except Exception:  # noqa: BLE001 - the server compiled this version already: a bug, said as one
-            if kind == "check":
+            if kind != "warm":
                 conn.send(("error", traceback.format_exc()))
             continue
-        if kind == "check":
-            conn.send(_answer(policy, *job))
+        if kind != "warm":
+            conn.send(_answer(policy, kind, job))
 
 
-def _answer(policy: Policy, name: str, data: bytes, districts: frozenset[str] | None) -> tuple[Any, ...]:
+def _answer(policy: Policy, kind: str, job: list[Any]) -> tuple[Any, ...]:
+    """A "check" (``check_upload``) or a "report" (``render_report``), and its outcome as the server reads it."""
     try:
-        return ("ok", check_upload(policy, name, data, districts))
+        return ("ok", check_upload(policy, *job) if kind == "check" else render_report(policy, *job))
     except InputErrors as exc:
         return ("invalid", list(exc.errors))
     except Exception:  # noqa: BLE001 - anything else is a bug in junheng, answered as one (500)
@@ -190,9 +202,19 @@ class CheckerPool:
     def check(self, version: str, folder: Path, name: str, data: bytes, districts: frozenset[str] | None) -> Checked:
         """``check_upload`` in a worker with the rules of ``version`` (kept in ``folder``): its answer, or ``InputErrors``
         for broken input, or ``CheckerFailed`` when the worker crashed, hung or raised."""
+        checked: Checked = self._ask(("check", version, str(folder), name, data, districts), name)
+        return checked
+
+    def report(self, version: str, folder: Path, name: str, data: bytes, fmt: str, lang: str) -> str | bytes:
+        """``render_report`` in a worker with the rules of ``version`` (kept in ``folder``); fails as ``check`` does."""
+        body: str | bytes = self._ask(("report", version, str(folder), name, data, fmt, lang), name)
+        return body
+
+    def _ask(self, message: tuple[Any, ...], name: str) -> Any:
+        """Send ``message`` to an idle worker and return what it answers ("ok"), or raise what its answer says."""
         worker = self._borrow()
         try:
-            worker.conn.send(("check", version, str(folder), name, data, districts))
+            worker.conn.send(message)
             if not worker.conn.poll(self.timeout):
                 raise TimeoutError(f"no answer within {self.timeout:.0f} s")
             answer = worker.conn.recv()
@@ -202,8 +224,7 @@ class CheckerPool:
         self._return(worker)
         kind, payload = answer
         if kind == "ok":
-            checked: Checked = payload
-            return checked
+            return payload
         if kind == "invalid":
             raise InputErrors(list(payload))
         raise CheckerFailed(f"the check of {name} failed in checker process {worker.process.pid}:\n{payload}")

@@ -11,8 +11,9 @@ document type declaration (the entity bombs live there) (422, located at the par
 cannot get past them either: ``zipfile`` never reads more of a part than the directory says it holds.
 
 An upload is read once (``checkers.check_upload``), in one of the warm checker processes (``checkers.py``) when the
-server has them, else in the server's process under ``Workbench.check_lock``; the rarer checks (a report, a recheck)
-run in the server's process.
+server has them, else in the server's process under ``Workbench.check_lock``; so is a stored filing checked again for
+its report (``checkers.render_report``), its preview under the current rules or its recheck: every check runs on
+every core, and none waits for another's turn in the server's process.
 
 The stored result is ``Result.to_json("zh")``: exactly the object ``junheng check --format json FILE`` prints for a file
 named as the upload was (its folders dropped), checked against the same rules. A report is rendered from a fresh check
@@ -29,19 +30,17 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from junheng.check.run import Options, check_source
 from junheng.errors import InputError, InputErrors
 from junheng.policy.compiled import Policy
-from junheng.report import formats
-from junheng.report.result import Result as CheckResult
 from junheng.web import audit
 from junheng.web.checkers import Checked, check_upload
+from junheng.web.checkers import render_report as render_report_in
 from junheng.web.problems import Refused, conflict, forbidden, invalid, not_found, too_large
 from junheng.web.roles import FILER, Principal, require
 from junheng.web.store.models import Filing, Result
@@ -63,7 +62,6 @@ REPORT_FORMATS: dict[str, tuple[str, str]] = {
     "sarif": ("application/sarif+json", ".sarif"),
     "github": ("text/plain; charset=utf-8", ".txt"),
 }
-_NO_DETAILS = frozenset[str]()
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ def upload_filing(wb: Workbench, who: Principal, filename: str, data: bytes) -> 
         raise
     with wb.db.writing() as session:
         filing = _store(session, who, name, data, checked)
-        row = _store_result(session, filing, who, version, (checked.standard or "", checked.verdict or "", checked.result))
+        row = _store_result(session, filing, who, version, checked)
         audit.record(session, who.name, "upload", f"filing:{filing.id}",
                      {"district": filing.district, "year": filing.year, "filename": name, "sha256": filing.sha256,
                       "standard": row.standard, "verdict": row.verdict, "rules_version": version})
@@ -233,21 +231,23 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.1f} MiB".replace(".0 MiB", " MiB")
 
 
-def _check(wb: Workbench, data: bytes, name: str, policy: Policy, details: frozenset[str] | None) -> CheckResult:
-    """``check_source`` as ``junheng check`` runs it for a file named ``name`` (``InputErrors`` for broken input)."""
-    with wb.check_lock:
-        return check_source(data, policy, Options(details=details), name=name)
-
-
-def _check_upload(wb: Workbench, who: Principal, version: str, policy: Policy, name: str, data: bytes) -> Checked:
+def _check_upload(wb: Workbench, who: Principal | None, version: str, policy: Policy, name: str, data: bytes) -> Checked:
     """The upload read and checked once: in a checker process when the server has them (``checkers.py``), else here,
-    in turn. A filer's upload of another district's filing is read, not checked (``Checked.result`` None)."""
-    districts = frozenset(d for d in (who.district,) if d) if who.role == FILER else None
-    kept = wb.rules.versions / version  # the copy of the rules a worker compiles (ruleset.py keeps one per version)
-    if wb.checkers is not None and kept.is_dir():
-        return wb.checkers.check(version, kept, name, data, districts)
+    in turn. A filer's upload of another district's filing is read, not checked (``Checked.result`` None); ``who``
+    None: a stored filing checked again, whoever asked (they could read it)."""
+    districts = frozenset(d for d in (who.district,) if d) if who is not None and who.role == FILER else None
+    kept = _kept(wb, version)
+    if kept is not None:
+        return wb.checkers.check(version, kept, name, data, districts)  # type: ignore[union-attr]  # _kept says there are
     with wb.check_lock:
         return check_upload(policy, name, data, districts)
+
+
+def _kept(wb: Workbench, version: str) -> Path | None:
+    """The copy of the rules of ``version`` that a checker process compiles (``ruleset.py`` keeps one per version), when
+    the server has checker processes and the copy is there; None: check in the server's process."""
+    kept = wb.rules.versions / version
+    return kept if wb.checkers is not None and kept.is_dir() else None
 
 
 def _rejected(wb: Workbench, who: Principal, name: str, refusal: Refused) -> None:
@@ -265,9 +265,9 @@ def _store(session: Session, who: Principal, name: str, data: bytes, checked: Ch
     return filing
 
 
-def _store_result(session: Session, filing: Filing, who: Principal, version: str, result: CheckResult | tuple[str, str, Any]) -> Result:
-    """The result (a check's, or its (standard, verdict, ``to_json("zh")``) from ``checkers``) as the filing's newest."""
-    standard, verdict, stored = result if isinstance(result, tuple) else (result.standard, result.verdict, result.to_json("zh"))
+def _store_result(session: Session, filing: Filing, who: Principal, version: str, checked: Checked) -> Result:
+    """A check's result (``Checked``: its standard, verdict and ``to_json("zh")``) as the filing's newest."""
+    standard, verdict, stored = checked.standard or "", checked.verdict or "", checked.result
     row = Result(filing_id=filing.id, rules_version=version, standard=standard, verdict=verdict, result=stored,
                  checked_at=audit.now(), checked_by=who.name)
     session.add(row)
@@ -358,13 +358,16 @@ def render_report(wb: Workbench, who: Principal, filing_id: int, fmt: str, lang:
     with wb.db.reading() as session:
         filing, stored = _readable(session, who, filing_id)
         data, name, version = filing.original, filing.filename, stored.rules_version
-    policy = policy_for(wb, version)
+    kept = _kept(wb, version)
     try:
-        result = _check(wb, data, name, policy, formats.NEEDS.get(fmt, _NO_DETAILS))
+        if kept is not None and wb.checkers is not None:
+            body = wb.checkers.report(version, kept, name, data, fmt, lang)
+        else:
+            policy = policy_for(wb, version)  # 409 for a version this server never kept
+            with wb.check_lock:
+                body = render_report_in(policy, name, data, fmt, lang)
     except InputErrors as exc:  # stored, so it was valid: only a reader changed since could say otherwise
         raise invalid("invalid_filing", "该申报已无法读取", "the stored filing can no longer be read", exc.errors) from None
-    binary = formats.BINARY.get(fmt)
-    body: str | bytes = binary([result], lang=lang) if binary is not None else formats.get(fmt)([result], lang=lang)
     media, suffix = REPORT_FORMATS[fmt]
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return Report(body, media, f"{stem}{suffix}")
@@ -376,7 +379,9 @@ def preview_recheck(wb: Workbench, who: Principal, filing_id: int) -> dict[str, 
         filing, stored = _readable(session, who, filing_id)
         data, name, stored_version, stored_result = filing.original, filing.filename, stored.rules_version, stored.result
     version, policy = wb.rules.current()
-    result = _check(wb, data, name, policy, _NO_DETAILS).to_json("zh")
+    result = _check_upload(wb, None, version, policy, name, data).result
+    if result is None:  # never: only a filer's upload of another district is read and not checked
+        raise RuntimeError(f"filing {filing_id} was not checked again")
     return {"id": filing_id, "rules_version": version, "stored_rules_version": stored_version, "result": result,
             "verdict": result["verdict"], "differs": result != stored_result}
 
@@ -388,12 +393,12 @@ def recheck_filing(wb: Workbench, who: Principal, filing_id: int) -> dict[str, A
         filing, _ = _readable(session, who, filing_id)
         data, name = filing.original, filing.filename
     version, policy = wb.rules.current()
-    result = _check(wb, data, name, policy, _NO_DETAILS)
+    checked = _check_upload(wb, None, version, policy, name, data)
     with wb.db.writing() as session:
         stored = session.get(Filing, filing_id)
         if stored is None:  # deleted in between: nothing in the server deletes filings, but the database is not ours alone
             raise not_found("申报", "filing")
-        row = _store_result(session, stored, who, version, result)
+        row = _store_result(session, stored, who, version, checked)
         audit.record(session, who.name, "recheck", f"filing:{filing_id}",
                      {"rules_version": version, "verdict": row.verdict, "standard": row.standard})
         return filing_json(stored, row)
