@@ -43,10 +43,10 @@ from typing import Any
 
 from junheng.check.run import Options, check_source
 from junheng.errors import InputErrors
-from junheng.report import formats
 from junheng.filing.read import read_filing_data
 from junheng.policy.compiled import Policy
 from junheng.policy.packs import compile_rules
+from junheng.report import formats
 
 __all__ = ["ENV_SIZE", "CheckerFailed", "CheckerPool", "Checked", "check_upload", "pool_size", "render_report"]
 

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, defer
 from junheng.errors import InputError, InputErrors
 from junheng.policy.compiled import Policy
 from junheng.web import audit
-from junheng.web.checkers import Checked, check_upload
+from junheng.web.checkers import Checked, CheckerPool, check_upload
 from junheng.web.checkers import render_report as render_report_in
 from junheng.web.problems import Refused, conflict, forbidden, invalid, not_found, too_large
 from junheng.web.roles import FILER, Principal, require
@@ -236,18 +236,19 @@ def _check_upload(wb: Workbench, who: Principal | None, version: str, policy: Po
     in turn. A filer's upload of another district's filing is read, not checked (``Checked.result`` None); ``who``
     None: a stored filing checked again, whoever asked (they could read it)."""
     districts = frozenset(d for d in (who.district,) if d) if who is not None and who.role == FILER else None
-    kept = _kept(wb, version)
-    if kept is not None:
-        return wb.checkers.check(version, kept, name, data, districts)  # type: ignore[union-attr]  # _kept says there are
+    pooled = _pooled(wb, version)
+    if pooled is not None:
+        pool, kept = pooled
+        return pool.check(version, kept, name, data, districts)
     with wb.check_lock:
         return check_upload(policy, name, data, districts)
 
 
-def _kept(wb: Workbench, version: str) -> Path | None:
-    """The copy of the rules of ``version`` that a checker process compiles (``ruleset.py`` keeps one per version), when
-    the server has checker processes and the copy is there; None: check in the server's process."""
+def _pooled(wb: Workbench, version: str) -> tuple[CheckerPool, Path] | None:
+    """The checker processes, and the copy of the rules of ``version`` they compile (``ruleset.py`` keeps one per
+    version), when the server has them and the copy is there; None: check in the server's process."""
     kept = wb.rules.versions / version
-    return kept if wb.checkers is not None and kept.is_dir() else None
+    return (wb.checkers, kept) if wb.checkers is not None and kept.is_dir() else None
 
 
 def _rejected(wb: Workbench, who: Principal, name: str, refusal: Refused) -> None:
@@ -358,10 +359,11 @@ def render_report(wb: Workbench, who: Principal, filing_id: int, fmt: str, lang:
     with wb.db.reading() as session:
         filing, stored = _readable(session, who, filing_id)
         data, name, version = filing.original, filing.filename, stored.rules_version
-    kept = _kept(wb, version)
+    pooled = _pooled(wb, version)
     try:
-        if kept is not None and wb.checkers is not None:
-            body = wb.checkers.report(version, kept, name, data, fmt, lang)
+        if pooled is not None:
+            pool, kept = pooled
+            body = pool.report(version, kept, name, data, fmt, lang)
         else:
             policy = policy_for(wb, version)  # 409 for a version this server never kept
             with wb.check_lock:
