@@ -369,53 +369,30 @@ def _ready(port: int, token: str, seconds: float) -> bool:
     return False
 
 
-def _load(port: int, token: str, body: bytes, uploads: int, seconds: float) -> list[tuple[int, float]]:
-    """``SERVER_CLIENTS`` threads uploading until ``uploads`` are done or ``seconds`` have passed (both bounds hold)."""
-    results: list[tuple[int, float]] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-    left = [uploads]
-
-    def client() -> None:
-        while time.monotonic() < deadline:
-            with lock:
-                if left[0] <= 0:
-                    return
-                left[0] -= 1
-            result = _upload(port, token, "district-100000.json", body)
-            with lock:
-                results.append(result)
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(SERVER_CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 60)
-    return results
-
-
-def _paced(port: int, token: str, body: bytes, rate: float, uploads: int, seconds: float) -> list[tuple[int, float]]:
-    """``uploads`` uploads at a steady ``rate`` a second, the k-th due at k / rate, sent by ``SERVER_CLIENTS`` threads (an
-    open loop: a client does not wait for the server before the next is due). Each latency counts from when the upload
-    was due, so that an upload sent late because every client was busy counts its wait too. Bounded in count and time."""
+def _load(port: int, token: str, body: bytes, uploads: int, seconds: float, rate: float | None = None) -> list[tuple[int, float]]:
+    """``SERVER_CLIENTS`` threads uploading until ``uploads`` are done or ``seconds`` have passed (both bounds hold):
+    (status, latency) of each. ``rate`` None: a client sends its next upload when its last is answered (a closed loop;
+    latency from sending). Else the k-th upload is due at k / ``rate`` seconds (an open loop, paced; latency from when
+    it was due, so that an upload sent late because every client was busy counts its wait too)."""
     results: list[tuple[int, float]] = []
     lock = threading.Lock()
     start = time.perf_counter()
     deadline = time.monotonic() + seconds
-    due = [0]
+    taken = [0]
 
     def client() -> None:
         while time.monotonic() < deadline:
             with lock:
-                if due[0] >= uploads:
+                if taken[0] >= uploads:
                     return
-                k = due[0]
-                due[0] += 1
-            at = start + k / rate
-            time.sleep(max(0.0, at - time.perf_counter()))
-            status, _ = _upload(port, token, "district-100000.json", body)
+                k = taken[0]
+                taken[0] += 1
+            due = None if rate is None else start + k / rate
+            if due is not None:
+                time.sleep(max(0.0, due - time.perf_counter()))
+            status, took = _upload(port, token, "district-100000.json", body)
             with lock:
-                results.append((status, time.perf_counter() - at))
+                results.append((status, took if due is None else time.perf_counter() - due))
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(SERVER_CLIENTS)]
     for thread in threads:
@@ -454,7 +431,7 @@ def server(out: Path, uploads: int, seconds: float) -> None:
         load = Load(time.perf_counter() - wall, _cpu_seconds(process.pid) - cpu, time.process_time() - ours, half)
         after = _rss_mib(process.pid)
         rate = len(results) / load.wall / 2  # half of what the server got through without pause
-        paced = _paced(port, token, body, rate, min(1000, max(SERVER_CLIENTS, uploads // 5)), min(60.0, seconds))
+        paced = _load(port, token, body, min(1000, max(SERVER_CLIENTS, uploads // 5)), min(60.0, seconds), rate)
     finally:
         process.terminate()
         try:
