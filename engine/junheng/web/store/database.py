@@ -19,6 +19,7 @@ holding the writers off meanwhile, so that what the caller copies beside it (the
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
@@ -28,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -44,6 +46,18 @@ _LOCK_KEY = 0x6A756E68  # "junh": PostgreSQL's advisory lock for writes
 _BUSY_SECONDS = 30  # SQLite's busy timeout, and the longest wait on the process's own write lock
 
 
+def _json_text(value: Any) -> str:
+    """A JSON column's text, written by orjson (a stored result or parsed filing in a sixth of ``json.dumps``'s
+    time: an upload writes both, the parsed filing ~40 KB for 100 schools). What orjson will not write (an integer
+    beyond 64 bits, a key that is not a string) goes to ``json.dumps`` as before. Read back by ``json.loads``
+    (SQLAlchemy's default), which takes either's text alike. What is stored holds no NaN or infinity (filings refuse them, figures are exact), the one
+    thing orjson would write differently (as null)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 class Database:
     """An engine on ``url`` with sessions for reading and for writing (one transaction each)."""
 
@@ -51,7 +65,7 @@ class Database:
         self.url = url
         self.sqlite = url.get_backend_name() == "sqlite"
         args: dict[str, Any] = {"connect_args": {"timeout": _BUSY_SECONDS, "check_same_thread": False}} if self.sqlite else {}
-        self.engine: Engine = create_engine(url, pool_pre_ping=not self.sqlite, **args)
+        self.engine: Engine = create_engine(url, pool_pre_ping=not self.sqlite, json_serializer=_json_text, **args)
         if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
