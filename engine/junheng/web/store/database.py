@@ -50,8 +50,8 @@ def _json_text(value: Any) -> str:
     """A JSON column's text, written by orjson (a stored result or parsed filing in a sixth of ``json.dumps``'s
     time: an upload writes both, the parsed filing ~40 KB for 100 schools). What orjson will not write (an integer
     beyond 64 bits, a key that is not a string) goes to ``json.dumps`` as before. Read back by ``json.loads``
-    (SQLAlchemy's default), which takes either's text alike. What is stored holds no NaN or infinity (filings refuse them, figures are exact), the one
-    thing orjson would write differently (as null)."""
+    (SQLAlchemy's default), which takes either's text alike. What is stored holds no NaN or infinity (filings refuse
+    them, figures are exact), the one thing orjson would write differently (as null)."""
     try:
         return orjson.dumps(value).decode()
     except TypeError:
