@@ -11,22 +11,29 @@ instead, for as long as they write their help, when the language is English:
   setting gives English help, messages and reports.
 
 ``LANG``/``LC_ALL`` are not read: servers often run with ``en_US.UTF-8`` whoever uses them, and the
-tool's users read Chinese first. What click itself prints (``Usage:``, ``Options:``, its own usage
-errors) stays English: click takes those words from gettext, not from the commands.
+tool's users read Chinese first. What click itself prints (``Usage:``, ``Options``, ``[default: …]``, its
+usage errors such as "No such option") speaks the same language: click takes those words from ``gettext``, so
+its modules are handed one that looks them up in ``clickzh`` unless the language is English. A usage error can
+come before click has read ``--lang``, so ``main`` tells this module the ``--lang`` written on the command line
+first (``said_language``).
 """
 
 from __future__ import annotations
 
+import gettext
 import importlib
 import inspect
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
-__all__ = ["ENV", "Command", "Group", "lang_option", "language", "tr"]
+from junheng.cli.clickzh import PLURAL, WORDS
+
+__all__ = ["ENV", "Command", "Group", "click_word", "lang_option", "language", "said_language", "tr"]
 
 ENV = "JUNHENG_LANG"  # zh | en: the default of --lang, and the language of --help
 
@@ -42,13 +49,62 @@ def tr(zh: str, en: str) -> str:
 
 
 def language(ctx: click.Context | None) -> str:
-    """The language help is shown in: ``--lang`` when click has read it already, else ``JUNHENG_LANG``."""
+    """The language help is shown in: ``--lang`` when click has read it already, else the ``--lang`` written on the
+    command line (``said_language``), else ``JUNHENG_LANG``."""
     while ctx is not None:
         lang = ctx.params.get("lang")
         if lang in ("zh", "en"):
             return str(lang)
         ctx = ctx.parent
+    if _SAID:
+        return _SAID[-1]
     return "en" if os.environ.get(ENV, "").strip().lower() == "en" else "zh"
+
+
+_SAID: list[str] = []  # the --lang of the command line main() runs, before click has read it (a usage error)
+
+
+def said_language(args: Sequence[str]) -> None:
+    """Note the last ``--lang zh|en`` (or ``--lang=…``) of a command line, for click's words said before click reads
+    it; a command line without one leaves the language to ``JUNHENG_LANG``."""
+    _SAID.clear()
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else arg[7:] if arg.startswith("--lang=") else ""
+        if value.strip().lower() in ("zh", "en"):
+            _SAID.append(value.strip().lower())
+
+
+def _english_words() -> bool:
+    return bool(_IN_ENGLISH) or language(click.get_current_context(silent=True)) == "en"
+
+
+def click_word(message: str) -> str:
+    """click's ``gettext``: its English ``message`` in the language of the command line (``clickzh``)."""
+    return message if _english_words() else WORDS.get(message, message)
+
+
+def _click_words(singular: str, plural: str, n: int) -> str:
+    """click's ``ngettext``."""
+    english = singular if n == 1 else plural
+    chinese = None if _english_words() else PLURAL.get((singular, plural))
+    return english if chinese is None else chinese[0 if n == 1 else 1]
+
+
+def _hand_click_its_words() -> None:
+    """Replace ``gettext``'s functions in click's modules by ``click_word`` and ``_click_words`` (each module bound them
+    under ``_`` and ``ngettext`` when it was imported; they are looked up there at each call)."""
+    for name, module in list(sys.modules.items()):
+        if name == "click" or not name.startswith("click."):
+            continue
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = click_word  # type: ignore[attr-defined]
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = _click_words  # type: ignore[attr-defined]
+
+
+_hand_click_its_words()
 
 
 def lang_option() -> Any:

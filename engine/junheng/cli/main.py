@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import click
 
 from junheng import __version__
-from junheng.cli.bilingual import Group, lang_option, tr
+from junheng.cli.bilingual import Group, click_word, lang_option, said_language, tr
 from junheng.errors import ExitStatus, InputErrors
 from junheng.report import formats as _formats
 
@@ -526,17 +526,20 @@ def _done() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``junheng`` console script."""
     _DONE.clear()
+    said_language(sys.argv[1:] if argv is None else argv)  # click's own words (a usage error) in that language
     try:
         status = junheng.main(args=argv, prog_name="junheng", standalone_mode=False)
     except click.ClickException as exc:  # a usage error or a bad option: exit 2
         exc.show()
         status = exc.exit_code
     except click.Abort:
-        click.echo("Aborted!", err=True)
+        click.echo(click_word("Aborted!"), err=True)
         status = 130
     except Exception as exc:
         _internal_error("junheng", exc, "zh")
         status = ExitStatus.INTERNAL_ERROR
+    finally:
+        said_language(())
     status = int(status or 0)
     if argv is None and _DONE and status <= ExitStatus.INVALID_INPUT:  # the console script, after check or validate
         _leave(status)

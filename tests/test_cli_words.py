@@ -1,0 +1,73 @@
+"""click's own words — usage errors, the help's headings and notes — speak the command line's language (``cli/clickzh``
+through ``cli/bilingual``): Chinese unless ``--lang en`` or ``JUNHENG_LANG=en`` says English."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from junheng.cli import bilingual
+from junheng.cli.clickzh import PLURAL, WORDS
+from junheng.cli.main import main
+from shared import invoke, run
+
+
+def _fields(text: str) -> set[str]:
+    return {f"{name}!{conv}" for _, name, _, conv in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_chinese_text_uses_only_its_englishs_placeholders() -> None:
+    # click fills in the English text's placeholders: one more in the Chinese would be a KeyError, not a message
+    pairs = [(en, zh) for en, zh in WORDS.items()]
+    pairs += [pair for (one, many), (zh_one, zh_many) in PLURAL.items() for pair in ((one, zh_one), (many, zh_many))]
+    wrong = [(en, zh) for en, zh in pairs if not _fields(zh) <= _fields(en)]
+    assert not wrong
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in zh) for _, zh in pairs)
+
+
+def _said(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as ended:
+        main(list(args))
+    return int(ended.value.code or 0), capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "chinese", "english"), [
+    (("check", "--bogus", "x"), "错误：没有选项 '--bogus'。 是不是 '--jobs'？", "Error: No such option '--bogus'. Did you mean '--jobs'?"),
+    (("check",), "错误：缺少参数 'FILING…'", "Error: Missing argument 'FILING…'"),
+    (("check", "--format", "pdf", "x"), "'pdf' 不是可选的值（'docx', 'github'", "'pdf' is not one of 'docx', 'github'"),
+    (("check", "--jobs", "99", "x"), "'--jobs' 的值无效：99 不在范围 1<=x<=64 内。",
+     "Invalid value for '--jobs': 99 is not in the range 1<=x<=64."),
+    (("chek",), "错误：没有命令 'chek'。", "Error: No such command 'chek'."),
+])
+def test_a_usage_error_is_said_in_the_command_lines_language(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                                            args: tuple[str, ...], chinese: str, english: str) -> None:
+    monkeypatch.delenv(bilingual.ENV, raising=False)
+    code, err = _said(capsys, *args)
+    assert code == 2 and chinese in err and "用法： junheng" in err and "查看帮助" in err and "Error" not in err, err
+    lang = ("--lang", "en") if args[0] == "check" else ()
+    if lang:  # written on the command line, before or after the mistake
+        code, err = _said(capsys, args[0], *lang, *args[1:])
+        assert code == 2 and english in err and "Usage: junheng" in err and "错误" not in err, err
+    monkeypatch.setenv(bilingual.ENV, "en")
+    code, err = _said(capsys, *args)
+    assert code == 2 and english in err, err
+    if lang:  # --lang zh on the command line wins over JUNHENG_LANG=en
+        code, err = _said(capsys, *args, "--lang", "zh")
+        assert code == 2 and chinese in err, err
+
+
+def test_help_headings_and_notes_follow_the_language() -> None:
+    code, out, _ = run("check", "--help")
+    assert code == 0 and out.startswith("用法： junheng check") and "\n选项:\n" in out and "[默认：text]" in out, out
+    assert "环境变量：JUNHENG_LANG" in out and "Usage" not in out and "default:" not in out, out
+    code, out, _ = run("check", "--lang", "en", "--help")
+    assert code == 0 and out.startswith("Usage: junheng check") and "\nOptions:\n" in out and "[default: text]" in out, out
+    assert "用法" not in out and "默认：" not in out, out
+
+
+def test_a_command_line_in_english_leaves_the_next_in_chinese(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(bilingual.ENV, raising=False)
+    assert _said(capsys, "check", "--lang", "en", "--bogus")[0] == 2
+    result = invoke("check", "--bogus")
+    assert result.exit_code == 2 and "没有选项 '--bogus'" in result.stderr, result.stderr
