@@ -224,6 +224,20 @@ def test_text_typed_in_a_number_cell_of_a_workbook_is_told_to_format_the_cell(tm
     assert "数据格式版本 schema_version 必须为数字 1，单元格中是文本 “1”" in err and "引号" not in err, err
 
 
+def test_a_unit_typed_into_a_number_cell_is_told_to_leave_it_out(tmp_path):
+    path = _workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["学校"].cell(2, _column(book, "在校生数（人）"), "1372人")
+    book["学校"].cell(3, _column(book, "最大班额（人）"), "48 人/班")
+    book.save(path)
+    code, _, err = run("validate", path)
+    assert code == 2, err
+    assert "在校生数 students 必须是整数，单元格中是 “1372人”：只填数，不带单位（单位写在字段名称的括号中）" in err, err
+    assert "最大班额 max_class_size 必须是整数，单元格中是 “48 人/班”：只填数，不带单位" in err, err
+    _, _, err = run("validate", path, "--lang", "en")
+    assert "but the cell holds '1372人': enter the number alone, without a unit" in err, err
+
+
 # ---------------------------------------------------------------- a merged cell made a field missing
 
 

@@ -9,6 +9,7 @@ raw text alone, never a traceback.
 from __future__ import annotations
 
 import math
+import re
 import types
 import typing
 from typing import Any, Literal, Union
@@ -93,6 +94,11 @@ def _in_a_cell(loc: Loc, error: ErrorDetails) -> tuple[str, str] | None:
             as_number_en = "remove the thousands separators, or format the cell as a number"
         return (f"{zh_label} 必须是{zh_what}，单元格中是文本 “{value}”：{as_number_zh}",
                 f"{en_label} must be {en_what}, but the cell holds the text {value!r}: {as_number_en}")
+    if kind in ("int_type", "float_type") and isinstance(value, str) and _WITH_UNIT.match(value):
+        zh_what, en_what = ("整数", "a whole number") if kind == "int_type" else ("数字", "a number")
+        return (f"{zh_label} 必须是{zh_what}，单元格中是 “{value}”：只填数，不带单位（单位写在字段名称的括号中）",
+                f"{en_label} must be {en_what}, but the cell holds {value!r}: enter the number alone, without a unit "
+                "(the unit is in brackets in the field's name)")
     if kind == "literal_error" and isinstance(value, str) and value.strip() == "1" and loc == ("schema_version",):
         return f"{zh_label} 必须为数字 1，单元格中是文本 “1”：{as_number_zh}", f"{en_label} must be the number 1, not text: {as_number_en}"
     if kind == "bool_type":
@@ -233,6 +239,10 @@ def _number(value: object) -> str:
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value)) if abs(value) < 1e15 else f"{value:g}"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# A number with a word or sign after it ("447万", "1372 人", "30个班"): a unit typed into the cell
+_WITH_UNIT = re.compile(r"\s*[-+]?\d[\d,，]*(?:\.\d+)?\s*[^\d\s,，.+-][^\d]*")
 
 
 def _looks_numeric(text: str) -> bool:
