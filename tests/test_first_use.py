@@ -188,7 +188,8 @@ def test_a_thousands_separator_in_a_workbook_cell_gets_spreadsheet_advice(tmp_pa
     book.save(path)
     code, _, err = run("check", path)
     assert code == 2, err
-    assert "在校生数 students 必须是整数，单元格中是文本 “1,800”：去掉千位分隔符，或把单元格设为数值格式" in err, err
+    assert "在校生数 必须是整数，单元格中是文本 “1,800”：去掉千位分隔符，或把单元格设为数值格式" in err, err
+    assert "students" not in err.split(": ", 2)[-1], err  # the filer sees the field's name in the sheet, never its key
     assert "引号" not in err, err
     code, _, err = run("check", path, "--lang", "en")
     assert "remove the thousands separators, or format the cell as a number" in err and "quote" not in err, err
@@ -220,8 +221,8 @@ def test_text_typed_in_a_number_cell_of_a_workbook_is_told_to_format_the_cell(tm
     book["区县"]["B2"] = "1"  # 数据格式版本 as text
     book.save(path)
     _, _, err = run("validate", path)
-    assert "班级数 classes 必须是整数，单元格中是文本 “24”：请把单元格设为数值格式后重新输入" in err, err
-    assert "数据格式版本 schema_version 必须为数字 1，单元格中是文本 “1”" in err and "引号" not in err, err
+    assert "班级数 必须是整数，单元格中是文本 “24”：请把单元格设为数值格式后重新输入" in err, err
+    assert "数据格式版本 必须为数字 1，单元格中是文本 “1”" in err and "引号" not in err, err
 
 
 def test_a_unit_typed_into_a_number_cell_is_told_to_leave_it_out(tmp_path):
@@ -232,8 +233,8 @@ def test_a_unit_typed_into_a_number_cell_is_told_to_leave_it_out(tmp_path):
     book.save(path)
     code, _, err = run("validate", path)
     assert code == 2, err
-    assert "在校生数 students 必须是整数，单元格中是 “1372人”：只填数，不带单位（单位写在字段名称的括号中）" in err, err
-    assert "最大班额 max_class_size 必须是整数，单元格中是 “48 人/班”：只填数，不带单位" in err, err
+    assert "在校生数 必须是整数，单元格中是 “1372人”：只填数，不带单位（单位写在字段名称的括号中）" in err, err
+    assert "最大班额 必须是整数，单元格中是 “48 人/班”：只填数，不带单位" in err, err
     _, _, err = run("validate", path, "--lang", "en")
     assert "but the cell holds '1372人': enter the number alone, without a unit" in err, err
 
@@ -250,9 +251,9 @@ def test_a_merged_cell_that_empties_a_required_field_says_so(tmp_path):
     letter = openpyxl.utils.get_column_letter(column)
     code, _, err = run("check", path)
     assert code == 2, err
-    [line] = [text for text in err.splitlines() if "location" in text]
+    [line] = [text for text in err.splitlines() if "城乡类别" in text]
     assert line.startswith(f"{path}:学校!{letter}5: /schools/3: "), line
-    assert "缺少必填字段 “location”（城乡类别）" in line, line
+    assert "学校学段记录（第 4 条）的“城乡类别”未填写（必填）" in line and "location" not in line, line
     assert f"单元格 学校!{letter}5 在合并单元格 {letter}4:{letter}5 中，合并后只有左上角的 学校!{letter}4 保留数值" in line, line
     _, _, err = run("check", path, "--lang", "en")
     assert f"lies in the merged range {letter}4:{letter}5" in err and "unmerge" in err, err
@@ -274,7 +275,9 @@ def test_a_missing_field_without_a_merge_says_nothing_of_merges(tmp_path):
     book["学校"].cell(5, _column(book, "城乡类别")).value = None
     book.save(path)
     code, _, err = run("check", path)
-    assert code == 2 and "缺少必填字段 “location”" in err and "合并" not in err, err
+    letter = openpyxl.utils.get_column_letter(_column(book, "城乡类别"))
+    assert code == 2 and f"filing.xlsx:学校!{letter}5: /schools/3: 学校学段记录（第 4 条）的“城乡类别”未填写（必填）" in err, err
+    assert "合并" not in err, err
 
 
 # ---------------------------------------------------------------- an extra sheet blocked the check
@@ -334,7 +337,7 @@ def test_an_ignored_sheet_is_named_beside_the_errors_it_may_explain(tmp_path):
     book.save(path)
     code, _, err = run("check", path)
     assert code == 2, err
-    assert "已忽略工作表“财务数据表”" in err and "finance" in err, err
+    assert "已忽略工作表“财务数据表”" in err and "缺少工作表“经费”（经费保障，必填）" in err, err
 
 
 def test_convert_says_which_sheet_it_left_out(tmp_path):

@@ -61,7 +61,7 @@ def _input_error(doc: LoadedDocument, error: ErrorDetails) -> InputError:
         pointer = _pointer(loc)
         line, column = doc.location(pointer)
     sheet = doc.cells is not None  # a spreadsheet filing: advice about cells, not about YAML quotes
-    zh, en = (_in_a_cell(loc, error) if sheet else None) or _message(loc, error)
+    zh, en = (_in_a_cell(loc, error) if sheet else None) or _message(loc, error, sheet)
     cell = None
     if kind == "missing" and sheet:
         merged = _merged_over(doc, _pointer(loc))
@@ -70,6 +70,8 @@ def _input_error(doc: LoadedDocument, error: ErrorDetails) -> InputError:
 
             note_zh, note_en = merge_note(merged)
             zh, en, cell = zh + note_zh, en + note_en, merged[0]
+        else:  # the empty cell itself, when the form has one for the field (not when its column is missing)
+            cell = _empty_cell(doc, _pointer(loc))
     return InputError(code=CODE, file=doc.file, line=line, column=column, pointer=pointer, zh=zh, en=en, cell=cell)
 
 
@@ -81,11 +83,17 @@ def _merged_over(doc: LoadedDocument, pointer: str) -> tuple[str, str, str] | No
     return doc.merged_over(pointer) if isinstance(doc, SheetDocument) else None
 
 
+def _empty_cell(doc: LoadedDocument, pointer: str) -> str | None:
+    from junheng.filing.sheets.read import SheetDocument  # local: loaded already, as the filing is a spreadsheet
+
+    return doc.empty_cell(pointer) if isinstance(doc, SheetDocument) else None
+
+
 def _in_a_cell(loc: Loc, error: ErrorDetails) -> tuple[str, str] | None:
     """A spreadsheet's own advice where the general message would speak of YAML (quotes, true/false): text in a
     number cell, a number in a text cell. None for every other error."""
     kind, value = error["type"], error.get("input")
-    zh_label, en_label = _labels(loc)
+    zh_label, en_label = _labels(loc, sheet=True)
     as_number_zh, as_number_en = "请把单元格设为数值格式后重新输入", "format the cell as a number and enter it again"
     if kind in ("int_type", "float_type") and isinstance(value, str) and _looks_numeric(value):
         zh_what, en_what = ("整数", "a whole number") if kind == "int_type" else ("数字", "a number")
@@ -102,7 +110,8 @@ def _in_a_cell(loc: Loc, error: ErrorDetails) -> tuple[str, str] | None:
     if kind == "literal_error" and isinstance(value, str) and value.strip() == "1" and loc == ("schema_version",):
         return f"{zh_label} 必须为数字 1，单元格中是文本 “1”：{as_number_zh}", f"{en_label} must be the number 1, not text: {as_number_en}"
     if kind == "bool_type":
-        return f"{zh_label} 填 是 或 否，实为{_shown(value)[0]}", f"{en_label} is 是 or 否 (yes or no), not {_shown(value)[1]}"
+        zh_value, en_value = _shown(value, sheet=True)
+        return f"{zh_label} 填 是 或 否，单元格中是{zh_value}", f"{en_label} is 是 or 否 (yes or no), but the cell holds {en_value}"
     if kind == "identifier_number":
         text = (error.get("ctx") or {}).get("value", _raw(value))
         text = _number(text) if isinstance(text, float) else text
@@ -171,8 +180,9 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def _labels(loc: Loc) -> tuple[str, str]:
-    """How a message names the value at ``loc``: ``在校生数 students`` and ``students``."""
+def _labels(loc: Loc, sheet: bool = False) -> tuple[str, str]:
+    """How a message names the value at ``loc``: ``在校生数 students`` and ``students``; in a spreadsheet, where the
+    filer sees the field's name and never its key, ``在校生数`` alone."""
     if not loc:
         return "申报文件", "the filing"
     key = loc[-1]
@@ -190,7 +200,7 @@ def _labels(loc: Loc) -> tuple[str, str]:
                 return str(key), str(key)
             titles.append(info.title)
     if titles:
-        return f"{'·'.join(titles)} {key}", str(key)
+        return "·".join(titles) if sheet else f"{'·'.join(titles)} {key}", str(key)
     return str(key), str(key)
 
 
@@ -201,7 +211,8 @@ def _key_text(loc: Loc) -> str:
 # --- showing a value inside a message -------------------------------------------------
 
 
-def _shown(value: Any) -> tuple[str, str]:
+def _shown(value: Any, sheet: bool = False) -> tuple[str, str]:
+    """How a message shows a value that is not what the field takes; a spreadsheet's text as "文本", not "字符串"."""
     if value is None:
         return "null", "null"
     if isinstance(value, bool):
@@ -212,7 +223,7 @@ def _shown(value: Any) -> tuple[str, str]:
         return f"数字 {text}", f"the number {text}"
     if isinstance(value, str):
         text = value if len(value) <= 40 else value[:37] + "…"
-        return f"字符串 “{text}”", f"the string {text!r}"
+        return (f"文本 “{text}”", f"the text {text!r}") if sheet else (f"字符串 “{text}”", f"the string {text!r}")
     if isinstance(value, dict):
         return "映射（键值对）", "a mapping"
     if isinstance(value, list):
@@ -269,17 +280,17 @@ _PATTERN_TEXT = {
 # --- the messages -----------------------------------------------------------------------
 
 
-def _message(loc: Loc, error: ErrorDetails) -> tuple[str, str]:  # noqa: C901 - one branch per error kind reads best
+def _message(loc: Loc, error: ErrorDetails, sheet: bool = False) -> tuple[str, str]:  # noqa: C901 - one branch per error kind
     # long: a flat table, one branch per pydantic error kind, read top to bottom
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
-    zh_label, en_label = _labels(loc)
-    zh_value, en_value = _shown(value)
+    zh_label, en_label = _labels(loc, sheet)
+    zh_value, en_value = _shown(value, sheet)
     raw = _raw(value)
 
     if kind == "missing":
-        return _missing(loc)
+        return _missing(loc, sheet)
     if kind == "extra_forbidden":
         return _unknown_key(loc)
     if value is None:
@@ -337,7 +348,8 @@ def _message(loc: Loc, error: ErrorDetails) -> tuple[str, str]:  # noqa: C901 - 
             f"{en_label}: the percentage {value!r} is outside 0%-100%",
         )
     if kind == "literal_error":
-        return _not_allowed(loc, value, zh_label, en_label, zh_value, en_value)
+        return (_not_listed(loc, zh_label, en_label, zh_value, en_value) if sheet else None) or \
+            _not_allowed(loc, value, zh_label, en_label, zh_value, en_value)
     if kind == "bool_type":
         if isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS:
             return (
@@ -368,13 +380,38 @@ def _message(loc: Loc, error: ErrorDetails) -> tuple[str, str]:  # noqa: C901 - 
     return f"{zh_label} 的值无效（{error.get('msg', kind)}）", f"{en_label} is invalid: {error.get('msg', kind)}"
 
 
-def _missing(loc: Loc) -> tuple[str, str]:
+def _missing(loc: Loc, sheet: bool = False) -> tuple[str, str]:
     name = loc[-1]
     info = _field_at(loc)
     title = f"（{info.title}）" if info is not None and info.title else ""
-    where_zh, where_en = _labels(loc[:-1])
+    where_zh, where_en = _labels(loc[:-1], sheet)
     space = " " if where_zh[-1].isascii() else ""
+    if sheet and len(loc) == 1:  # a section of the filing is a sheet of the form
+        from junheng.filing.sheets.layout import SHEETS  # local: loaded already, as the filing is a spreadsheet
+
+        form = next((form for form in SHEETS if form.section == name), None)
+        if form is not None:
+            return (f"缺少工作表“{form.name}”（{form.title}，必填），或该表没有填写任何数值",
+                    f"the sheet '{form.name}' ({name}) is missing, or holds no values; it is required")
+    if sheet and info is not None and info.title:  # the filer sees the field's name, not its key
+        return f"{where_zh}{space}的“{info.title}”未填写（必填）", f"{where_en}: missing required field '{name}'"
     return f"{where_zh}{space}缺少必填字段 “{name}”{title}", f"{where_en}: missing required field '{name}'"
+
+
+def _not_listed(loc: Loc, zh_label: str, en_label: str, zh_value: str, en_value: str) -> tuple[str, str] | None:
+    """A spreadsheet's choice cell holding something else: the choices as the form writes them (小学、初中), not the
+    values they stand for (primary, junior). None for a field the form has no choices for."""
+    from junheng.filing.sheets.layout import SCHOOLS, SHEETS  # local: loaded already, as the filing is a spreadsheet
+
+    path = tuple(str(key) for key in loc if isinstance(key, str))
+    sheets = [SCHOOLS] if path[:1] == ("schools",) else list(SHEETS)
+    path = path[1:] if path[:1] == ("schools",) else path
+    choices = next((c.choices for sheet in sheets for c in sheet.columns if c.path == path and c.choices), ())
+    if not choices:
+        return None
+    zh_list = " 或 ".join(zh for _, zh in choices) if len(choices) == 2 else "、".join(zh for _, zh in choices)
+    en_list = ", ".join(f"{zh} ({value})" for value, zh in choices)
+    return f"{zh_label} 填 {zh_list}，单元格中是{zh_value}", f"{en_label} is one of {en_list}, but the cell holds {en_value}"
 
 
 def _unknown_key(loc: Loc) -> tuple[str, str]:

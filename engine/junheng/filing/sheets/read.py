@@ -67,6 +67,11 @@ class SheetDocument(LoadedDocument):
             return None
         return _merge_at(self._ranges(), place)
 
+    def empty_cell(self, pointer: str) -> str | None:
+        """The cell ("学校!H3") the form has for the field at ``pointer``, when it was left empty; else None."""
+        place = self.places.get(pointer)
+        return None if place is None else f"{place[0]}!{_ref(place[2], place[1])}"
+
     def merged_at(self, place: _Place) -> tuple[str, str, str] | None:
         """As ``merged_over``, for a cell given by its place."""
         return None if self.merges is None else _merge_at(self._ranges(), place)
