@@ -239,6 +239,20 @@ def test_a_unit_typed_into_a_number_cell_is_told_to_leave_it_out(tmp_path):
     assert "but the cell holds '1372人': enter the number alone, without a unit" in err, err
 
 
+def test_a_choice_or_a_word_in_a_workbook_cell_is_told_in_the_forms_words(tmp_path):
+    path = _workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["学校"].cell(2, _column(book, "学段")).value = "高中"
+    book["学校"].cell(3, _column(book, "在校生数（人）")).value = "很多"
+    book.save(path)
+    code, _, err = run("validate", path)
+    assert code == 2, err
+    assert "学段 填 小学 或 初中，单元格中是文本 “高中”" in err and "primary" not in err, err
+    assert "在校生数 必须是整数，单元格中是文本 “很多”" in err and "字符串" not in err, err
+    _, _, err = run("validate", path, "--lang", "en")
+    assert "level is one of 小学 (primary), 初中 (junior), but the cell holds the text '高中'" in err, err
+
+
 # ---------------------------------------------------------------- a merged cell made a field missing
 
 

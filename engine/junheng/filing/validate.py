@@ -107,6 +107,10 @@ def _in_a_cell(loc: Loc, error: ErrorDetails) -> tuple[str, str] | None:
         return (f"{zh_label} 必须是{zh_what}，单元格中是 “{value}”：只填数，不带单位（单位写在字段名称的括号中）",
                 f"{en_label} must be {en_what}, but the cell holds {value!r}: enter the number alone, without a unit "
                 "(the unit is in brackets in the field's name)")
+    if kind in ("int_type", "float_type") and isinstance(value, str):  # words ("很多", "不详") where a number goes
+        zh_what, en_what = ("整数", "a whole number") if kind == "int_type" else ("数字", "a number")
+        zh_value, en_value = _shown(value, sheet=True)
+        return f"{zh_label} 必须是{zh_what}，单元格中是{zh_value}", f"{en_label} must be {en_what}, but the cell holds {en_value}"
     if kind == "literal_error" and isinstance(value, str) and value.strip() == "1" and loc == ("schema_version",):
         return f"{zh_label} 必须为数字 1，单元格中是文本 “1”：{as_number_zh}", f"{en_label} must be the number 1, not text: {as_number_en}"
     if kind == "bool_type":
