@@ -168,7 +168,8 @@ class _FormReader:
         if problem is not None:
             shown = raw.isoformat() if isinstance(raw, (dt.date, dt.time)) else raw
             label = field_label(field)
-            self.errors.append(self.error(number, column, pointer, f"{label}的核查数应为{problem[0]}，实为 {shown!r}",
+            said = f"“{shown}”" if isinstance(shown, str) else str(shown)  # a cell's text as the form's words quote it
+            self.errors.append(self.error(number, column, pointer, f"{label}的核查数应为{problem[0]}，单元格中是 {said}",
                                           f"the verified figure of {label} must be {problem[1]}, not {shown!r}"))
             return None
         return int(raw) if kind == "count" else raw
@@ -177,7 +178,7 @@ class _FormReader:
 def _problem(raw: Any, kind: str, field: str) -> tuple[str, str] | None:
     """Why a 核查数 cannot be the field's figure, (zh, en); None when it can."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        return "数值（单元格为文本或其他内容；请填写数字）", "a number (the cell holds text or something else)"
+        return "数值（只填数字，不带单位或文字）", "a number (digits only, no unit or words)"
     if not math.isfinite(raw) or raw < 0 or raw > _LARGEST:
         return "不小于 0、不大于 1e15 的数", "a number from 0 to 1e15"
     if kind == "count" and not float(raw).is_integer():
