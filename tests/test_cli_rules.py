@@ -265,7 +265,9 @@ def test_list_of_a_layered_local_pack_shows_its_overrides_and_its_own_rule():
 def test_list_of_an_unknown_standard_exits_2_naming_the_known_ones():
     code, out = run("rules", "list", "--standard", "qualty")
     assert code == 2, out
-    assert "unknown standard 'qualty'" in out and "basic" in out and "quality" in out, out
+    assert "没有规则包 “qualty”（可用：basic、quality），是否应为 “quality”？" in out, out
+    code, out = run("rules", "list", "--standard", "qualty", "--lang", "en")
+    assert code == 2 and "unknown standard 'qualty' (known: basic, quality); did you mean 'quality'?" in out, out
 
 
 def test_explain_shows_the_basis_the_thresholds_per_level_and_an_example_finding():

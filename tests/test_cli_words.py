@@ -10,7 +10,7 @@ import pytest
 from junheng.cli import bilingual
 from junheng.cli.clickzh import PLURAL, WORDS
 from junheng.cli.main import main
-from shared import invoke, run
+from shared import ROOT, invoke, run
 
 
 def _fields(text: str) -> set[str]:
@@ -71,3 +71,22 @@ def test_a_command_line_in_english_leaves_the_next_in_chinese(capsys: pytest.Cap
     assert _said(capsys, "check", "--lang", "en", "--bogus")[0] == 2
     result = invoke("check", "--bogus")
     assert result.exit_code == 2 and "没有选项 '--bogus'" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("args", "chinese", "english"), [
+    (("check", "--standard", "qualty", "fixtures/filings/nanan-2011.yaml"),
+     "--standard 的值无效：没有规则包 “qualty”（可用：basic、quality），是否应为 “quality”？",
+     "Invalid value for --standard: unknown standard 'qualty' (known: basic, quality); did you mean 'quality'?"),
+    (("template", "x.pdf"), "OUT 的值无效：无法从扩展名判断 “x.pdf” 的格式", "cannot tell the form of 'x.pdf' from its extension"),
+    (("serve", "--max-upload", "12zz"), "“12zz” 不是大于 0 的大小：写成 20MiB、512KiB 或字节数", "not a size: '12zz'"),
+    (("check", "--previous-result", "x.json", "fixtures/filings/nanan-2011.yaml"),
+     "只用于 --format letter 或 docx（督导意见书），不用于 text", "only for --format letter or docx, not text"),
+])
+def test_our_own_bad_option_messages_speak_one_language(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                                        args: tuple[str, ...], chinese: str, english: str) -> None:
+    monkeypatch.delenv(bilingual.ENV, raising=False)
+    monkeypatch.chdir(ROOT)
+    code, err = _said(capsys, *args)
+    assert code == 2 and chinese in err and english not in err, err
+    code, err = _said(capsys, args[0], "--lang", "en", *args[1:])
+    assert code == 2 and english in err and chinese not in err, err

@@ -32,8 +32,10 @@ from typing import Any
 import click
 
 from junheng.cli.clickzh import PLURAL, WORDS
+from junheng.errors import suggest
 
-__all__ = ["ENV", "Command", "Group", "click_word", "lang_option", "language", "said_language", "tr"]
+__all__ = ["ENV", "Command", "Group", "bad_parameter", "click_word", "lang_option", "language", "said_language", "tr",
+           "unknown_standard"]
 
 ENV = "JUNHENG_LANG"  # zh | en: the default of --lang, and the language of --help
 
@@ -105,6 +107,18 @@ def _hand_click_its_words() -> None:
 
 
 _hand_click_its_words()
+
+
+def bad_parameter(lang: str, zh: str, en: str, hint: str | None = None) -> click.BadParameter:
+    """A bad option or argument, said in ``lang`` (click adds "错误：… 的值无效：" or "Error: Invalid value for …")."""
+    return click.BadParameter(en if lang == "en" else zh, param_hint=hint)
+
+
+def unknown_standard(lang: str, standard: str, known: Sequence[str]) -> click.BadParameter:
+    """``--standard`` names no rule pack of the rules loaded: the known ones, and the one it may have meant."""
+    hint = suggest(standard, known)
+    return bad_parameter(lang, f"没有规则包 “{standard}”（可用：{'、'.join(sorted(known))}）{hint.zh}",
+                         f"unknown standard {standard!r} (known: {', '.join(sorted(known))}){hint.en}", "--standard")
 
 
 def lang_option() -> Any:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from junheng.cli.bilingual import Command, lang_option, tr
+from junheng.cli.bilingual import Command, bad_parameter, lang_option, tr, unknown_standard
 from junheng.errors import ExitStatus, InputErrors
 from junheng.report import formats as _formats  # the registry of check's formats (each imported when used)
 
@@ -71,8 +71,7 @@ def _policy(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | None
     except InputErrors as exc:
         _stop(ctx, exc, lang)
     if standard is not None and standard not in policy.packs:
-        known = ", ".join(sorted(policy.packs))
-        raise click.BadParameter(f"unknown standard {standard!r} (known: {known}) / 未知规则包", param_hint="--standard")
+        raise unknown_standard(lang, standard, list(policy.packs))
     return policy
 
 
@@ -241,8 +240,8 @@ def read_previous_result(ctx: click.Context, path: str, fmt: str, lang: str) -> 
     from junheng.followup.ledger import read_result_json  # imported here, not at the top: start-up time of the other commands
 
     if fmt not in ("letter", "docx"):
-        raise click.BadParameter(f"only for --format letter or docx, not {fmt} / 只用于 --format letter 或 docx（督导意见书）",
-                                 param_hint="--previous-result")
+        raise bad_parameter(lang, f"只用于 --format letter 或 docx（督导意见书），不用于 {fmt}",
+                            f"only for --format letter or docx, not {fmt}", "--previous-result")
     return _run(ctx, path, lang, lambda: read_result_json(path))
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import click
 
 from junheng import __version__
-from junheng.cli.bilingual import Group, click_word, lang_option, said_language, tr
+from junheng.cli.bilingual import Group, bad_parameter, click_word, lang_option, said_language, tr, unknown_standard
 from junheng.errors import ExitStatus, InputErrors
 from junheng.report import formats as _formats
 
@@ -396,8 +396,7 @@ def _policy(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | None
             click.echo(error.render(lang), err=True)
         ctx.exit(int(ExitStatus.INVALID_INPUT))
     if standard is not None and standard not in policy.packs:
-        known = ", ".join(sorted(policy.packs))
-        raise click.BadParameter(f"unknown standard {standard!r} (known: {known}) / 未知规则包", param_hint="--standard")
+        raise unknown_standard(lang, standard, list(policy.packs))
     return policy
 
 
@@ -510,7 +509,7 @@ def _previous(paths: tuple[str, ...], lang: str) -> Previous:
         for error in failure.errors:
             click.echo(error.render(lang), err=True)
     if bad or failures:
-        raise click.BadParameter("last year's filings must be valid / 上年申报须为有效文件", param_hint="--previous")
+        raise bad_parameter(lang, "上年申报须为有效文件（问题见上）", "last year's filings must be valid (see above)", "--previous")
     return index
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from junheng.cli.bilingual import Command, lang_option, tr
+from junheng.cli.bilingual import Command, lang_option, tr, unknown_standard
 from junheng.errors import ExitStatus, InputErrors
 
 if TYPE_CHECKING:  # for annotations only: at run time the command imports what it calls
@@ -44,8 +44,7 @@ def _policy(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | None
             click.echo(error.render(lang), err=True)
         ctx.exit(int(ExitStatus.INVALID_INPUT))
     if standard is not None and standard not in policy.packs:
-        known = ", ".join(sorted(policy.packs))
-        raise click.BadParameter(f"unknown standard {standard!r} (known: {known}) / 未知规则包", param_hint="--standard")
+        raise unknown_standard(lang, standard, list(policy.packs))
     return policy
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from junheng.cli.bilingual import Group, lang_option, tr
+from junheng.cli.bilingual import Group, lang_option, tr, unknown_standard
 from junheng.errors import InputErrors, suggest
 
 if TYPE_CHECKING:  # for annotations only: at run time each command imports what it calls
@@ -200,7 +200,7 @@ def list_cmd(ctx: click.Context, rules_dir: tuple[str, ...], standard: str | Non
 
     policy = _policy(ctx, rules_dir, lang)
     if standard is not None and standard not in policy.packs:
-        raise click.BadParameter(f"unknown standard {standard!r} (known: {', '.join(sorted(policy.packs))})", param_hint="--standard")
+        raise unknown_standard(lang, standard, list(policy.packs))
     packs, rows = pack_rows(policy, standard), rule_rows(policy, standard)
     if fmt == "json":
         click.echo(json.dumps({"packs": [p.to_json() for p in packs], "rules": [r.to_json() for r in rows]},

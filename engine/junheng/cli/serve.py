@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from junheng.cli.bilingual import Command, Group, lang_option, tr
+from junheng.cli.bilingual import Command, Group, bad_parameter, lang_option, language, tr
 from junheng.errors import ExitStatus
 
 if TYPE_CHECKING:  # for annotations only: at run time each command imports what it calls
@@ -53,14 +53,14 @@ def _store_options(command: _F) -> _F:
                                 "The server's folder: the SQLite database (without --db), the editable rules"))(command)
 
 
-def _size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+def _size(ctx: click.Context, _param: click.Parameter, value: str) -> int:
     """``--max-upload``: ``20MiB``, ``512KiB`` or a number of bytes."""
     from junheng.web.settings import parse_size  # imported here, not at the top: start-up time of the other commands
 
     try:
         return parse_size(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise bad_parameter(language(ctx), f"“{value}” 不是大于 0 的大小：写成 20MiB、512KiB 或字节数", str(exc)) from None
 
 
 def _settings(data: Path, db_url: str | None, **more: Any) -> Settings:

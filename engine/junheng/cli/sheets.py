@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from junheng.cli.bilingual import Command, lang_option, tr
+from junheng.cli.bilingual import Command, bad_parameter, lang_option, tr
 from junheng.errors import ExitStatus, InputErrors
 
 __all__ = ["template", "convert"]
@@ -22,14 +22,14 @@ _FORMS = ("xlsx", "csv", "yaml", "json")
 _LANG = lang_option()
 
 
-def _form(out: str, given: str | None) -> str:
+def _form(out: str, given: str | None, lang: str) -> str:
     """The form to write: as given by --format, else from OUT's extension."""
     from junheng.filing.forms import form_of  # imported here, not at the top: start-up time of the other commands
 
     form = given or form_of(out, for_output=True)
     if form is None:
-        raise click.BadParameter(f"cannot tell the form of {out!r} from its extension: use .yaml, .yml, .json, .xlsx, "
-                                 "or a folder (CSV) / 无法从扩展名判断输出格式", param_hint="OUT")
+        raise bad_parameter(lang, f"无法从扩展名判断 “{out}” 的格式：请用 .yaml、.yml、.json、.xlsx，或一个文件夹（CSV）",
+                            f"cannot tell the form of {out!r} from its extension: use .yaml, .yml, .json, .xlsx, or a folder (CSV)", "OUT")
     return form
 
 
@@ -71,7 +71,7 @@ def _occupied(out: str) -> bool:
 @click.pass_context
 def template(ctx: click.Context, form: str | None, force: bool, out: str, lang: str) -> None:
     """Write a blank filing form to OUT (写出空白申报表); an existing OUT only with --force."""
-    chosen = _form(out, form)
+    chosen = _form(out, form, lang)
     if not force and _occupied(out):
         what_zh, what_en = ("文件夹", "folder") if os.path.isdir(out) else ("文件", "file")
         click.echo(f"{out}: the {what_en} already exists and was left as it is; to replace it with a blank form, add --force"
@@ -97,7 +97,7 @@ def convert(ctx: click.Context, source: str, out: str, lang: str) -> None:
     from junheng.filing.load import notices_of
     from junheng.filing.read import read_filing
 
-    form = _form(out, None)
+    form = _form(out, None, lang)
     try:
         doc, _ = read_filing(source)
     except InputErrors as exc:
