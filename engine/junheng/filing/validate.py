@@ -95,21 +95,19 @@ def _in_a_cell(loc: Loc, error: ErrorDetails) -> tuple[str, str] | None:
     kind, value = error["type"], error.get("input")
     zh_label, en_label = _labels(loc, sheet=True)
     as_number_zh, as_number_en = "请把单元格设为数值格式后重新输入", "format the cell as a number and enter it again"
-    if kind in ("int_type", "float_type") and isinstance(value, str) and _looks_numeric(value):
+    if kind in ("int_type", "float_type") and isinstance(value, str):
         zh_what, en_what = ("整数", "a whole number") if kind == "int_type" else ("数字", "a number")
-        if "," in value or "，" in value:
-            as_number_zh = "去掉千位分隔符，或把单元格设为数值格式"
-            as_number_en = "remove the thousands separators, or format the cell as a number"
-        return (f"{zh_label} 必须是{zh_what}，单元格中是文本 “{value}”：{as_number_zh}",
-                f"{en_label} must be {en_what}, but the cell holds the text {value!r}: {as_number_en}")
-    if kind in ("int_type", "float_type") and isinstance(value, str) and _WITH_UNIT.match(value):
-        zh_what, en_what = ("整数", "a whole number") if kind == "int_type" else ("数字", "a number")
-        return (f"{zh_label} 必须是{zh_what}，单元格中是 “{value}”：只填数，不带单位（单位写在字段名称的括号中）",
-                f"{en_label} must be {en_what}, but the cell holds {value!r}: enter the number alone, without a unit "
-                "(the unit is in brackets in the field's name)")
-    if kind in ("int_type", "float_type") and isinstance(value, str):  # words ("很多", "不详") where a number goes
-        zh_what, en_what = ("整数", "a whole number") if kind == "int_type" else ("数字", "a number")
-        zh_value, en_value = _shown(value, sheet=True)
+        if _looks_numeric(value):  # digits typed as text
+            if "," in value or "，" in value:
+                as_number_zh = "去掉千位分隔符，或把单元格设为数值格式"
+                as_number_en = "remove the thousands separators, or format the cell as a number"
+            return (f"{zh_label} 必须是{zh_what}，单元格中是文本 “{value}”：{as_number_zh}",
+                    f"{en_label} must be {en_what}, but the cell holds the text {value!r}: {as_number_en}")
+        if _WITH_UNIT.match(value):  # a unit typed after the number
+            return (f"{zh_label} 必须是{zh_what}，单元格中是 “{value}”：只填数，不带单位（单位写在字段名称的括号中）",
+                    f"{en_label} must be {en_what}, but the cell holds {value!r}: enter the number alone, without a unit "
+                    "(the unit is in brackets in the field's name)")
+        zh_value, en_value = _shown(value, sheet=True)  # words ("很多", "不详") where a number goes
         return f"{zh_label} 必须是{zh_what}，单元格中是{zh_value}", f"{en_label} must be {en_what}, but the cell holds {en_value}"
     if kind == "literal_error" and isinstance(value, str) and value.strip() == "1" and loc == ("schema_version",):
         return f"{zh_label} 必须为数字 1，单元格中是文本 “1”：{as_number_zh}", f"{en_label} must be the number 1, not text: {as_number_en}"
@@ -413,7 +411,8 @@ def _not_listed(loc: Loc, zh_label: str, en_label: str, zh_value: str, en_value:
     choices = next((c.choices for sheet in sheets for c in sheet.columns if c.path == path and c.choices), ())
     if not choices:
         return None
-    zh_list = " 或 ".join(zh for _, zh in choices) if len(choices) == 2 else "、".join(zh for _, zh in choices)
+    words = [zh for _, zh in choices]
+    zh_list = f"{'、'.join(words[:-1])} 或 {words[-1]}" if len(words) > 1 else words[0]
     en_list = ", ".join(f"{zh} ({value})" for value, zh in choices)
     return f"{zh_label} 填 {zh_list}，单元格中是{zh_value}", f"{en_label} is one of {en_list}, but the cell holds {en_value}"
 
