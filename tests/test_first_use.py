@@ -7,6 +7,7 @@ speaks click's completion protocol to the installed command, as the completion s
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import json
 import os
@@ -251,6 +252,20 @@ def test_a_choice_or_a_word_in_a_workbook_cell_is_told_in_the_forms_words(tmp_pa
     assert "在校生数 必须是整数，单元格中是文本 “很多”" in err and "字符串" not in err, err
     _, _, err = run("validate", path, "--lang", "en")
     assert "level is one of 小学 (primary), 初中 (junior), but the cell holds the text '高中'" in err, err
+
+
+def test_a_date_an_excel_error_or_true_in_a_number_cell_is_named_as_excel_shows_it(tmp_path):
+    path = _workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["学校"].cell(2, _column(book, "在校生数（人）")).value = datetime.date(2011, 5, 1)
+    book["学校"].cell(3, _column(book, "班级数（个）")).value = "#DIV/0!"  # a formula's cached error, as openpyxl reads it
+    book["学校"].cell(4, _column(book, "最大班额（人）")).value = True
+    book.save(path)
+    code, _, err = run("validate", path)
+    assert code == 2, err
+    assert "在校生数 必须是整数，单元格中是日期 2011-05-01：请把单元格设为数值格式后重新输入" in err, err
+    assert "班级数 必须是整数，单元格中是 Excel 的错误值 #DIV/0!（公式出错）：请改正公式，或直接填写数值" in err, err
+    assert "最大班额 必须是整数，单元格中是逻辑值 TRUE" in err and "T00:00:00" not in err, err
 
 
 # ---------------------------------------------------------------- a merged cell made a field missing

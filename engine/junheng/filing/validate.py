@@ -107,8 +107,20 @@ def _in_a_cell(loc: Loc, error: ErrorDetails) -> tuple[str, str] | None:
             return (f"{zh_label} 必须是{zh_what}，单元格中是 “{value}”：只填数，不带单位（单位写在字段名称的括号中）",
                     f"{en_label} must be {en_what}, but the cell holds {value!r}: enter the number alone, without a unit "
                     "(the unit is in brackets in the field's name)")
+        if value.strip().upper() in _EXCEL_ERRORS:  # a formula's error, as Excel last computed it
+            return (f"{zh_label} 必须是{zh_what}，单元格中是 Excel 的错误值 {value.strip()}（公式出错）：请改正公式，或直接填写数值",
+                    f"{en_label} must be {en_what}, but the cell holds Excel's error value {value.strip()} (a formula failed): "
+                    "correct the formula, or enter the number")
+        if _ISO_DATE.fullmatch(value):  # the reader's text of a date cell: Excel took the number for a date
+            day = value[:10]
+            return (f"{zh_label} 必须是{zh_what}，单元格中是日期 {day}：请把单元格设为数值格式后重新输入",
+                    f"{en_label} must be {en_what}, but the cell holds the date {day}: format the cell as a number and enter it again")
         zh_value, en_value = _shown(value, sheet=True)  # words ("很多", "不详") where a number goes
         return f"{zh_label} 必须是{zh_what}，单元格中是{zh_value}", f"{en_label} must be {en_what}, but the cell holds {en_value}"
+    if kind in ("int_type", "float_type") and isinstance(value, bool):  # Excel's TRUE or FALSE where a number goes
+        zh_what, en_what = ("整数", "a whole number") if kind == "int_type" else ("数字", "a number")
+        shown = "TRUE" if value else "FALSE"
+        return f"{zh_label} 必须是{zh_what}，单元格中是逻辑值 {shown}", f"{en_label} must be {en_what}, but the cell holds {shown}"
     if kind == "literal_error" and isinstance(value, str) and value.strip() == "1" and loc == ("schema_version",):
         return f"{zh_label} 必须为数字 1，单元格中是文本 “1”：{as_number_zh}", f"{en_label} must be the number 1, not text: {as_number_en}"
     if kind == "bool_type":
@@ -254,6 +266,8 @@ def _number(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+_EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA"})
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?)?")
 # A number with a word or sign after it ("447万", "1372 人", "30个班"): a unit typed into the cell
 _WITH_UNIT = re.compile(r"\s*[-+]?\d[\d,，]*(?:\.\d+)?\s*[^\d\s,，.+-][^\d]*")
 
