@@ -10,7 +10,7 @@ import pytest
 from junheng.cli import bilingual
 from junheng.cli.clickzh import PLURAL, WORDS
 from junheng.cli.main import main
-from shared import ROOT, invoke, run
+from shared import FIX, ROOT, invoke, run
 
 
 def _fields(text: str) -> set[str]:
@@ -90,3 +90,18 @@ def test_our_own_bad_option_messages_speak_one_language(capsys: pytest.CaptureFi
     assert code == 2 and chinese in err and english not in err, err
     code, err = _said(capsys, args[0], "--lang", "en", *args[1:])
     assert code == 2 and english in err and chinese not in err, err
+
+
+def test_lang_before_the_command_is_the_commands_language_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the group's help says "--lang en before --help": it works on `junheng` itself, and carries to its command
+    monkeypatch.delenv(bilingual.ENV, raising=False)
+    code, out, _ = run("--lang", "en", "--help")
+    assert code == 0 and "Help is in Chinese by default" in out and "Options:" in out, out
+    code, out, _ = run("--lang", "en", "check", FIX / "beibei-2012.yaml")
+    assert code == 1 and "Verdict: deferred" in out and "结论" not in out, out
+    code, out, _ = run("--lang", "en", "rules", "list")  # through a group below it
+    assert code == 0 and "Basic balance" in out, out
+    code, out, _ = run("--lang", "en", "check", "--lang", "zh", FIX / "beibei-2012.yaml")  # the command's own wins
+    assert code == 1 and "结论：推迟认定" in out, out
+    code, out, _ = run("check", FIX / "beibei-2012.yaml")  # and nothing is left behind for the next run
+    assert "结论：推迟认定" in out, out

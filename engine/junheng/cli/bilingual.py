@@ -51,18 +51,20 @@ def tr(zh: str, en: str) -> str:
 
 
 def language(ctx: click.Context | None) -> str:
-    """The language help is shown in: ``--lang`` when click has read it already, else the ``--lang`` written on the
-    command line (``said_language``), else ``JUNHENG_LANG``."""
+    """The language help is shown in: ``--lang`` when click has read it already (a command's, else its group's), else
+    the ``--lang`` written on the command line (``said_language``), else ``JUNHENG_LANG``."""
     while ctx is not None:
         lang = ctx.params.get("lang")
-        if lang in ("zh", "en"):
-            return str(lang)
+        if lang in ("zh", "en") and ctx.get_parameter_source("lang") in _WRITTEN:
+            return str(lang)  # written on the command line (JUNHENG_LANG comes last)
         ctx = ctx.parent
     if _SAID:
         return _SAID[-1]
     return "en" if os.environ.get(ENV, "").strip().lower() == "en" else "zh"
 
 
+_WRITTEN = (click.core.ParameterSource.COMMANDLINE,)
+_META = "junheng.lang"  # ctx.meta's key for the --lang written before the command (``Group.resolve_command``)
 _SAID: list[str] = []  # the --lang of the command line main() runs, before click has read it (a usage error)
 
 
@@ -202,6 +204,18 @@ class Group(click.Group):
                 raise TypeError(f"{where} is not a click command")
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command, given the group's ``--lang`` as its own first option (``junheng --lang en check …`` is
+        ``junheng check --lang en …``; a ``--lang`` written after it still wins). ``ctx.meta``, which the contexts of
+        one command line share, carries it through a group without the option (``junheng --lang en rules list``)."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if ctx.params.get("lang") in ("zh", "en") and ctx.get_parameter_source("lang") in _WRITTEN:
+            ctx.meta[_META] = ctx.params["lang"]
+        lang = ctx.meta.get(_META)
+        if lang is not None and command is not None and any(p.name == "lang" for p in command.params):
+            rest = ["--lang", lang, *rest]
+        return name, command, rest
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)

@@ -192,8 +192,10 @@ _ELSEWHERE = {
                      "Checks a district's compulsory-education filing against the balanced-development rules. "
                      "Help is in Chinese by default; in English with JUNHENG_LANG=en, or --lang en before --help."))
 @click.version_option(__version__, prog_name="junheng", help=tr("显示版本并退出", "Show the version and exit."))
-def junheng() -> None:
-    """junheng（均衡）：义务教育均衡发展督导评估合规检查 (the group's help is given above, in both languages)."""
+@lang_option()
+def junheng(lang: str) -> None:
+    """junheng（均衡）：义务教育均衡发展督导评估合规检查 (the group's help is given above, in both languages).
+    ``junheng --lang en …`` is the language of its command too (``bilingual.Group``)."""
 
 
 @junheng.command(help=tr("打印申报数据的 JSON Schema；加 --output：打印检查结果（--format json、jsonl）的 JSON Schema",
