@@ -222,6 +222,10 @@ def _bad_placeholder(book: Path) -> tuple[Path, str]:
     return edit(book, "规则", {"规则": "FIN-13"}, {"说明": "新增教育经费用于农村和薄弱学校 {rural_weak_shar:pct}，低于 {threshold:pct}"})
 
 
+def _full_width_colon(book: Path) -> tuple[Path, str]:  # an officer's Chinese input method types ： in {threshold:pct}
+    return edit(book, "规则", {"规则": "FIN-13"}, {"说明": "新增教育经费用于农村和薄弱学校 {rural_weak_share:pct}，低于 {threshold：pct}"})
+
+
 def _read_only_unit(book: Path) -> tuple[Path, str]:
     return edit(book, "参数", {"规则": "STD-04", "参数": "threshold"}, {"单位": "间"})
 
@@ -242,6 +246,7 @@ def _deleted_row(book: Path) -> tuple[Path, str]:
     (_bad_switch, "“启用”须为 “是” 或 “否”，实为 “Y”"),
     (_changed_id, "没有规则 “FIN-41”，是否应为 “FIN-14”？"),
     (_bad_placeholder, "{rural_weak_shar} 不存在，是否应为 “rural_weak_share”？"),
+    (_full_width_colon, "占位符 {threshold：pct} 中的冒号须为半角 “:”：写成 {threshold:pct}"),
     (_read_only_unit, "“单位”列只读"),
     (_deleted_row, "缺少 FIN-12 threshold 这一行"),
 ], ids=lambda v: v.__name__.strip("_") if callable(v) else "")

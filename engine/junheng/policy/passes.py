@@ -428,7 +428,11 @@ def templates_pass(c: Compilation) -> None:
     own = set(c.names) | {n for n, _ in c.text_values} | c.param_names
     for rel, text in rule_texts(c.rule):
         for name, spec in placeholders(text):
-            if name not in known:
+            head, colon, tail = name.partition("：")
+            if name not in known and colon and head in known:  # a full-width colon typed before the format
+                c.ctx.error(rel, f"占位符 {{{name}}} 中的冒号须为半角 “:”：写成 {{{head}:{tail}}}",
+                            f"the placeholder {{{name}}} has a full-width colon: write {{{head}:{tail}}}")
+            elif name not in known:
                 hint = suggest(name, known, own)
                 c.ctx.error(rel, f"文本中的占位符 {{{name}}} 不存在{hint.zh}", f"the text names {{{name}}}, which does not exist{hint.en}")
             elif spec is not None and spec not in FORMAT_SPECS:
